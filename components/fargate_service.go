@@ -1,0 +1,345 @@
+package components
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// nonRootUser is distroless's "nonroot" user, which the app images run as.
+const nonRootUser = "65532:65532"
+
+// FargateServiceArgs configures a FargateService.
+type FargateServiceArgs struct {
+	// Image is the container image URI, ideally pinned by digest.
+	Image pulumi.StringInput
+	// RepositoryArn is the ECR repository the task may pull from; the
+	// execution role gets pull rights on it alone.
+	RepositoryArn pulumi.StringInput
+	// Port the container listens on; passed to it as PORT. Default 8080.
+	Port int
+	// Cpu (CPU units) and Memory (MiB) must be a Fargate size. Default 256/512.
+	Cpu, Memory int
+	// DesiredCount tasks run, spread across the subnets' AZs. Default 2.
+	DesiredCount int
+	// VpcId holds the task security group; SubnetIds are private subnets
+	// (tasks never get public IPs).
+	VpcId     pulumi.StringInput
+	SubnetIds pulumi.StringArrayInput
+	// TargetSecurityGroupId and TargetGroupArn come from the PrivateService
+	// the tasks serve behind.
+	TargetSecurityGroupId pulumi.StringInput
+	TargetGroupArn        pulumi.StringInput
+	// Environment holds non-secret settings for the container. Secrets
+	// belong in Secrets Manager or SSM, never here.
+	Environment map[string]string
+	// LogRetentionDays keeps container logs this long. Default 365.
+	LogRetentionDays int
+	// HealthCheckGracePeriodSeconds lets new tasks start before load
+	// balancer health checks count. Default 60.
+	HealthCheckGracePeriodSeconds int
+	// StopTimeoutSeconds is how long ECS waits after SIGTERM before SIGKILL:
+	// above the app's drain delay plus shutdown timeout. Default 30.
+	StopTimeoutSeconds int
+	// Tags are applied to every taggable resource.
+	Tags pulumi.StringMapInput
+}
+
+// FargateService runs a container on ECS Fargate in private subnets,
+// registered in a load balancer target group, with logs, a least-privilege
+// execution role and a deployment circuit breaker that rolls back.
+type FargateService struct {
+	pulumi.ResourceState
+
+	ClusterName  pulumi.StringOutput
+	ServiceName  pulumi.StringOutput
+	LogGroupName pulumi.StringOutput
+}
+
+// NewFargateService creates a FargateService.
+func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArgs, opts ...pulumi.ResourceOption) (*FargateService, error) {
+	if args == nil {
+		return nil, fmt.Errorf("fargate service %s: args are required", name)
+	}
+	a := *args
+	setDefault(&a.Port, 8080)
+	setDefault(&a.Cpu, 256)
+	setDefault(&a.Memory, 512)
+	setDefault(&a.DesiredCount, 2)
+	setDefault(&a.LogRetentionDays, 365)
+	setDefault(&a.HealthCheckGracePeriodSeconds, 60)
+	setDefault(&a.StopTimeoutSeconds, 30)
+	if err := CheckFargateSize(a.Cpu, a.Memory); err != nil {
+		return nil, fmt.Errorf("fargate service %s: %w", name, err)
+	}
+	if a.DesiredCount < 1 {
+		return nil, fmt.Errorf("fargate service %s: DesiredCount %d must be at least 1", name, a.DesiredCount)
+	}
+	if a.StopTimeoutSeconds > 120 {
+		return nil, fmt.Errorf("fargate service %s: StopTimeoutSeconds %d exceeds Fargate's maximum of 120", name, a.StopTimeoutSeconds)
+	}
+	if a.Image == nil || a.RepositoryArn == nil || a.VpcId == nil || a.SubnetIds == nil ||
+		a.TargetSecurityGroupId == nil || a.TargetGroupArn == nil {
+		return nil, fmt.Errorf("fargate service %s: Image, RepositoryArn, VpcId, SubnetIds, TargetSecurityGroupId and TargetGroupArn are required", name)
+	}
+
+	f := &FargateService{}
+	if err := ctx.RegisterComponentResource("private-apis:ecs:FargateService", name, f, opts...); err != nil {
+		return nil, err
+	}
+	region, err := aws.GetRegion(ctx, nil, pulumi.Parent(f))
+	if err != nil {
+		return nil, fmt.Errorf("fargate service %s: looking up region: %w", name, err)
+	}
+
+	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
+		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
+			Name: pulumi.String("containerInsights"), Value: pulumi.String("enabled"),
+		}},
+		Tags: a.Tags,
+	}, pulumi.Parent(f))
+	if err != nil {
+		return nil, fmt.Errorf("fargate service %s: creating cluster: %w", name, err)
+	}
+
+	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
+		RetentionInDays: pulumi.Int(a.LogRetentionDays),
+		Tags:            a.Tags,
+	}, pulumi.Parent(f))
+	if err != nil {
+		return nil, fmt.Errorf("fargate service %s: creating log group: %w", name, err)
+	}
+
+	executionRole, taskRole, err := f.roles(ctx, name, a, logGroup.Arn)
+	if err != nil {
+		return nil, fmt.Errorf("fargate service %s: %w", name, err)
+	}
+
+	taskSG, err := f.egress(ctx, name, a)
+	if err != nil {
+		return nil, fmt.Errorf("fargate service %s: %w", name, err)
+	}
+
+	containerDefinitions := pulumi.All(a.Image, logGroup.Name).ApplyT(func(v []any) string {
+		return containerDefinitionsJSON(name, v[0].(string), v[1].(string), region.Name, a)
+	}).(pulumi.StringOutput)
+	taskDef, err := ecs.NewTaskDefinition(ctx, name+"-task", &ecs.TaskDefinitionArgs{
+		Family:                  pulumi.String(ctx.Stack() + "-" + name),
+		Cpu:                     pulumi.Sprintf("%d", a.Cpu),
+		Memory:                  pulumi.Sprintf("%d", a.Memory),
+		NetworkMode:             pulumi.String("awsvpc"),
+		RequiresCompatibilities: pulumi.StringArray{pulumi.String("FARGATE")},
+		RuntimePlatform: &ecs.TaskDefinitionRuntimePlatformArgs{
+			OperatingSystemFamily: pulumi.String("LINUX"),
+			CpuArchitecture:       pulumi.String("X86_64"),
+		},
+		ExecutionRoleArn:     executionRole.Arn,
+		TaskRoleArn:          taskRole.Arn,
+		ContainerDefinitions: containerDefinitions,
+		Tags:                 a.Tags,
+	}, pulumi.Parent(f))
+	if err != nil {
+		return nil, fmt.Errorf("fargate service %s: creating task definition: %w", name, err)
+	}
+
+	service, err := ecs.NewService(ctx, name+"-service", &ecs.ServiceArgs{
+		Cluster:         cluster.Arn,
+		TaskDefinition:  taskDef.Arn,
+		DesiredCount:    pulumi.Int(a.DesiredCount),
+		LaunchType:      pulumi.String("FARGATE"),
+		PlatformVersion: pulumi.String("LATEST"),
+		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
+			Subnets:        a.SubnetIds,
+			SecurityGroups: pulumi.StringArray{a.TargetSecurityGroupId, taskSG.ID()},
+			AssignPublicIp: pulumi.Bool(false),
+		},
+		LoadBalancers: ecs.ServiceLoadBalancerArray{&ecs.ServiceLoadBalancerArgs{
+			TargetGroupArn: a.TargetGroupArn,
+			ContainerName:  pulumi.String(name),
+			ContainerPort:  pulumi.Int(a.Port),
+		}},
+		// Never drop below the desired count while deploying, and put a
+		// failing deployment back on the last good task definition.
+		DeploymentMinimumHealthyPercent: pulumi.Int(100),
+		DeploymentMaximumPercent:        pulumi.Int(200),
+		DeploymentCircuitBreaker: &ecs.ServiceDeploymentCircuitBreakerArgs{
+			Enable: pulumi.Bool(true), Rollback: pulumi.Bool(true),
+		},
+		HealthCheckGracePeriodSeconds: pulumi.Int(a.HealthCheckGracePeriodSeconds),
+		AvailabilityZoneRebalancing:   pulumi.String("ENABLED"),
+		EnableEcsManagedTags:          pulumi.Bool(true),
+		PropagateTags:                 pulumi.String("SERVICE"),
+		// `pulumi up` reports a failed rollout instead of succeeding early.
+		WaitForSteadyState: pulumi.Bool(true),
+		Tags:               a.Tags,
+	}, pulumi.Parent(f))
+	if err != nil {
+		return nil, fmt.Errorf("fargate service %s: creating service: %w", name, err)
+	}
+
+	f.ClusterName = cluster.Name
+	f.ServiceName = service.Name
+	f.LogGroupName = logGroup.Name
+	if err := ctx.RegisterResourceOutputs(f, pulumi.Map{
+		"clusterName":  f.ClusterName,
+		"serviceName":  f.ServiceName,
+		"logGroupName": f.LogGroupName,
+	}); err != nil {
+		return nil, fmt.Errorf("fargate service %s: registering outputs: %w", name, err)
+	}
+	return f, nil
+}
+
+// roles creates the execution role, which ECS uses to pull the image and
+// write logs (scoped to this repository and log group), and a separate task
+// role for the app, which needs no AWS access.
+func (f *FargateService) roles(ctx *pulumi.Context, name string, a FargateServiceArgs, logGroupArn pulumi.StringOutput) (execution, task *iam.Role, err error) {
+	execution, err = iam.NewRole(ctx, name+"-execution", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(assumeRolePolicy("ecs-tasks.amazonaws.com")),
+		Description:      pulumi.Sprintf("ECS pulls the %s image and writes its logs", name),
+		Tags:             a.Tags,
+	}, pulumi.Parent(f))
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating execution role: %w", err)
+	}
+	policy := pulumi.All(a.RepositoryArn, logGroupArn).ApplyT(func(v []any) string {
+		repoArn, logArn := v[0].(string), v[1].(string)
+		return mustJSON(policyDocument{
+			Version: "2012-10-17",
+			Statement: []policyStatement{
+				// GetAuthorizationToken is account-wide and takes no resource.
+				{Effect: "Allow", Action: []string{"ecr:GetAuthorizationToken"}, Resource: []string{"*"}},
+				{Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, Resource: []string{repoArn}},
+				{Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{logArn + ":*"}},
+			},
+		})
+	}).(pulumi.StringOutput)
+	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{
+		Role:   execution.ID(),
+		Policy: policy,
+	}, pulumi.Parent(f)); err != nil {
+		return nil, nil, fmt.Errorf("creating execution policy: %w", err)
+	}
+	task, err = iam.NewRole(ctx, name+"-task", &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(assumeRolePolicy("ecs-tasks.amazonaws.com")),
+		Description:      pulumi.Sprintf("Identity of the %s app; it calls no AWS APIs", name),
+		Tags:             a.Tags,
+	}, pulumi.Parent(f))
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating task role: %w", err)
+	}
+	return execution, task, nil
+}
+
+// egress gives tasks HTTPS out (ECR, CloudWatch Logs) and nothing else; who
+// may reach the tasks is the PrivateService's target group's business.
+func (f *FargateService) egress(ctx *pulumi.Context, name string, a FargateServiceArgs) (*ec2.SecurityGroup, error) {
+	sg, err := ec2.NewSecurityGroup(ctx, name+"-tasks", &ec2.SecurityGroupArgs{
+		VpcId:               a.VpcId,
+		Description:         pulumi.Sprintf("Tasks of %s: HTTPS out for image pulls and logs, no inbound", name),
+		RevokeRulesOnDelete: pulumi.Bool(true),
+		Tags:                a.Tags,
+	}, pulumi.Parent(f))
+	if err != nil {
+		return nil, fmt.Errorf("creating task security group: %w", err)
+	}
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-tasks-https-out", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId: sg.ID(),
+		Description:     pulumi.String("HTTPS to AWS APIs (ECR, CloudWatch Logs)"),
+		IpProtocol:      pulumi.String("tcp"),
+		FromPort:        pulumi.Int(443),
+		ToPort:          pulumi.Int(443),
+		CidrIpv4:        pulumi.String("0.0.0.0/0"),
+		Tags:            a.Tags,
+	}, pulumi.Parent(f)); err != nil {
+		return nil, fmt.Errorf("creating task egress rule: %w", err)
+	}
+	return sg, nil
+}
+
+type containerDefinition struct {
+	Name                   string           `json:"name"`
+	Image                  string           `json:"image"`
+	Essential              bool             `json:"essential"`
+	User                   string           `json:"user"`
+	ReadonlyRootFilesystem bool             `json:"readonlyRootFilesystem"`
+	Privileged             bool             `json:"privileged"`
+	StopTimeout            int              `json:"stopTimeout"`
+	PortMappings           []portMapping    `json:"portMappings"`
+	Environment            []keyValue       `json:"environment"`
+	LogConfiguration       logConfiguration `json:"logConfiguration"`
+	LinuxParameters        linuxParameters  `json:"linuxParameters"`
+}
+
+type linuxParameters struct {
+	Capabilities struct {
+		Drop []string `json:"drop"`
+	} `json:"capabilities"`
+}
+
+type portMapping struct {
+	ContainerPort int    `json:"containerPort"`
+	Protocol      string `json:"protocol"`
+}
+
+type keyValue struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+type logConfiguration struct {
+	LogDriver string            `json:"logDriver"`
+	Options   map[string]string `json:"options"`
+}
+
+func containerDefinitionsJSON(name, image, logGroup, region string, a FargateServiceArgs) string {
+	env := []keyValue{{Name: "PORT", Value: fmt.Sprint(a.Port)}}
+	keys := make([]string, 0, len(a.Environment))
+	for k := range a.Environment {
+		if k != "PORT" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		env = append(env, keyValue{Name: k, Value: a.Environment[k]})
+	}
+	return mustJSON([]containerDefinition{{
+		Name:                   name,
+		Image:                  image,
+		Essential:              true,
+		User:                   nonRootUser,
+		ReadonlyRootFilesystem: true,
+		Privileged:             false,
+		StopTimeout:            a.StopTimeoutSeconds,
+		PortMappings:           []portMapping{{ContainerPort: a.Port, Protocol: "tcp"}},
+		Environment:            env,
+		LogConfiguration: logConfiguration{LogDriver: "awslogs", Options: map[string]string{
+			"awslogs-group":         logGroup,
+			"awslogs-region":        region,
+			"awslogs-stream-prefix": name,
+		}},
+		LinuxParameters: noCapabilities(),
+	}})
+}
+
+// noCapabilities drops every Linux capability: the app binds an
+// unprivileged port and needs none.
+func noCapabilities() linuxParameters {
+	var p linuxParameters
+	p.Capabilities.Drop = []string{"ALL"}
+	return p
+}
+
+func setDefault(v *int, def int) {
+	if *v == 0 {
+		*v = def
+	}
+}

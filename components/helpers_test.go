@@ -1,0 +1,47 @@
+package components
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/private-apis/private-apis/internal/mocks"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/require"
+)
+
+// run runs fn under a fresh mocks harness.
+func run(t *testing.T, fn pulumi.RunFunc) (*mocks.Mocks, map[string]any, error) {
+	t.Helper()
+	m := mocks.New()
+	out, err := m.Run("test", nil, "", fn)
+	return m, out, err
+}
+
+// one returns the inputs of the single resource of a type, failing otherwise.
+func one(t *testing.T, m *mocks.Mocks, token string) map[string]any {
+	t.Helper()
+	rs := m.ByType(token)
+	require.Len(t, rs, 1, "want exactly one %s", token)
+	return rs[0].Map()
+}
+
+// named returns the inputs of a resource by type and name.
+func named(t *testing.T, m *mocks.Mocks, token, name string) map[string]any {
+	t.Helper()
+	r, ok := m.Named(token, name)
+	require.True(t, ok, "no %s named %s", token, name)
+	return r.Map()
+}
+
+// parseJSON decodes a JSON string input (policies, container definitions).
+func parseJSON(t *testing.T, v any, into any) {
+	t.Helper()
+	s, ok := v.(string)
+	require.True(t, ok, "want a JSON string, got %T", v)
+	require.NoError(t, json.Unmarshal([]byte(s), into))
+}
+
+// testNetwork builds a Network with default args for tests of other components.
+func testNetwork(ctx *pulumi.Context) (*Network, error) {
+	return NewNetwork(ctx, "net", &NetworkArgs{})
+}

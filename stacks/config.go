@@ -1,0 +1,131 @@
+package stacks
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+)
+
+// namespace is the config namespace of every project key: the project name.
+const namespace = "private-apis"
+
+// configKeys are the project's config keys, each also declared (with the
+// same default) in Pulumi.yaml; a test keeps the two in step. The reader
+// refuses a key missing here, so no key can be read without being declared.
+var configKeys = map[string]bool{
+	"role": true,
+	// Every role.
+	"availabilityZoneIds": true, "vpcCidr": true, "natGateways": true, "tags": true, "logRetentionDays": true,
+	// Providers.
+	"allowedPrincipals": true, "acceptanceRequired": true, "supportedRegions": true,
+	// ECS provider.
+	"desiredCount": true, "cpu": true, "memory": true,
+}
+
+// configReader reads typed values and collects every problem, so a user
+// fixes all of them in one go rather than one per `pulumi up`.
+type configReader struct {
+	cfg  *config.Config
+	errs []error
+}
+
+func newConfigReader(ctx *pulumi.Context) *configReader {
+	return &configReader{cfg: config.New(ctx, namespace)}
+}
+
+// fail records a problem with key's value, naming the key and the value.
+func (r *configReader) fail(key, value, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("%s:%s = %s: %s", namespace, key, value, fmt.Sprintf(format, args...)))
+}
+
+// failf records a problem with key as a whole (e.g. a required key missing).
+func (r *configReader) failf(key, format string, args ...any) {
+	r.errs = append(r.errs, fmt.Errorf("%s:%s: %s", namespace, key, fmt.Sprintf(format, args...)))
+}
+
+func (r *configReader) raw(key string) (string, bool) {
+	if !configKeys[key] {
+		// A programming error, but reported rather than panicking.
+		r.errs = append(r.errs, fmt.Errorf("internal: config key %q is read but not declared in stacks.configKeys and Pulumi.yaml", key))
+		return "", false
+	}
+	v, err := r.cfg.Try(key)
+	if err != nil {
+		return "", false
+	}
+	v = strings.TrimSpace(v)
+	return v, v != ""
+}
+
+func (r *configReader) string(key, def string) string {
+	if v, ok := r.raw(key); ok {
+		return v
+	}
+	return def
+}
+
+func (r *configReader) int(key string, def int, example string) int {
+	v, ok := r.raw(key)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		r.fail(key, strconv.Quote(v), "not a whole number; set e.g. %s", example)
+		return def
+	}
+	return n
+}
+
+func (r *configReader) bool(key string, def bool) bool {
+	v, ok := r.raw(key)
+	if !ok {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(key, strconv.Quote(v), "not a boolean; use true or false")
+		return def
+	}
+	return b
+}
+
+func (r *configReader) stringList(key, example string) []string {
+	v, ok := r.raw(key)
+	if !ok {
+		return nil
+	}
+	var list []string
+	if err := json.Unmarshal([]byte(v), &list); err != nil {
+		r.fail(key, strconv.Quote(v), "not a list of strings; in Pulumi.<stack>.yaml write it as a YAML list, e.g. %s", example)
+		return nil
+	}
+	return list
+}
+
+func (r *configReader) stringMap(key, example string) map[string]string {
+	v, ok := r.raw(key)
+	if !ok {
+		return nil
+	}
+	var m map[string]string
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		r.fail(key, strconv.Quote(v), "not a map of strings to strings; write it as a YAML map, e.g. %s", example)
+		return nil
+	}
+	return m
+}
+
+// err joins every recorded problem under one heading.
+func (r *configReader) err(ctx *pulumi.Context, role string) error {
+	if len(r.errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("stack %q (role %s) has invalid config; nothing was created:\n%w",
+		ctx.Stack(), role, errors.Join(r.errs...))
+}

@@ -1,0 +1,97 @@
+package stacks
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/private-apis/private-apis/components"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Defaults that Pulumi.yaml declares too. Unit tests and Automation API runs
+// don't see Pulumi.yaml's defaults, so the program holds its own.
+const (
+	defaultVpcCidr          = "10.0.0.0/16"
+	defaultLogRetentionDays = 365
+	defaultDesiredCount     = 2
+	defaultCPU              = 256
+	defaultMemory           = 512
+	maxDesiredCount         = 1000
+)
+
+// networkConfig holds the keys every role reads.
+type networkConfig struct {
+	AvailabilityZoneIds []string
+	VpcCidr             string
+	NatGateways         components.NatStrategy
+	Tags                map[string]string
+	LogRetentionDays    int
+}
+
+// providerConfig holds the keys every provider role reads.
+type providerConfig struct {
+	Network            networkConfig
+	AllowedPrincipals  []string
+	AcceptanceRequired bool
+	SupportedRegions   []string
+}
+
+// ecsProviderConfig is the whole config of the ecs-provider role.
+type ecsProviderConfig struct {
+	Provider     providerConfig
+	DesiredCount int
+	CPU          int
+	Memory       int
+}
+
+func readNetworkConfig(r *configReader, defaultNat components.NatStrategy) networkConfig {
+	c := networkConfig{
+		AvailabilityZoneIds: r.stringList("availabilityZoneIds", "[usw2-az1, usw2-az2]"),
+		VpcCidr:             r.string("vpcCidr", defaultVpcCidr),
+		NatGateways:         components.NatStrategy(r.string("natGateways", string(defaultNat))),
+		Tags:                r.stringMap("tags", "{team: payments}"),
+		LogRetentionDays:    r.int("logRetentionDays", defaultLogRetentionDays, "365"),
+	}
+	validateAZIDs(r, c.AvailabilityZoneIds)
+	validateCIDR(r, c.VpcCidr)
+	if !slices.Contains(components.NatStrategies, c.NatGateways) {
+		r.fail("natGateways", fmt.Sprintf("%q", c.NatGateways), "use one of %v", components.NatStrategies)
+	}
+	validateTags(r, c.Tags)
+	validateRetention(r, c.LogRetentionDays)
+	return c
+}
+
+func readProviderConfig(r *configReader) providerConfig {
+	c := providerConfig{
+		Network:            readNetworkConfig(r, components.NatSingle),
+		AllowedPrincipals:  r.stringList("allowedPrincipals", `["arn:aws:iam::111111111111:root"]`),
+		AcceptanceRequired: r.bool("acceptanceRequired", false),
+		SupportedRegions:   r.stringList("supportedRegions", "[us-east-1]"),
+	}
+	validatePrincipals(r, c.AllowedPrincipals)
+	validateRegions(r, "supportedRegions", c.SupportedRegions)
+	return c
+}
+
+// loadECSProviderConfig reads and validates everything the ecs-provider
+// role needs before it creates anything.
+func loadECSProviderConfig(ctx *pulumi.Context) (ecsProviderConfig, error) {
+	r := newConfigReader(ctx)
+	c := ecsProviderConfig{
+		Provider:     readProviderConfig(r),
+		DesiredCount: r.int("desiredCount", defaultDesiredCount, "2"),
+		CPU:          r.int("cpu", defaultCPU, "256"),
+		Memory:       r.int("memory", defaultMemory, "512"),
+	}
+	if c.Provider.Network.NatGateways == components.NatNone {
+		r.fail("natGateways", `"none"`, "Fargate tasks pull their image from ECR through a NAT gateway; use %q (default) or %q", components.NatSingle, components.NatOnePerAz)
+	}
+	if c.DesiredCount < 2 || c.DesiredCount > maxDesiredCount {
+		r.fail("desiredCount", fmt.Sprint(c.DesiredCount), "run 2 to %d tasks: at least 2 so each AZ keeps a task and deployments never drop to zero", maxDesiredCount)
+	}
+	if err := components.CheckFargateSize(c.CPU, c.Memory); err != nil {
+		r.fail("cpu", fmt.Sprintf("%d (memory %d)", c.CPU, c.Memory), "%v", err)
+	}
+	return c, r.err(ctx, roleECSProvider)
+}

@@ -1,0 +1,68 @@
+// Package stacks is the whole Pulumi program. Run picks the role a stack
+// plays, reads and validates that role's config into a typed struct before
+// creating anything, wires the components, and exports the role's outputs.
+//
+// Roles: ecs-provider (the dog names API on ECS Fargate), ec2-provider (the
+// todo API on EC2) and consumer (the public HTTP API). Each runs in its own
+// AWS account as its own stack.
+package stacks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const (
+	roleConsumer    = "consumer"
+	roleECSProvider = "ecs-provider"
+	roleEC2Provider = "ec2-provider"
+)
+
+// roles maps each role to the function that builds it.
+var roles = map[string]func(*pulumi.Context) error{
+	roleECSProvider: runECSProvider,
+	roleEC2Provider: notBuiltYet(roleEC2Provider),
+	roleConsumer:    notBuiltYet(roleConsumer),
+}
+
+// Run is the Pulumi program: main calls pulumi.Run(stacks.Run).
+func Run(ctx *pulumi.Context) error {
+	role, err := selectRole(ctx)
+	if err != nil {
+		return err
+	}
+	return roles[role](ctx)
+}
+
+// selectRole takes the role from private-apis:role when set, else from the
+// stack name, so `pulumi up -s ecs-provider` needs no extra config.
+func selectRole(ctx *pulumi.Context) (string, error) {
+	r := newConfigReader(ctx)
+	role := r.string("role", "")
+	source := fmt.Sprintf("from config %s:role", namespace)
+	if role == "" {
+		role = ctx.Stack()
+		source = fmt.Sprintf("from the stack name %q", ctx.Stack())
+	}
+	if _, ok := roles[role]; ok {
+		return role, nil
+	}
+	valid := make([]string, 0, len(roles))
+	for name := range roles {
+		valid = append(valid, name)
+	}
+	slices.Sort(valid)
+	return "", fmt.Errorf("unknown role %q (%s): valid roles are %s; name the stack after its role or set one with `pulumi config set %s:role %s`",
+		role, source, strings.Join(valid, ", "), namespace, roleECSProvider)
+}
+
+// notBuiltYet stands for a role whose stack later issues deliver, so the
+// role is already recognised and a user learns exactly what is missing.
+func notBuiltYet(role string) func(*pulumi.Context) error {
+	return func(ctx *pulumi.Context) error {
+		return fmt.Errorf("role %s is recognised but this version of private-apis does not build it yet; only %s can be deployed", role, roleECSProvider)
+	}
+}
