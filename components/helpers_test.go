@@ -45,3 +45,9 @@ func parseJSON(t *testing.T, v any, into any) {
 func testNetwork(ctx *pulumi.Context) (*Network, error) {
 	return NewNetwork(ctx, "net", &NetworkArgs{})
 }
+
+// testRun is what a run left behind: the harness and the resolved exports.
+type testRun struct {
+	m   *mocks.Mocks
+	out map[string]any
+}

@@ -1,0 +1,219 @@
+package components
+
+import (
+	"context"
+	"testing"
+
+	"github.com/private-apis/private-apis/internal/mocks"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+	"github.com/stretchr/testify/require"
+)
+
+var consumerRoot = []string{"arn:aws:iam::111111111111:root"}
+
+func privateServiceArgs(net *Network) *PrivateServiceArgs {
+	return &PrivateServiceArgs{
+		VpcId:             net.VpcId,
+		SubnetIds:         net.WorkloadSubnetIds,
+		VpcCidrBlock:      pulumi.String(net.CidrBlock),
+		AllowedPrincipals: consumerRoot,
+	}
+}
+
+func TestPrivateServiceLoadBalancer(t *testing.T) {
+	m, out, err := run(t, func(ctx *pulumi.Context) error {
+		net, err := testNetwork(ctx)
+		if err != nil {
+			return err
+		}
+		if _, err := NewPrivateService(ctx, "svc", privateServiceArgs(net)); err != nil {
+			return err
+		}
+		ctx.Export("subnets", net.WorkloadSubnetIds)
+		return nil
+	})
+	require.NoError(t, err)
+
+	nlb := one(t, m, "aws:lb/loadBalancer:LoadBalancer")
+	require.Equal(t, "network", nlb["loadBalancerType"])
+	require.Equal(t, true, nlb["internal"], "never internet-facing")
+	require.Equal(t, true, nlb["enableCrossZoneLoadBalancing"])
+	require.Equal(t, "off", nlb["enforceSecurityGroupInboundRulesOnPrivateLinkTraffic"])
+	require.Equal(t, toAny(out["subnets"]), nlb["subnets"])
+	require.GreaterOrEqual(t, len(nlb["subnets"].([]any)), 2)
+	require.Len(t, nlb["securityGroups"], 1, "NLB security groups can only be attached at creation")
+
+	tg := one(t, m, "aws:lb/targetGroup:TargetGroup")
+	require.Equal(t, "TCP", tg["protocol"])
+	require.EqualValues(t, 8080, tg["port"])
+	require.Equal(t, "ip", tg["targetType"])
+	require.EqualValues(t, 20, tg["deregistrationDelay"], "explicit, not the 300 s default")
+	require.Equal(t, true, tg["connectionTermination"])
+	require.Equal(t, map[string]any{
+		"enabled": true, "protocol": "HTTP", "path": "/healthz", "port": "traffic-port", "matcher": "200",
+		"interval": 10.0, "timeout": 5.0, "healthyThreshold": 2.0, "unhealthyThreshold": 2.0,
+	}, tg["healthCheck"])
+
+	listener := one(t, m, "aws:lb/listener:Listener")
+	require.EqualValues(t, 8080, listener["port"])
+	require.Equal(t, "TCP", listener["protocol"])
+	require.Contains(t, listener["loadBalancerArn"], "loadbalancer/net/svc-nlb/")
+	action := listener["defaultActions"].([]any)[0].(map[string]any)
+	require.Equal(t, "forward", action["type"])
+	require.Contains(t, action["targetGroupArn"], "targetgroup/svc-tg/")
+}
+
+func TestPrivateServiceEndpointService(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    func(*PrivateServiceArgs)
+		want    map[string]any
+		regions any
+	}{
+		{
+			name: "defaults",
+			args: func(*PrivateServiceArgs) {},
+			want: map[string]any{"acceptanceRequired": false, "allowedPrincipals": []any{"arn:aws:iam::111111111111:root"}},
+		},
+		{
+			name: "acceptance, several principals, cross-region",
+			args: func(a *PrivateServiceArgs) {
+				a.AcceptanceRequired = true
+				a.AllowedPrincipals = []string{"arn:aws:iam::111111111111:root", "arn:aws:iam::444444444444:role/deployer"}
+				a.SupportedRegions = []string{"us-east-1", "eu-west-1"}
+			},
+			want: map[string]any{
+				"acceptanceRequired": true,
+				"allowedPrincipals":  []any{"arn:aws:iam::111111111111:root", "arn:aws:iam::444444444444:role/deployer"},
+			},
+			regions: []any{"us-east-1", "eu-west-1"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, out, err := run(t, func(ctx *pulumi.Context) error {
+				net, err := testNetwork(ctx)
+				if err != nil {
+					return err
+				}
+				args := privateServiceArgs(net)
+				tt.args(args)
+				s, err := NewPrivateService(ctx, "svc", args)
+				if err != nil {
+					return err
+				}
+				ctx.Export("name", s.EndpointServiceName)
+				ctx.Export("id", s.EndpointServiceId)
+				return nil
+			})
+			require.NoError(t, err)
+			es := one(t, m, "aws:ec2/vpcEndpointService:VpcEndpointService")
+			require.Equal(t, tt.want["acceptanceRequired"], es["acceptanceRequired"])
+			require.Equal(t, tt.want["allowedPrincipals"], es["allowedPrincipals"], "exactly the configured principals")
+			require.NotContains(t, es["allowedPrincipals"], "*")
+			require.Equal(t, tt.regions, es["supportedRegions"])
+			require.Len(t, es["networkLoadBalancerArns"], 1)
+			require.Contains(t, es["networkLoadBalancerArns"].([]any)[0], "loadbalancer/net/svc-nlb/")
+			require.Regexp(t, `^com\.amazonaws\.vpce\.us-west-2\.vpce-svc-`, out["name"])
+			require.Regexp(t, `^vpce-svc-`, out["id"])
+		})
+	}
+}
+
+func TestPrivateServiceSecurityGroups(t *testing.T) {
+	m, _, err := run(t, func(ctx *pulumi.Context) error {
+		net, err := testNetwork(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = NewPrivateService(ctx, "svc", privateServiceArgs(net))
+		return err
+	})
+	require.NoError(t, err)
+
+	nlbSG := m.ByType("aws:ec2/securityGroup:SecurityGroup")
+	require.Len(t, nlbSG, 2)
+	for _, sg := range nlbSG {
+		require.NotEmpty(t, sg.Map()["description"])
+		require.Nil(t, sg.Map()["ingress"], "rules are separate resources")
+	}
+	fromVPC := named(t, m, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "svc-nlb-from-vpc")
+	require.Equal(t, "10.0.0.0/16", fromVPC["cidrIpv4"])
+	require.EqualValues(t, 8080, fromVPC["fromPort"])
+	require.EqualValues(t, 8080, fromVPC["toPort"])
+
+	targets := named(t, m, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "svc-targets-from-nlb")
+	nlbGroupID := named(t, m, "aws:lb/loadBalancer:LoadBalancer", "svc-nlb")["securityGroups"].([]any)[0]
+	require.Equal(t, nlbGroupID, targets["referencedSecurityGroupId"], "targets admit only the NLB")
+	require.Nil(t, targets["cidrIpv4"])
+	require.NotEqual(t, nlbGroupID, targets["securityGroupId"])
+
+	for _, rule := range m.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
+		in := rule.Map()
+		require.NotEqual(t, "0.0.0.0/0", in["cidrIpv4"], rule.Name)
+		require.Nil(t, in["cidrIpv6"], rule.Name)
+		require.NotEmpty(t, in["description"], rule.Name)
+	}
+}
+
+func TestPrivateServiceTargetGroupArnWaitsForListener(t *testing.T) {
+	var arn pulumi.StringOutput
+	m := mocks.New()
+	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
+		net, err := testNetwork(ctx)
+		if err != nil {
+			return err
+		}
+		s, err := NewPrivateService(ctx, "svc", privateServiceArgs(net))
+		if err != nil {
+			return err
+		}
+		arn = s.TargetGroupArn
+		return nil
+	})
+	require.NoError(t, err)
+	res, err := internals.UnsafeAwaitOutput(context.Background(), arn)
+	require.NoError(t, err)
+	var types []string
+	for _, dep := range res.Dependencies {
+		urn, err := internals.UnsafeAwaitOutput(context.Background(), dep.URN())
+		require.NoError(t, err)
+		types = append(types, string(urn.Value.(pulumi.URN)))
+	}
+	require.Len(t, types, 2)
+	require.Contains(t, types[0]+types[1], "aws:lb/listener:Listener", "compute registering with the target group waits for the listener")
+}
+
+func TestPrivateServiceRejectsBadArgs(t *testing.T) {
+	tests := []struct {
+		name    string
+		mutate  func(*PrivateServiceArgs)
+		wantErr string
+	}{
+		{"no principals", func(a *PrivateServiceArgs) { a.AllowedPrincipals = nil }, "AllowedPrincipals is empty"},
+		{"wildcard", func(a *PrivateServiceArgs) { a.AllowedPrincipals = []string{"*"} }, `AllowedPrincipals contains "*"`},
+		{"wildcard in ARN", func(a *PrivateServiceArgs) { a.AllowedPrincipals = []string{"arn:aws:iam::*:root"} }, "wildcards"},
+		{"bad port", func(a *PrivateServiceArgs) { a.Port = 70000 }, "Port 70000"},
+		{"bad target type", func(a *PrivateServiceArgs) { a.TargetType = "lambda" }, `TargetType "lambda"`},
+		{"relative health path", func(a *PrivateServiceArgs) { a.HealthCheckPath = "healthz" }, "must start with /"},
+		{"no VPC", func(a *PrivateServiceArgs) { a.VpcId = nil }, "VpcId, SubnetIds and VpcCidrBlock are required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, _, err := run(t, func(ctx *pulumi.Context) error {
+				net, err := testNetwork(ctx)
+				if err != nil {
+					return err
+				}
+				args := privateServiceArgs(net)
+				tt.mutate(args)
+				_, err = NewPrivateService(ctx, "svc", args)
+				return err
+			})
+			require.ErrorContains(t, err, tt.wantErr)
+			require.Empty(t, m.ByType("aws:lb/loadBalancer:LoadBalancer"))
+			require.Empty(t, m.ByType("aws:ec2/vpcEndpointService:VpcEndpointService"))
+		})
+	}
+}

@@ -1,0 +1,120 @@
+package stacks
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
+	"github.com/stretchr/testify/require"
+)
+
+func loadProject(t *testing.T) *workspace.Project {
+	t.Helper()
+	proj, err := workspace.LoadProject(filepath.Join(repoRoot(t), "Pulumi.yaml"))
+	require.NoError(t, err, "Pulumi.yaml must pass the CLI's own schema validation")
+	return proj
+}
+
+// TestPulumiYamlDeclaresEveryKey keeps Pulumi.yaml and the program in step:
+// every key the program reads is declared with a description and a default
+// (a key without a default would be required by every stack), and the
+// defaults agree with the ones the program falls back to.
+func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
+	proj := loadProject(t)
+	require.Equal(t, "private-apis", proj.Name.String())
+
+	declared := map[string]bool{}
+	for key, decl := range proj.Config {
+		declared[key] = true
+		require.NotEmpty(t, decl.Description, "%s needs a description", key)
+		require.NotNil(t, decl.Default, "%s needs a default, or every stack must set it", key)
+		require.NotNil(t, decl.Type, "%s needs a type", key)
+		if decl.Default != nil {
+			require.True(t, workspace.ValidateConfigValue(*decl.Type, decl.Items, decl.Default), "%s default has the wrong type", key)
+		}
+	}
+	require.Equal(t, configKeys, declared)
+
+	defaults := map[string]any{
+		"vpcCidr": defaultVpcCidr, "logRetentionDays": defaultLogRetentionDays,
+		"desiredCount": defaultDesiredCount, "cpu": defaultCPU, "memory": defaultMemory,
+		"role": "", "natGateways": "", "acceptanceRequired": false,
+	}
+	for key, want := range defaults {
+		require.EqualValues(t, want, proj.Config[key].Default, "Pulumi.yaml default of %s", key)
+	}
+}
+
+// TestExampleStackFiles checks the shipped Pulumi.<stack>.yaml files: they
+// parse, use only declared keys with the declared types, and the providers'
+// configs deploy under mocks as they stand.
+func TestExampleStackFiles(t *testing.T) {
+	proj := loadProject(t)
+	for _, stack := range []string{"ecs-provider", "ec2-provider", "consumer"} {
+		t.Run(stack, func(t *testing.T) {
+			cfg := exampleConfig(t, proj, stack)
+			require.NotEmpty(t, cfg["aws:region"], "aws:region is set")
+			require.NotEmpty(t, cfg["aws:allowedAccountIds"], "aws:allowedAccountIds guards against the wrong credentials")
+			if stack != "ecs-provider" {
+				return // built by later roles
+			}
+			_, out, err := runStack(t, stack, cfg)
+			require.NoError(t, err)
+			require.Equal(t, []string{"arn:aws:iam::111111111111:root"}, out["allowedPrincipals"])
+		})
+	}
+}
+
+// exampleConfig merges Pulumi.yaml's defaults with Pulumi.<stack>.yaml as
+// the CLI would, checking each project key's value against its declared type.
+func exampleConfig(t *testing.T, proj *workspace.Project, stack string) map[string]string {
+	t.Helper()
+	path := filepath.Join(repoRoot(t), "Pulumi."+stack+".yaml")
+	_, err := os.Stat(path)
+	require.NoError(t, err)
+	ps, err := workspace.LoadProjectStack(diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never}), proj, path)
+	require.NoError(t, err)
+
+	out := map[string]string{}
+	for key, decl := range proj.Config {
+		out[namespace+":"+key] = configString(t, decl.Default)
+	}
+	for key, value := range ps.Config {
+		raw, err := value.Value(config.NopDecrypter)
+		require.NoError(t, err)
+		out[key.String()] = raw
+		if key.Namespace() != namespace {
+			continue
+		}
+		decl, ok := proj.Config[key.Name()]
+		require.True(t, ok, "%s sets %s, which Pulumi.yaml doesn't declare (a typo?)", path, key)
+		var v any = raw
+		if value.Object() {
+			v, err = value.ToObject()
+			require.NoError(t, err)
+		}
+		require.True(t, workspace.ValidateConfigValue(*decl.Type, decl.Items, v), "%s: %s has the wrong type", path, key)
+	}
+	return out
+}
+
+func configString(t *testing.T, v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case bool, int, float64:
+		return fmt.Sprint(v)
+	default:
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		return strings.TrimSpace(string(b))
+	}
+}
