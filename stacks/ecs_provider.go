@@ -112,18 +112,23 @@ func newPrivateService(ctx *pulumi.Context, svc contract.Service, c providerConf
 	})
 }
 
-// appDirectory finds apps/<name> (the image build context) from the project
-// root, which the Pulumi CLI passes; older CLIs run the program from there.
+// appDirectory finds apps/<name> (the image build context) under the
+// project root, which the Pulumi CLI passes, and returns it relative to the
+// working directory: a relative path keeps machine-specific paths out of the
+// state, so building from a laptop and from CI is not a change.
 func appDirectory(ctx *pulumi.Context, name string) (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("finding the working directory: %w", err)
+	}
 	root := ctx.RootDirectory()
 	if root == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return "", fmt.Errorf("finding the project root: %w", err)
-		}
-		root = wd
+		root = wd // older CLIs run Go programs from the project root
 	}
-	dir := filepath.Join(root, "apps", name)
+	dir, err := filepath.Rel(wd, filepath.Join(root, "apps", name))
+	if err != nil {
+		return "", fmt.Errorf("locating apps/%s: %w", name, err)
+	}
 	if _, err := os.Stat(filepath.Join(dir, "Dockerfile")); err != nil {
 		return "", fmt.Errorf("the %s app's Dockerfile is missing (%w); run pulumi from the private-apis checkout", name, err)
 	}

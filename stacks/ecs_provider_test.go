@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -118,8 +119,11 @@ func TestECSProviderMeetsTheSecurityChecklist(t *testing.T) {
 		require.Len(t, m.ByType("aws:ecr/lifecyclePolicy:LifecyclePolicy"), 1)
 
 		image := m.ByType("awsx:ecr:Image")[0].Map()
-		appDir := filepath.Join(repoRoot(t), "apps", "dognames")
-		require.Equal(t, appDir, image["context"], "built from the repo's own app")
+		wd, err := os.Getwd()
+		require.NoError(t, err)
+		appDir, err := filepath.Rel(wd, filepath.Join(repoRoot(t), "apps", "dognames"))
+		require.NoError(t, err)
+		require.Equal(t, appDir, image["context"], "built from the repo's own app, by a relative path")
 		tag, err := components.ContentTag(appDir)
 		require.NoError(t, err)
 		require.Equal(t, tag, image["imageTag"])
@@ -149,7 +153,9 @@ func TestECSProviderMeetsTheSecurityChecklist(t *testing.T) {
 			}
 		}
 		for _, r := range m.ByType("aws:iam/role:Role") {
-			var doc struct{ Statement []struct{ Principal map[string]string } }
+			var doc struct {
+				Statement []struct{ Principal map[string]string }
+			}
 			require.NoError(t, json.Unmarshal([]byte(r.Map()["assumeRolePolicy"].(string)), &doc), r.Name)
 			require.Len(t, doc.Statement, 1)
 			require.Contains(t, []string{"ecs-tasks.amazonaws.com", "vpc-flow-logs.amazonaws.com"}, doc.Statement[0].Principal["Service"], r.Name)

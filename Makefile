@@ -1,0 +1,44 @@
+# private-apis: every target runs with GOWORK=off, as Docker builds and the
+# Pulumi Go host do, so each module must stand on its own.
+export GOWORK := off
+
+# Every Go module: the root program and each service under apps/.
+APPS    := $(patsubst %/go.mod,%,$(wildcard apps/*/go.mod))
+MODULES := . $(APPS)
+
+.PHONY: test vet fmt-check work-check bench bench-load build
+
+## test: run every module's tests (the README's test command)
+test:
+	go test ./...
+	@for app in $(APPS); do \
+		echo "go test -race ./... in $$app"; \
+		(cd $$app && go test -race ./...) || exit 1; \
+	done
+
+## vet: go vet and gofmt over every module, and go.work lists them all
+vet: fmt-check work-check
+	@for mod in $(MODULES); do \
+		echo "go vet ./... in $$mod"; \
+		(cd $$mod && go vet ./...) || exit 1; \
+	done
+
+fmt-check:
+	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+work-check:
+	@for app in $(APPS); do \
+		grep -q "./$$app\$$" go.work || { echo "go.work does not use ./$$app"; exit 1; }; \
+	done
+
+## bench: Go benchmarks of the dog names service against a bare handler
+bench:
+	cd apps/dognames && go test -run '^$$' -bench . -benchtime 3s ./...
+
+## bench-load: wrk load test of the dog names service against a bare server
+bench-load:
+	apps/dognames/scripts/loadtest.sh
+
+## build: compile the Pulumi program
+build:
+	go build -o bin/private-apis .
