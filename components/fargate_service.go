@@ -6,10 +6,8 @@ import (
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecs"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -37,9 +35,10 @@ type FargateServiceArgs struct {
 	// the tasks serve behind.
 	TargetSecurityGroupId pulumi.StringInput
 	TargetGroupArn        pulumi.StringInput
-	// Environment holds non-secret settings for the container. Secrets
-	// belong in Secrets Manager or SSM, never here.
-	Environment map[string]string
+	// Environment holds non-secret settings for the container: names of
+	// A-Z, 0-9 and _, one-line values. Secrets belong in Secrets Manager or
+	// SSM, never here.
+	Environment pulumi.StringMapInput
 	// LogRetentionDays keeps container logs this long. Default 365.
 	LogRetentionDays int
 	// HealthCheckGracePeriodSeconds lets new tasks start before load
@@ -122,13 +121,17 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 		return nil, fmt.Errorf("fargate service %s: %w", name, err)
 	}
 
-	taskSG, err := f.egress(ctx, name, a)
+	taskSG, err := httpsEgressGroup(ctx, name+"-tasks", "Tasks of "+name, a.VpcId, a.Tags, f)
 	if err != nil {
 		return nil, fmt.Errorf("fargate service %s: %w", name, err)
 	}
 
-	containerDefinitions := pulumi.All(a.Image, logGroup.Name).ApplyT(func(v []any) string {
-		return containerDefinitionsJSON(name, v[0].(string), v[1].(string), region.Name, a)
+	containerDefinitions := pulumi.All(a.Image, logGroup.Name, environment(a.Environment)).ApplyT(func(v []any) (string, error) {
+		env := v[2].(map[string]string)
+		if err := checkEnvironment(env); err != nil {
+			return "", fmt.Errorf("fargate service %s: %w", name, err)
+		}
+		return containerDefinitionsJSON(name, v[0].(string), v[1].(string), region.Name, env, a), nil
 	}).(pulumi.StringOutput)
 	taskDef, err := ecs.NewTaskDefinition(ctx, name+"-task", &ecs.TaskDefinitionArgs{
 		Family:                  pulumi.String(ctx.Stack() + "-" + name),
@@ -212,13 +215,8 @@ func (f *FargateService) roles(ctx *pulumi.Context, name string, a FargateServic
 	policy := pulumi.All(a.RepositoryArn, logGroupArn).ApplyT(func(v []any) string {
 		repoArn, logArn := v[0].(string), v[1].(string)
 		return mustJSON(policyDocument{
-			Version: "2012-10-17",
-			Statement: []policyStatement{
-				// GetAuthorizationToken is account-wide and takes no resource.
-				{Effect: "Allow", Action: []string{"ecr:GetAuthorizationToken"}, Resource: []string{"*"}},
-				{Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, Resource: []string{repoArn}},
-				{Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{logArn + ":*"}},
-			},
+			Version:   "2012-10-17",
+			Statement: append(imagePullStatements(repoArn), logWriteStatement(logArn)),
 		})
 	}).(pulumi.StringOutput)
 	if _, err := iam.NewRolePolicy(ctx, name+"-execution", &iam.RolePolicyArgs{
@@ -236,32 +234,6 @@ func (f *FargateService) roles(ctx *pulumi.Context, name string, a FargateServic
 		return nil, nil, fmt.Errorf("creating task role: %w", err)
 	}
 	return execution, task, nil
-}
-
-// egress gives tasks HTTPS out (ECR, CloudWatch Logs) and nothing else; who
-// may reach the tasks is the PrivateService's target group's business.
-func (f *FargateService) egress(ctx *pulumi.Context, name string, a FargateServiceArgs) (*ec2.SecurityGroup, error) {
-	sg, err := ec2.NewSecurityGroup(ctx, name+"-tasks", &ec2.SecurityGroupArgs{
-		VpcId:               a.VpcId,
-		Description:         pulumi.Sprintf("Tasks of %s: HTTPS out for image pulls and logs, no inbound", name),
-		RevokeRulesOnDelete: pulumi.Bool(true),
-		Tags:                a.Tags,
-	}, pulumi.Parent(f))
-	if err != nil {
-		return nil, fmt.Errorf("creating task security group: %w", err)
-	}
-	if _, err := vpc.NewSecurityGroupEgressRule(ctx, name+"-tasks-https-out", &vpc.SecurityGroupEgressRuleArgs{
-		SecurityGroupId: sg.ID(),
-		Description:     pulumi.String("HTTPS to AWS APIs (ECR, CloudWatch Logs)"),
-		IpProtocol:      pulumi.String("tcp"),
-		FromPort:        pulumi.Int(443),
-		ToPort:          pulumi.Int(443),
-		CidrIpv4:        pulumi.String("0.0.0.0/0"),
-		Tags:            a.Tags,
-	}, pulumi.Parent(f)); err != nil {
-		return nil, fmt.Errorf("creating task egress rule: %w", err)
-	}
-	return sg, nil
 }
 
 type containerDefinition struct {
@@ -299,17 +271,17 @@ type logConfiguration struct {
 	Options   map[string]string `json:"options"`
 }
 
-func containerDefinitionsJSON(name, image, logGroup, region string, a FargateServiceArgs) string {
+func containerDefinitionsJSON(name, image, logGroup, region string, appEnv map[string]string, a FargateServiceArgs) string {
 	env := []keyValue{{Name: "PORT", Value: fmt.Sprint(a.Port)}}
-	keys := make([]string, 0, len(a.Environment))
-	for k := range a.Environment {
+	keys := make([]string, 0, len(appEnv))
+	for k := range appEnv {
 		if k != "PORT" {
 			keys = append(keys, k)
 		}
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		env = append(env, keyValue{Name: k, Value: a.Environment[k]})
+		env = append(env, keyValue{Name: k, Value: appEnv[k]})
 	}
 	return mustJSON([]containerDefinition{{
 		Name:                   name,

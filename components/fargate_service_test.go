@@ -16,7 +16,7 @@ func fargateArgs(net *Network, svc *PrivateService) *FargateServiceArgs {
 		SubnetIds:             net.WorkloadSubnetIds,
 		TargetSecurityGroupId: svc.TargetSecurityGroupId,
 		TargetGroupArn:        svc.TargetGroupArn,
-		Environment:           map[string]string{"DRAIN_DELAY": "5s"},
+		Environment:           pulumi.StringMap{"DRAIN_DELAY": pulumi.String("5s")},
 	}
 }
 

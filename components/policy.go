@@ -37,3 +37,17 @@ func mustJSON(v any) string {
 	}
 	return string(b)
 }
+
+// imagePullStatements let a principal pull images from one ECR repository.
+// GetAuthorizationToken is account-wide and takes no resource.
+func imagePullStatements(repositoryArn string) []policyStatement {
+	return []policyStatement{
+		{Effect: "Allow", Action: []string{"ecr:GetAuthorizationToken"}, Resource: []string{"*"}},
+		{Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"}, Resource: []string{repositoryArn}},
+	}
+}
+
+// logWriteStatement lets a principal write to the streams of one log group.
+func logWriteStatement(logGroupArn string) policyStatement {
+	return policyStatement{Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{logGroupArn + ":*"}}
+}

@@ -50,6 +50,14 @@ var DogNames = Service{
 	Routes:          []string{"GET /dogs", "GET /dogs/males", "GET /dogs/females"},
 }
 
+// Todo is the todo API (apps/todo).
+var Todo = Service{
+	Name:            "todo",
+	Port:            8080,
+	HealthCheckPath: "/healthz",
+	Routes:          []string{"GET /todo", "POST /todo", "GET /todo/{id}", "DELETE /todo/{id}"},
+}
+
 var routeMethods = map[string]bool{
 	"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true,
 	"HEAD": true, "OPTIONS": true, "ANY": true,

@@ -25,6 +25,8 @@ var configKeys = map[string]bool{
 	"allowedPrincipals": true, "acceptanceRequired": true, "supportedRegions": true,
 	// ECS provider.
 	"desiredCount": true, "cpu": true, "memory": true,
+	// EC2 provider.
+	"instanceType": true, "minSize": true, "maxSize": true, "desiredCapacity": true, "tableDeletionProtection": true,
 }
 
 // configReader reads typed values and collects every problem, so a user

@@ -17,6 +17,10 @@ const (
 	defaultCPU              = 256
 	defaultMemory           = 512
 	maxDesiredCount         = 1000
+	defaultInstanceType     = "t3.small"
+	defaultMinSize          = 2
+	defaultMaxSize          = 4
+	maxGroupSize            = 100
 )
 
 // networkConfig holds the keys every role reads.
@@ -42,6 +46,16 @@ type ecsProviderConfig struct {
 	DesiredCount int
 	CPU          int
 	Memory       int
+}
+
+// ec2ProviderConfig is the whole config of the ec2-provider role.
+type ec2ProviderConfig struct {
+	Provider                providerConfig
+	InstanceType            string
+	MinSize                 int
+	MaxSize                 int
+	DesiredCapacity         int
+	TableDeletionProtection bool
 }
 
 func readNetworkConfig(r *configReader, defaultNat components.NatStrategy) networkConfig {
@@ -94,4 +108,36 @@ func loadECSProviderConfig(ctx *pulumi.Context) (ecsProviderConfig, error) {
 		r.fail("cpu", fmt.Sprintf("%d (memory %d)", c.CPU, c.Memory), "%v", err)
 	}
 	return c, r.err(ctx, roleECSProvider)
+}
+
+// loadEC2ProviderConfig reads and validates everything the ec2-provider
+// role needs before it creates anything.
+func loadEC2ProviderConfig(ctx *pulumi.Context) (ec2ProviderConfig, error) {
+	r := newConfigReader(ctx)
+	c := ec2ProviderConfig{
+		Provider:                readProviderConfig(r),
+		InstanceType:            r.string("instanceType", defaultInstanceType),
+		MinSize:                 r.int("minSize", defaultMinSize, "2"),
+		MaxSize:                 r.int("maxSize", defaultMaxSize, "4"),
+		DesiredCapacity:         r.int("desiredCapacity", 0, "2"),
+		TableDeletionProtection: r.bool("tableDeletionProtection", true),
+	}
+	if c.DesiredCapacity == 0 {
+		c.DesiredCapacity = c.MinSize
+	}
+	if c.Provider.Network.NatGateways == components.NatNone {
+		r.fail("natGateways", `"none"`, "instances install Docker and pull their image through a NAT gateway; use %q (default) or %q", components.NatSingle, components.NatOnePerAz)
+	}
+	if err := components.CheckInstanceType(c.InstanceType); err != nil {
+		r.fail("instanceType", fmt.Sprintf("%q", c.InstanceType), "%v", err)
+	}
+	switch {
+	case c.MinSize < 2:
+		r.fail("minSize", fmt.Sprint(c.MinSize), "at least 2, so each of two AZs keeps an instance")
+	case c.MaxSize < c.MinSize || c.MaxSize > maxGroupSize:
+		r.fail("maxSize", fmt.Sprint(c.MaxSize), "must be between minSize (%d) and %d", c.MinSize, maxGroupSize)
+	case c.DesiredCapacity < c.MinSize || c.DesiredCapacity > c.MaxSize:
+		r.fail("desiredCapacity", fmt.Sprint(c.DesiredCapacity), "must be between minSize (%d) and maxSize (%d), or 0 for minSize", c.MinSize, c.MaxSize)
+	}
+	return c, r.err(ctx, roleEC2Provider)
 }

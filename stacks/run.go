@@ -24,7 +24,7 @@ const (
 // roles maps each role to the function that builds it.
 var roles = map[string]func(*pulumi.Context) error{
 	roleECSProvider: runECSProvider,
-	roleEC2Provider: notBuiltYet(roleEC2Provider),
+	roleEC2Provider: runEC2Provider,
 	roleConsumer:    notBuiltYet(roleConsumer),
 }
 
@@ -63,6 +63,6 @@ func selectRole(ctx *pulumi.Context) (string, error) {
 // role is already recognised and a user learns exactly what is missing.
 func notBuiltYet(role string) func(*pulumi.Context) error {
 	return func(ctx *pulumi.Context) error {
-		return fmt.Errorf("role %s is recognised but this version of private-apis does not build it yet; only %s can be deployed", role, roleECSProvider)
+		return fmt.Errorf("role %s is recognised but this version of private-apis does not build it yet; only %s and %s can be deployed", role, roleECSProvider, roleEC2Provider)
 	}
 }

@@ -222,6 +222,10 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"arn":       fmt.Sprintf("arn:aws:iam::%s:user/deployer", m.Account),
 			"userId":    "AIDAMOCK",
 		}
+	case "aws:ssm/getParameter:getParameter":
+		name, _ := args.Args["name"].V.(string)
+		out = map[string]any{"id": name, "name": name, "type": "String", "value": "ami-0mock" + digest(name)[:12],
+			"arn": fmt.Sprintf("arn:aws:ssm:%s::parameter%s", m.Region, name)}
 	case "aws:index/getPartition:getPartition":
 		out = map[string]any{"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com"}
 	default:

@@ -1,0 +1,165 @@
+package components
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/require"
+)
+
+func runEC2(t *testing.T, mutate func(*EC2ServiceArgs)) (*testRun, error) {
+	t.Helper()
+	m, out, err := run(t, func(ctx *pulumi.Context) error {
+		net, err := testNetwork(ctx)
+		if err != nil {
+			return err
+		}
+		ps := privateServiceArgs(net)
+		ps.TargetType = TargetTypeInstance
+		svc, err := NewPrivateService(ctx, "svc", ps)
+		if err != nil {
+			return err
+		}
+		args := &EC2ServiceArgs{
+			Image:                 pulumi.String("333333333333.dkr.ecr.us-west-2.amazonaws.com/todo@sha256:abc"),
+			RepositoryArn:         pulumi.String("arn:aws:ecr:us-west-2:333333333333:repository/todo"),
+			VpcId:                 net.VpcId,
+			SubnetIds:             net.WorkloadSubnetIds,
+			TargetSecurityGroupId: svc.TargetSecurityGroupId,
+			TargetGroupArn:        svc.TargetGroupArn,
+			Environment:           pulumi.StringMap{"TABLE_NAME": pulumi.String("todo-table")},
+			AppPermissions: []Permission{{
+				Actions:   []string{"dynamodb:GetItem", "dynamodb:PutItem"},
+				Resources: pulumi.StringArray{pulumi.String("arn:aws:dynamodb:us-west-2:333333333333:table/todo-table")},
+			}},
+			Tags: pulumi.StringMap{"team": pulumi.String("todo")},
+		}
+		mutate(args)
+		if _, err := NewEC2Service(ctx, "app", args); err != nil {
+			return err
+		}
+		ctx.Export("subnets", net.WorkloadSubnetIds)
+		ctx.Export("targetSG", svc.TargetSecurityGroupId)
+		ctx.Export("targetGroup", svc.TargetGroupArn)
+		return nil
+	})
+	return &testRun{m: m, out: out}, err
+}
+
+func TestEC2ServiceLaunchTemplate(t *testing.T) {
+	r, err := runEC2(t, func(*EC2ServiceArgs) {})
+	require.NoError(t, err)
+	lt := one(t, r.m, "aws:ec2/launchTemplate:LaunchTemplate")
+
+	require.Regexp(t, `^ami-0mock`, lt["imageId"], "the AMI comes from the SSM parameter")
+	require.Equal(t, "t3.small", lt["instanceType"])
+	require.Equal(t, map[string]any{
+		"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1.0, "instanceMetadataTags": "disabled",
+	}, lt["metadataOptions"])
+	nics := lt["networkInterfaces"].([]any)
+	require.Len(t, nics, 1)
+	nic := nics[0].(map[string]any)
+	require.Equal(t, "false", nic["associatePublicIpAddress"])
+	require.Contains(t, nic["securityGroups"], r.out["targetSG"])
+	for _, bd := range lt["blockDeviceMappings"].([]any) {
+		require.Equal(t, "true", bd.(map[string]any)["ebs"].(map[string]any)["encrypted"])
+	}
+	require.Nil(t, lt["keyName"], "no SSH key pair: Session Manager instead")
+	require.Equal(t, map[string]any{"enabled": true}, lt["monitoring"])
+	require.Contains(t, lt["iamInstanceProfile"].(map[string]any)["arn"], "app-instance")
+
+	raw, err := base64.StdEncoding.DecodeString(lt["userData"].(string))
+	require.NoError(t, err)
+	script := string(raw)
+	require.Contains(t, script, "dnf install -y docker")
+	require.Contains(t, script, "docker login --username AWS --password-stdin 333333333333.dkr.ecr.us-west-2.amazonaws.com")
+	require.Contains(t, script, "--restart always --network host")
+	require.Contains(t, script, "--read-only --cap-drop ALL")
+	require.Contains(t, script, "TABLE_NAME=todo-table\n")
+	require.Contains(t, script, "AWS_REGION=us-west-2\n")
+	require.Contains(t, script, "PORT=8080\n")
+	require.Contains(t, script, "333333333333.dkr.ecr.us-west-2.amazonaws.com/todo@sha256:abc")
+	require.Contains(t, script, "awslogs-group=app-logs")
+	require.NotRegexp(t, `AKIA[0-9A-Z]{16}|aws_secret_access_key`, script, "no credentials in user data")
+}
+
+func TestEC2ServiceAutoScalingGroup(t *testing.T) {
+	r, err := runEC2(t, func(a *EC2ServiceArgs) { a.MinSize, a.MaxSize, a.DesiredCapacity = 2, 6, 3 })
+	require.NoError(t, err)
+	asg := one(t, r.m, "aws:autoscaling/group:Group")
+	require.EqualValues(t, 2, asg["minSize"])
+	require.EqualValues(t, 6, asg["maxSize"])
+	require.EqualValues(t, 3, asg["desiredCapacity"])
+	require.Equal(t, "ELB", asg["healthCheckType"])
+	require.EqualValues(t, 300, asg["healthCheckGracePeriod"])
+	require.Equal(t, []any{r.out["targetGroup"]}, asg["targetGroupArns"])
+	require.Equal(t, toAny(r.out["subnets"]), asg["vpcZoneIdentifiers"])
+	require.GreaterOrEqual(t, len(asg["vpcZoneIdentifiers"].([]any)), 2)
+	lt := asg["launchTemplate"].(map[string]any)
+	require.NotEmpty(t, lt["id"])
+	require.NotEmpty(t, lt["version"], "pinned to the template's latest version")
+	refresh := asg["instanceRefresh"].(map[string]any)
+	require.Equal(t, "Rolling", refresh["strategy"])
+	require.EqualValues(t, 100, refresh["preferences"].(map[string]any)["minHealthyPercentage"])
+	require.Equal(t, []any{map[string]any{"key": "team", "value": "todo", "propagateAtLaunch": true}}, asg["tags"])
+}
+
+func TestEC2ServiceInstanceRole(t *testing.T) {
+	r, err := runEC2(t, func(*EC2ServiceArgs) {})
+	require.NoError(t, err)
+	var trust policyDocument
+	parseJSON(t, named(t, r.m, "aws:iam/role:Role", "app-instance")["assumeRolePolicy"], &trust)
+	require.Equal(t, map[string]string{"Service": "ec2.amazonaws.com"}, trust.Statement[0].Principal)
+
+	var policy policyDocument
+	parseJSON(t, named(t, r.m, "aws:iam/rolePolicy:RolePolicy", "app-instance")["policy"], &policy)
+	actions := map[string][]string{}
+	for _, s := range policy.Statement {
+		for _, a := range s.Action {
+			require.NotContains(t, a, "*")
+			actions[a] = s.Resource
+		}
+	}
+	require.Equal(t, []string{"arn:aws:dynamodb:us-west-2:333333333333:table/todo-table"}, actions["dynamodb:PutItem"])
+	require.Equal(t, []string{"arn:aws:ecr:us-west-2:333333333333:repository/todo"}, actions["ecr:BatchGetImage"])
+	require.Len(t, actions["logs:PutLogEvents"], 1)
+	require.True(t, strings.HasSuffix(actions["logs:PutLogEvents"][0], ":app-logs:*"), "only its own log group")
+	require.Len(t, actions, 8, "pull (4), logs (2) and the app's own two actions: nothing else")
+
+	attachment := one(t, r.m, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+	require.Equal(t, "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", attachment["policyArn"])
+	require.Equal(t, "app-instance", one(t, r.m, "aws:iam/instanceProfile:InstanceProfile")["role"])
+}
+
+func TestEC2ServiceRejectsBadArgs(t *testing.T) {
+	tests := []struct {
+		name    string
+		mutate  func(*EC2ServiceArgs)
+		wantErr string
+	}{
+		{"graviton", func(a *EC2ServiceArgs) { a.InstanceType = "t4g.small" }, `"t4g.small" is a Graviton`},
+		{"not a type", func(a *EC2ServiceArgs) { a.InstanceType = "large" }, `"large" is not an EC2 instance type`},
+		{"min above max", func(a *EC2ServiceArgs) { a.MinSize, a.MaxSize = 3, 2 }, "MinSize (3)"},
+		{"desired above max", func(a *EC2ServiceArgs) { a.DesiredCapacity, a.MaxSize = 5, 4 }, "DesiredCapacity (5)"},
+		{"env injection", func(a *EC2ServiceArgs) { a.Environment = pulumi.StringMap{"X": pulumi.String("a\nrm -rf /")} }, `environment variable "X"`},
+		{"wildcard action", func(a *EC2ServiceArgs) { a.AppPermissions[0].Actions = []string{"dynamodb:*"} }, "no wildcards"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := runEC2(t, tt.mutate)
+			require.ErrorContains(t, err, tt.wantErr)
+			require.Empty(t, r.m.ByType("aws:autoscaling/group:Group"))
+		})
+	}
+}
+
+func TestCheckInstanceType(t *testing.T) {
+	for _, ok := range []string{"t3.small", "t3a.micro", "m7i.large", "m7i-flex.large", "c6in.xlarge", "g4dn.xlarge", "r5.24xlarge"} {
+		require.NoError(t, CheckInstanceType(ok), ok)
+	}
+	for _, bad := range []string{"t4g.small", "c7gn.large", "m6gd.xlarge", "x2gd.medium", "t3", "T3.small", ""} {
+		require.Error(t, CheckInstanceType(bad), bad)
+	}
+}

@@ -1,0 +1,81 @@
+package stacks
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/private-apis/private-apis/components"
+	"github.com/private-apis/private-apis/contract"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Drain timings of the apps, tied together: ECS or the Auto Scaling group
+// deregisters a target (waiting deregistrationDelay) before the app gets
+// SIGTERM; the app then drains and shuts down within its own timeouts, and
+// ECS or Docker waits stopTimeout before SIGKILL.
+const (
+	appDrainDelaySeconds      = 5
+	appShutdownTimeoutSeconds = 10
+	deregistrationDelay       = 20 // >= the app's shutdown timeout
+	stopTimeoutSeconds        = 30 // > drain delay + shutdown timeout
+)
+
+// appTimings tells an app how to drain, in the env vars both apps read.
+func appTimings() pulumi.StringMap {
+	return pulumi.StringMap{
+		"DRAIN_DELAY":      pulumi.Sprintf("%ds", appDrainDelaySeconds),
+		"SHUTDOWN_TIMEOUT": pulumi.Sprintf("%ds", appShutdownTimeoutSeconds),
+	}
+}
+
+func networkArgs(c networkConfig, tags pulumi.StringMap) *components.NetworkArgs {
+	return &components.NetworkArgs{
+		AvailabilityZoneIds: c.AvailabilityZoneIds,
+		CidrBlock:           c.VpcCidr,
+		NatGateways:         c.NatGateways,
+		LogRetentionDays:    c.LogRetentionDays,
+		Tags:                tags,
+	}
+}
+
+// newPrivateService publishes a service from a provider's network; every
+// provider role shares it.
+func newPrivateService(ctx *pulumi.Context, svc contract.Service, c providerConfig, net *components.Network, targetType string, tags pulumi.StringMap) (*components.PrivateService, error) {
+	return components.NewPrivateService(ctx, svc.Name, &components.PrivateServiceArgs{
+		VpcId:                      net.VpcId,
+		SubnetIds:                  net.WorkloadSubnetIds,
+		VpcCidrBlock:               pulumi.String(net.CidrBlock),
+		Port:                       svc.Port,
+		HealthCheckPath:            svc.HealthCheckPath,
+		TargetType:                 targetType,
+		DeregistrationDelaySeconds: deregistrationDelay,
+		AllowedPrincipals:          c.AllowedPrincipals,
+		AcceptanceRequired:         c.AcceptanceRequired,
+		SupportedRegions:           c.SupportedRegions,
+		Tags:                       tags,
+	})
+}
+
+// appDirectory finds apps/<name> (the image build context) under the
+// project root, which the Pulumi CLI passes, and returns it relative to the
+// working directory: a relative path keeps machine-specific paths out of the
+// state, so building from a laptop and from CI is not a change.
+func appDirectory(ctx *pulumi.Context, name string) (string, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", fmt.Errorf("finding the working directory: %w", err)
+	}
+	root := ctx.RootDirectory()
+	if root == "" {
+		root = wd // older CLIs run Go programs from the project root
+	}
+	dir, err := filepath.Rel(wd, filepath.Join(root, "apps", name))
+	if err != nil {
+		return "", fmt.Errorf("locating apps/%s: %w", name, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "Dockerfile")); err != nil {
+		return "", fmt.Errorf("the %s app's Dockerfile is missing (%w); run pulumi from the private-apis checkout", name, err)
+	}
+	return dir, nil
+}
