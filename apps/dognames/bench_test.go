@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// constBody and constHandler are the baseline: the same handler as
+// cmd/constserver, the least a net/http JSON endpoint can do.
+var constBody = []byte(`{"Name":"Rex","Gender":"male"}` + "\n")
+
+var constHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(constBody)
+})
+
+// discardWriter is a ResponseWriter that keeps nothing but a reusable header
+// map, so the in-process benchmark measures the handler and not the recorder.
+type discardWriter struct {
+	h    http.Header
+	code int
+}
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) WriteHeader(code int)        { w.code = code }
+func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
+
+func BenchmarkHandler(b *testing.B) {
+	handlers := []struct {
+		name string
+		h    http.Handler
+	}{
+		{"dognames", NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), &Health{})},
+		{"constant", constHandler},
+	}
+	for _, hh := range handlers {
+		b.Run(hh.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, "/dogs", nil)
+			w := &discardWriter{h: make(http.Header)}
+			b.ReportAllocs()
+			for b.Loop() {
+				// net/http hands each request a fresh header map.
+				clear(w.h)
+				hh.h.ServeHTTP(w, req)
+			}
+			if w.code != 0 && w.code != http.StatusOK {
+				b.Fatalf("status %d", w.code)
+			}
+		})
+	}
+}
+
+// BenchmarkLoopback runs both handlers behind the production http.Server on
+// loopback and drives them with keep-alive connections from many goroutines,
+// reporting throughput as req/s. Run both in the same invocation: absolute
+// figures vary a lot between machines, the ratio is what matters.
+func BenchmarkLoopback(b *testing.B) {
+	const parallelism = 16
+	handlers := []struct {
+		name string
+		h    http.Handler
+	}{
+		{"constant", constHandler},
+		{"dognames", NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), &Health{})},
+	}
+	for _, hh := range handlers {
+		b.Run(hh.name, func(b *testing.B) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				b.Fatal(err)
+			}
+			srv := newHTTPServer(hh.h, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+			go srv.Serve(ln)
+			defer func() {
+				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				_ = srv.Shutdown(ctx)
+			}()
+
+			conns := runtime.GOMAXPROCS(0) * parallelism
+			tr := &http.Transport{
+				MaxIdleConns:        conns,
+				MaxIdleConnsPerHost: conns,
+				IdleConnTimeout:     time.Minute,
+				DisableCompression:  true,
+			}
+			defer tr.CloseIdleConnections()
+			client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+			url := "http://" + ln.Addr().String() + "/dogs"
+
+			b.SetParallelism(parallelism)
+			// Start each side from a clean heap so the first sub-benchmark's
+			// garbage is not billed to the second.
+			runtime.GC()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					resp, err := client.Get(url)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						b.Errorf("status %d", resp.StatusCode)
+						return
+					}
+				}
+			})
+			b.StopTimer()
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+		})
+	}
+}

@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func newTestServer(t *testing.T) (http.Handler, *Health) {
+	t.Helper()
+	health := &Health{}
+	return NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), health), health
+}
+
+func do(t *testing.T, h http.Handler, method, path string) *httptest.ResponseRecorder {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, path, nil))
+	return rec
+}
+
+// checkJSONHeaders checks the headers every response carries.
+func checkJSONHeaders(t *testing.T, rec *httptest.ResponseRecorder, bodyLen int) {
+	t.Helper()
+	h := rec.Result().Header
+	if got := h.Get("Content-Type"); got != "application/json" {
+		t.Errorf("Content-Type = %q, want application/json", got)
+	}
+	if got := h.Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("X-Content-Type-Options = %q, want nosniff", got)
+	}
+	if got := h.Get("Cache-Control"); got != "no-store" {
+		t.Errorf("Cache-Control = %q, want no-store", got)
+	}
+	if got := h.Get("Content-Length"); got != "" && got != strconv.Itoa(bodyLen) {
+		t.Errorf("Content-Length = %q, want %d", got, bodyLen)
+	}
+}
+
+// TestContentLengthOnTheWire checks what clients see over a real
+// connection, where net/http fills in Content-Length for GET responses.
+func TestContentLengthOnTheWire(t *testing.T) {
+	h, _ := newTestServer(t)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, tt := range []struct{ method, path string }{
+		{http.MethodGet, "/dogs"}, {http.MethodGet, "/dogs/males"}, {http.MethodGet, "/healthz"},
+		{http.MethodGet, "/nope"}, {http.MethodPost, "/dogs"},
+	} {
+		req, err := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if resp.ContentLength != int64(len(body)) || len(resp.TransferEncoding) != 0 {
+			t.Errorf("%s %s: Content-Length %d, transfer encoding %v, body %d bytes; want an exact Content-Length",
+				tt.method, tt.path, resp.ContentLength, resp.TransferEncoding, len(body))
+		}
+	}
+}
+
+// decodeDog checks that body is exactly what the old service's json.Encoder
+// wrote for a dog, and returns that dog.
+func decodeDog(t *testing.T, body []byte) dog {
+	t.Helper()
+	var d dog
+	if err := json.Unmarshal(body, &d); err != nil {
+		t.Fatalf("body %q is not a dog: %v", body, err)
+	}
+	var want bytes.Buffer
+	if err := json.NewEncoder(&want).Encode(struct {
+		Name   string
+		Gender string
+	}{d.Name, d.Gender}); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(body, want.Bytes()) {
+		t.Fatalf("body = %q, want exactly %q", body, want.Bytes())
+	}
+	return d
+}
+
+func TestDogRoutes(t *testing.T) {
+	h, _ := newTestServer(t)
+	tests := []struct {
+		path    string
+		genders []string
+	}{
+		{"/dogs", []string{"male", "female"}},
+		{"/dogs/males", []string{"male"}},
+		{"/dogs/females", []string{"female"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.path, func(t *testing.T) {
+			for range 50 {
+				rec := do(t, h, http.MethodGet, tt.path)
+				if rec.Code != http.StatusOK {
+					t.Fatalf("status = %d, want 200", rec.Code)
+				}
+				checkJSONHeaders(t, rec, rec.Body.Len())
+				d := decodeDog(t, rec.Body.Bytes())
+				if !slices.Contains(tt.genders, d.Gender) {
+					t.Fatalf("gender = %q, want one of %q", d.Gender, tt.genders)
+				}
+				names := maleNames
+				if d.Gender == "female" {
+					names = femaleNames
+				}
+				if !slices.Contains(names, d.Name) {
+					t.Fatalf("%q is not in the %s names list", d.Name, d.Gender)
+				}
+			}
+		})
+	}
+}
+
+func TestHead(t *testing.T) {
+	h, _ := newTestServer(t)
+	for _, path := range []string{"/dogs", "/dogs/males", "/dogs/females", "/healthz"} {
+		t.Run(path, func(t *testing.T) {
+			rec := do(t, h, http.MethodHead, path)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status = %d, want 200", rec.Code)
+			}
+			if rec.Body.Len() != 0 {
+				t.Errorf("HEAD body = %q, want empty", rec.Body)
+			}
+			if rec.Header().Get("Content-Type") != "application/json" || rec.Header().Get("Content-Length") == "" {
+				t.Errorf("HEAD headers = %v, want the GET headers", rec.Header())
+			}
+		})
+	}
+}
+
+func TestErrors(t *testing.T) {
+	h, _ := newTestServer(t)
+	const (
+		notFound = `{"message":"Not Found"}` + "\n"
+		notAllow = `{"message":"Method Not Allowed"}` + "\n"
+	)
+	type tc struct {
+		method, path string
+		code         int
+		body         string
+	}
+	var tests []tc
+	for _, path := range []string{"/dogs", "/dogs/males", "/dogs/females", "/healthz"} {
+		for _, m := range []string{http.MethodPost, http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {
+			tests = append(tests, tc{m, path, http.StatusMethodNotAllowed, notAllow})
+		}
+	}
+	for _, path := range []string{"/", "/dogs/", "/dogs/males/x", "/dogs/cats", "/dog", "/healthz/", "/DOGS", "/favicon.ico"} {
+		tests = append(tests,
+			tc{http.MethodGet, path, http.StatusNotFound, notFound},
+			tc{http.MethodPost, path, http.StatusNotFound, notFound},
+		)
+	}
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			rec := do(t, h, tt.method, tt.path)
+			if rec.Code != tt.code {
+				t.Fatalf("status = %d, want %d", rec.Code, tt.code)
+			}
+			if rec.Body.String() != tt.body {
+				t.Errorf("body = %q, want %q", rec.Body, tt.body)
+			}
+			checkJSONHeaders(t, rec, len(tt.body))
+			allow := rec.Header().Get("Allow")
+			if tt.code == http.StatusMethodNotAllowed && allow != "GET, HEAD" {
+				t.Errorf("Allow = %q, want %q", allow, "GET, HEAD")
+			}
+			if tt.code != http.StatusMethodNotAllowed && allow != "" {
+				t.Errorf("Allow = %q on a %d, want none", allow, tt.code)
+			}
+		})
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	h, health := newTestServer(t)
+	steps := []struct {
+		drain bool
+		code  int
+		body  string
+	}{
+		{false, http.StatusOK, `{"status":"ok"}` + "\n"},
+		{true, http.StatusServiceUnavailable, `{"status":"draining"}` + "\n"},
+		{false, http.StatusServiceUnavailable, `{"status":"draining"}` + "\n"}, // draining is one-way
+	}
+	for _, s := range steps {
+		if s.drain {
+			health.StartDraining()
+		}
+		rec := do(t, h, http.MethodGet, "/healthz")
+		if rec.Code != s.code || rec.Body.String() != s.body {
+			t.Errorf("after drain=%v: got %d %q, want %d %q", s.drain, rec.Code, rec.Body, s.code, s.body)
+		}
+		checkJSONHeaders(t, rec, len(s.body))
+	}
+}
+
+func TestRandomness(t *testing.T) {
+	h, _ := newTestServer(t)
+	genders := map[string]int{}
+	names := map[string]bool{}
+	const n = 2000
+	for range n {
+		d := decodeDog(t, do(t, h, http.MethodGet, "/dogs").Body.Bytes())
+		genders[d.Gender]++
+		names[d.Gender+"/"+d.Name] = true
+	}
+	// With ~500 equally likely dogs, 2000 draws cover about 98% of them;
+	// these bounds fail only for a broken generator, not bad luck.
+	for _, g := range []string{"male", "female"} {
+		if genders[g] < n/4 {
+			t.Errorf("%s dogs: %d of %d, want at least %d", g, genders[g], n, n/4)
+		}
+	}
+	if want := (len(maleNames) + len(femaleNames)) / 2; len(names) < want {
+		t.Errorf("%d distinct dogs in %d requests, want at least %d", len(names), n, want)
+	}
+}
+
+func TestNames(t *testing.T) {
+	for _, l := range []struct {
+		gender string
+		names  []string
+	}{{"male", maleNames}, {"female", femaleNames}} {
+		t.Run(l.gender, func(t *testing.T) {
+			if len(l.names) < 220 {
+				t.Errorf("%d names, want at least 220", len(l.names))
+			}
+			seen := map[string]bool{}
+			for _, n := range l.names {
+				if n == "" {
+					t.Error("empty name")
+				}
+				if seen[n] {
+					t.Errorf("duplicate name %q", n)
+				}
+				seen[n] = true
+				// The bodies are pre-encoded, so a name that JSON would
+				// escape would still work, but the lists are meant to be
+				// plain names.
+				if q, _ := json.Marshal(n); string(q) != `"`+n+`"` {
+					t.Errorf("name %q needs JSON escaping", n)
+				}
+				if strings.TrimSpace(n) != n {
+					t.Errorf("name %q has surrounding space", n)
+				}
+			}
+		})
+	}
+}
+
+func TestDebugLogging(t *testing.T) {
+	tests := []struct {
+		level slog.Level
+		lines int
+	}{
+		{slog.LevelDebug, 1},
+		{slog.LevelInfo, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.level.String(), func(t *testing.T) {
+			var logs bytes.Buffer
+			logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: tt.level}))
+			h := NewServer(logger, &Health{})
+			do(t, h, http.MethodGet, "/dogs/nope")
+
+			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+			if logs.Len() == 0 {
+				lines = nil
+			}
+			if len(lines) != tt.lines {
+				t.Fatalf("got %d log lines, want %d:\n%s", len(lines), tt.lines, logs.String())
+			}
+			if tt.lines == 0 {
+				return
+			}
+			var rec struct {
+				Level  string
+				Method string
+				Path   string
+				Status int
+			}
+			if err := json.Unmarshal([]byte(lines[0]), &rec); err != nil {
+				t.Fatalf("log line %q is not JSON: %v", lines[0], err)
+			}
+			if rec.Level != "DEBUG" || rec.Method != "GET" || rec.Path != "/dogs/nope" || rec.Status != http.StatusNotFound {
+				t.Errorf("log line = %s, want a DEBUG entry for GET /dogs/nope with status 404", lines[0])
+			}
+			if !strings.Contains(lines[0], `"duration"`) {
+				t.Errorf("log line = %s, want a duration", lines[0])
+			}
+		})
+	}
+}
