@@ -6,10 +6,21 @@ export GOWORK := off
 APPS    := $(patsubst %/go.mod,%,$(wildcard apps/*/go.mod))
 MODULES := . $(APPS)
 
-.PHONY: test vet fmt-check work-check bench bench-load build
+# dynalite, a DynamoDB-compatible server from npm that the todo app's
+# DynamoDB tests start on 127.0.0.1, installed from its lockfile.
+DYNALITE := tools/dynalite/node_modules/dynalite/cli.js
+
+.PHONY: test vet fmt-check work-check deps bench bench-load build
+
+## deps: install what the tests need beyond Go (dynalite, with npm ci)
+deps: $(DYNALITE)
+
+$(DYNALITE): tools/dynalite/package.json tools/dynalite/package-lock.json
+	npm ci --prefix tools/dynalite --no-audit --no-fund
+	@touch $@
 
 ## test: run every module's tests (the README's test command)
-test:
+test: deps
 	go test ./...
 	@for app in $(APPS); do \
 		echo "go test -race ./... in $$app"; \

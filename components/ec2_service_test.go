@@ -11,17 +11,7 @@ import (
 
 func runEC2(t *testing.T, mutate func(*EC2ServiceArgs)) (*testRun, error) {
 	t.Helper()
-	m, out, err := run(t, func(ctx *pulumi.Context) error {
-		net, err := testNetwork(ctx)
-		if err != nil {
-			return err
-		}
-		ps := privateServiceArgs(net)
-		ps.TargetType = TargetTypeInstance
-		svc, err := NewPrivateService(ctx, "svc", ps)
-		if err != nil {
-			return err
-		}
+	return runBehindPrivateService(t, TargetTypeInstance, func(ctx *pulumi.Context, net *Network, svc *PrivateService) error {
 		args := &EC2ServiceArgs{
 			Image:                 pulumi.String("333333333333.dkr.ecr.us-west-2.amazonaws.com/todo@sha256:abc"),
 			RepositoryArn:         pulumi.String("arn:aws:ecr:us-west-2:333333333333:repository/todo"),
@@ -37,15 +27,9 @@ func runEC2(t *testing.T, mutate func(*EC2ServiceArgs)) (*testRun, error) {
 			Tags: pulumi.StringMap{"team": pulumi.String("todo")},
 		}
 		mutate(args)
-		if _, err := NewEC2Service(ctx, "app", args); err != nil {
-			return err
-		}
-		ctx.Export("subnets", net.WorkloadSubnetIds)
-		ctx.Export("targetSG", svc.TargetSecurityGroupId)
-		ctx.Export("targetGroup", svc.TargetGroupArn)
-		return nil
+		_, err := NewEC2Service(ctx, "app", args)
+		return err
 	})
-	return &testRun{m: m, out: out}, err
 }
 
 func TestEC2ServiceLaunchTemplate(t *testing.T) {

@@ -22,26 +22,12 @@ func fargateArgs(net *Network, svc *PrivateService) *FargateServiceArgs {
 
 func runFargate(t *testing.T, mutate func(*FargateServiceArgs)) (*testRun, error) {
 	t.Helper()
-	m, out, err := run(t, func(ctx *pulumi.Context) error {
-		net, err := testNetwork(ctx)
-		if err != nil {
-			return err
-		}
-		svc, err := NewPrivateService(ctx, "svc", privateServiceArgs(net))
-		if err != nil {
-			return err
-		}
+	return runBehindPrivateService(t, TargetTypeIP, func(ctx *pulumi.Context, net *Network, svc *PrivateService) error {
 		args := fargateArgs(net, svc)
 		mutate(args)
-		if _, err := NewFargateService(ctx, "app", args); err != nil {
-			return err
-		}
-		ctx.Export("subnets", net.WorkloadSubnetIds)
-		ctx.Export("targetSG", svc.TargetSecurityGroupId)
-		ctx.Export("targetGroup", svc.TargetGroupArn)
-		return nil
+		_, err := NewFargateService(ctx, "app", args)
+		return err
 	})
-	return &testRun{m: m, out: out}, err
 }
 
 func TestFargateService(t *testing.T) {

@@ -51,3 +51,30 @@ type testRun struct {
 	m   *mocks.Mocks
 	out map[string]any
 }
+
+// runBehindPrivateService runs fn with a Network and a PrivateService of the
+// given target type, as compute components are always wired, and exports
+// what compute tests compare against.
+func runBehindPrivateService(t *testing.T, targetType string, fn func(ctx *pulumi.Context, net *Network, svc *PrivateService) error) (*testRun, error) {
+	t.Helper()
+	m, out, err := run(t, func(ctx *pulumi.Context) error {
+		net, err := testNetwork(ctx)
+		if err != nil {
+			return err
+		}
+		args := privateServiceArgs(net)
+		args.TargetType = targetType
+		svc, err := NewPrivateService(ctx, "svc", args)
+		if err != nil {
+			return err
+		}
+		if err := fn(ctx, net, svc); err != nil {
+			return err
+		}
+		ctx.Export("subnets", net.WorkloadSubnetIds)
+		ctx.Export("targetSG", svc.TargetSecurityGroupId)
+		ctx.Export("targetGroup", svc.TargetGroupArn)
+		return nil
+	})
+	return &testRun{m: m, out: out}, err
+}

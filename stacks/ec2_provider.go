@@ -17,17 +17,7 @@ func runEC2Provider(ctx *pulumi.Context) error {
 		return err
 	}
 	svc := contract.Todo
-	appDir, err := appDirectory(ctx, svc.Name)
-	if err != nil {
-		return err
-	}
-	tags := pulumi.ToStringMap(cfg.Provider.Network.Tags)
-
-	net, err := components.NewNetwork(ctx, svc.Name, networkArgs(cfg.Provider.Network, tags))
-	if err != nil {
-		return err
-	}
-	private, err := newPrivateService(ctx, svc, cfg.Provider, net, components.TargetTypeInstance, tags)
+	b, err := newProviderBase(ctx, svc, cfg.Provider, components.TargetTypeInstance)
 	if err != nil {
 		return err
 	}
@@ -37,14 +27,7 @@ func runEC2Provider(ctx *pulumi.Context) error {
 		HashKey:       "owner",
 		RangeKey:      "id",
 		AllowDeletion: !cfg.TableDeletionProtection,
-		Tags:          tags,
-	})
-	if err != nil {
-		return err
-	}
-	image, err := components.NewContainerImage(ctx, svc.Name, &components.ContainerImageArgs{
-		Context: appDir,
-		Tags:    tags,
+		Tags:          b.tags,
 	})
 	if err != nil {
 		return err
@@ -52,17 +35,17 @@ func runEC2Provider(ctx *pulumi.Context) error {
 	env := appTimings()
 	env["TABLE_NAME"] = table.Name
 	instances, err := components.NewEC2Service(ctx, svc.Name, &components.EC2ServiceArgs{
-		Image:                 image.ImageUri,
-		RepositoryArn:         image.RepositoryArn,
+		Image:                 b.image.ImageUri,
+		RepositoryArn:         b.image.RepositoryArn,
 		Port:                  svc.Port,
 		InstanceType:          cfg.InstanceType,
 		MinSize:               cfg.MinSize,
 		MaxSize:               cfg.MaxSize,
 		DesiredCapacity:       cfg.DesiredCapacity,
-		VpcId:                 net.VpcId,
-		SubnetIds:             net.WorkloadSubnetIds,
-		TargetSecurityGroupId: private.TargetSecurityGroupId,
-		TargetGroupArn:        private.TargetGroupArn,
+		VpcId:                 b.net.VpcId,
+		SubnetIds:             b.net.WorkloadSubnetIds,
+		TargetSecurityGroupId: b.private.TargetSecurityGroupId,
+		TargetGroupArn:        b.private.TargetGroupArn,
 		Environment:           env,
 		AppPermissions: []components.Permission{{
 			Actions:   todoTableActions,
@@ -70,17 +53,15 @@ func runEC2Provider(ctx *pulumi.Context) error {
 		}},
 		LogRetentionDays:   cfg.Provider.Network.LogRetentionDays,
 		StopTimeoutSeconds: stopTimeoutSeconds,
-		Tags:               tags,
+		Tags:               b.tags,
 	})
 	if err != nil {
 		return err
 	}
 
-	if err := exportProviderContract(ctx, svc, private, net); err != nil {
+	if err := b.export(ctx, svc); err != nil {
 		return err
 	}
-	ctx.Export("vpcId", net.VpcId)
-	ctx.Export("imageUri", image.ImageUri)
 	ctx.Export("tableName", table.Name)
 	ctx.Export("autoScalingGroupName", instances.AutoScalingGroupName)
 	ctx.Export("logGroupName", instances.LogGroupName)

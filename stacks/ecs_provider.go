@@ -14,52 +14,33 @@ func runECSProvider(ctx *pulumi.Context) error {
 		return err
 	}
 	svc := contract.DogNames
-	appDir, err := appDirectory(ctx, svc.Name)
-	if err != nil {
-		return err
-	}
-	tags := pulumi.ToStringMap(cfg.Provider.Network.Tags)
-
-	net, err := components.NewNetwork(ctx, svc.Name, networkArgs(cfg.Provider.Network, tags))
-	if err != nil {
-		return err
-	}
-	private, err := newPrivateService(ctx, svc, cfg.Provider, net, components.TargetTypeIP, tags)
-	if err != nil {
-		return err
-	}
-	image, err := components.NewContainerImage(ctx, svc.Name, &components.ContainerImageArgs{
-		Context: appDir,
-		Tags:    tags,
-	})
+	b, err := newProviderBase(ctx, svc, cfg.Provider, components.TargetTypeIP)
 	if err != nil {
 		return err
 	}
 	fargate, err := components.NewFargateService(ctx, svc.Name, &components.FargateServiceArgs{
-		Image:                 image.ImageUri,
-		RepositoryArn:         image.RepositoryArn,
+		Image:                 b.image.ImageUri,
+		RepositoryArn:         b.image.RepositoryArn,
 		Port:                  svc.Port,
 		Cpu:                   cfg.CPU,
 		Memory:                cfg.Memory,
 		DesiredCount:          cfg.DesiredCount,
-		VpcId:                 net.VpcId,
-		SubnetIds:             net.WorkloadSubnetIds,
-		TargetSecurityGroupId: private.TargetSecurityGroupId,
-		TargetGroupArn:        private.TargetGroupArn,
+		VpcId:                 b.net.VpcId,
+		SubnetIds:             b.net.WorkloadSubnetIds,
+		TargetSecurityGroupId: b.private.TargetSecurityGroupId,
+		TargetGroupArn:        b.private.TargetGroupArn,
 		Environment:           appTimings(),
 		LogRetentionDays:      cfg.Provider.Network.LogRetentionDays,
 		StopTimeoutSeconds:    stopTimeoutSeconds,
-		Tags:                  tags,
+		Tags:                  b.tags,
 	})
 	if err != nil {
 		return err
 	}
 
-	if err := exportProviderContract(ctx, svc, private, net); err != nil {
+	if err := b.export(ctx, svc); err != nil {
 		return err
 	}
-	ctx.Export("vpcId", net.VpcId)
-	ctx.Export("imageUri", image.ImageUri)
 	ctx.Export("clusterName", fargate.ClusterName)
 	ctx.Export("serviceName", fargate.ServiceName)
 	ctx.Export("logGroupName", fargate.LogGroupName)

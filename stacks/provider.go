@@ -29,6 +29,44 @@ func appTimings() pulumi.StringMap {
 	}
 }
 
+// providerBase is what every provider role builds around its compute: the
+// network, the private service the compute registers with, and the app's
+// image built from apps/<service>.
+type providerBase struct {
+	tags    pulumi.StringMap
+	net     *components.Network
+	private *components.PrivateService
+	image   *components.ContainerImage
+}
+
+func newProviderBase(ctx *pulumi.Context, svc contract.Service, c providerConfig, targetType string) (*providerBase, error) {
+	appDir, err := appDirectory(ctx, svc.Name)
+	if err != nil {
+		return nil, err
+	}
+	b := &providerBase{tags: pulumi.ToStringMap(c.Network.Tags)}
+	if b.net, err = components.NewNetwork(ctx, svc.Name, networkArgs(c.Network, b.tags)); err != nil {
+		return nil, err
+	}
+	if b.private, err = newPrivateService(ctx, svc, c, b.net, targetType, b.tags); err != nil {
+		return nil, err
+	}
+	if b.image, err = components.NewContainerImage(ctx, svc.Name, &components.ContainerImageArgs{Context: appDir, Tags: b.tags}); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// export exports the provider contract and the outputs every provider has.
+func (b *providerBase) export(ctx *pulumi.Context, svc contract.Service) error {
+	if err := exportProviderContract(ctx, svc, b.private, b.net); err != nil {
+		return err
+	}
+	ctx.Export("vpcId", b.net.VpcId)
+	ctx.Export("imageUri", b.image.ImageUri)
+	return nil
+}
+
 func networkArgs(c networkConfig, tags pulumi.StringMap) *components.NetworkArgs {
 	return &components.NetworkArgs{
 		AvailabilityZoneIds: c.AvailabilityZoneIds,
