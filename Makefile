@@ -1,6 +1,8 @@
 # private-apis: every target runs with GOWORK=off, as Docker builds and the
 # Pulumi Go host do, so each module must stand on its own.
 export GOWORK := off
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
 
 # Every Go module: the root program and each service under apps/.
 APPS    := $(patsubst %/go.mod,%,$(wildcard apps/*/go.mod))
@@ -24,8 +26,13 @@ test: deps
 	go test ./...
 	@for app in $(APPS); do \
 		echo "go test -race ./... in $$app"; \
-		(cd $$app && go test -race ./...) || exit 1; \
+		(cd $$app && go test -race -count=1 -v ./... | grep -E "$(TEST_LOG_LINES)") || exit 1; \
 	done
+
+# What `make test` shows of the services' verbose test output: results,
+# failures with their messages, and the line that proves the DynamoDB tests
+# ran against a real dynalite server.
+TEST_LOG_LINES := ^(ok|FAIL|PASS|panic:|--- FAIL)|^ +[A-Za-z0-9_]+_test\.go:[0-9]+:|dynalite (started|stopped)
 
 ## vet: go vet and gofmt over every module, and go.work lists them all
 vet: fmt-check work-check
@@ -42,9 +49,11 @@ work-check:
 		grep -q "./$$app\$$" go.work || { echo "go.work does not use ./$$app"; exit 1; }; \
 	done
 
-## bench: Go benchmarks of the dog names service against a bare handler
-bench:
+## bench: Go benchmarks of both services (dog names against a bare handler;
+## todo create and list on both stores, list at 100 and 10,000 items)
+bench: deps
 	cd apps/dognames && go test -run '^$$' -bench . -benchtime 3s ./...
+	cd apps/todo && go test -run '^$$' -bench . -benchtime 2s ./...
 
 ## bench-load: wrk load test of the dog names service against a bare server
 bench-load:

@@ -72,7 +72,7 @@ func readNetworkConfig(r *configReader, defaultNat components.NatStrategy) netwo
 		r.fail("natGateways", fmt.Sprintf("%q", c.NatGateways), "use one of %v", components.NatStrategies)
 	}
 	validateTags(r, c.Tags)
-	validateRetention(r, c.LogRetentionDays)
+	validateRetention(r, "logRetentionDays", c.LogRetentionDays)
 	return c
 }
 

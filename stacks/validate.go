@@ -81,8 +81,8 @@ func validateTags(r *configReader, tags map[string]string) {
 	}
 }
 
-func validateRetention(r *configReader, days int) {
+func validateRetention(r *configReader, key string, days int) {
 	if !slices.Contains(logRetentionDays, days) {
-		r.fail("logRetentionDays", fmt.Sprint(days), "CloudWatch Logs accepts only %v", logRetentionDays)
+		r.fail(key, fmt.Sprint(days), "CloudWatch Logs accepts only %v", logRetentionDays)
 	}
 }

@@ -51,6 +51,13 @@ type Mocks struct {
 	Region string
 	// Account is the simulated caller's account ID. Default 222222222222.
 	Account string
+	// CallerArn is the identity getCallerIdentity reports. Default
+	// arn:aws:iam::<Account>:user/deployer.
+	CallerArn string
+	// StackOutputs are the outputs of the stacks a StackReference can read,
+	// by fully-qualified stack name; reading any other stack fails as the
+	// engine would.
+	StackOutputs map[string]map[string]any
 	// AvailabilityZones the region reports. The default deliberately maps AZ
 	// names to IDs out of order, as real accounts do, so code that confuses
 	// names with IDs fails its tests.
@@ -72,7 +79,8 @@ func New() *Mocks {
 			{Name: "us-west-2c", ID: "usw2-az3"},
 			{Name: "us-west-2d", ID: "usw2-az4"},
 		},
-		failures: map[string]error{},
+		StackOutputs: map[string]map[string]any{},
+		failures:     map[string]error{},
 	}
 }
 
@@ -134,6 +142,10 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		return "", nil, err
 	}
 
+	if args.TypeToken == "pulumi:pulumi:StackReference" {
+		return m.stackReference(args.ID)
+	}
+
 	outputs := args.Inputs.Copy()
 	id := args.Name + "-id"
 	for k, v := range m.computedOutputs(args) {
@@ -175,10 +187,41 @@ func (m *Mocks) computedOutputs(args pulumi.MockResourceArgs) map[string]any {
 	case "aws:lb/loadBalancer:LoadBalancer":
 		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net/%s/%s", m.Region, m.Account, name, digest(name)[:16])
 		out["dnsName"] = fmt.Sprintf("%s-%s.elb.%s.amazonaws.com", name, digest(name)[:8], m.Region)
+	case "aws:ec2/vpcEndpoint:VpcEndpoint":
+		out["id"] = "vpce-" + digest(name)[:17]
+		subnets, _ := in["subnetIds"].([]any)
+		enis := make([]any, 0, len(subnets))
+		for _, subnet := range subnets {
+			enis = append(enis, "eni-"+digest(name + fmt.Sprint(subnet))[:17])
+		}
+		out["networkInterfaceIds"] = enis
+		out["state"] = "available"
+	case "aws:apigatewayv2/api:Api":
+		apiID := digest(name)[:10]
+		out["id"] = apiID
+		out["apiEndpoint"] = fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com", apiID, m.Region)
+		out["executionArn"] = fmt.Sprintf("arn:aws:execute-api:%s:%s:%s", m.Region, m.Account, apiID)
+	case "aws:lb/listener:Listener":
+		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:listener/%s/%s", m.Region, m.Account, name, digest(name)[:16])
 	case "aws:lb/targetGroup:TargetGroup":
 		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", m.Region, m.Account, name, digest(name)[:16])
 	}
 	return out
+}
+
+// stackReference answers a StackReference read with the stack's outputs.
+func (m *Mocks) stackReference(stack string) (string, resource.PropertyMap, error) {
+	m.mu.Lock()
+	outputs, ok := m.StackOutputs[stack]
+	m.mu.Unlock()
+	if !ok {
+		return "", nil, fmt.Errorf("unknown stack %q", stack)
+	}
+	return stack, resource.NewPropertyMapFromMap(map[string]any{
+		"name":              stack,
+		"outputs":           outputs,
+		"secretOutputNames": []any{},
+	}), nil
 }
 
 // vpcOutputs answers for the awsx VPC component: one subnet per AZ and per
@@ -216,12 +259,15 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	case "aws:index/getRegion:getRegion":
 		out = map[string]any{"id": m.Region, "name": m.Region, "description": "mock region"}
 	case "aws:index/getCallerIdentity:getCallerIdentity":
-		out = map[string]any{
-			"id":        m.Account,
-			"accountId": m.Account,
-			"arn":       fmt.Sprintf("arn:aws:iam::%s:user/deployer", m.Account),
-			"userId":    "AIDAMOCK",
+		arn := m.CallerArn
+		if arn == "" {
+			arn = fmt.Sprintf("arn:aws:iam::%s:user/deployer", m.Account)
 		}
+		out = map[string]any{"id": m.Account, "accountId": m.Account, "arn": arn, "userId": "AIDAMOCK"}
+	case "aws:ec2/getNetworkInterface:getNetworkInterface":
+		id, _ := args.Args["id"].V.(string)
+		sum := digest(id)
+		out = map[string]any{"id": id, "privateIp": fmt.Sprintf("10.0.%d.%d", sum[0]%64, 10+sum[1]%200)}
 	case "aws:ssm/getParameter:getParameter":
 		name, _ := args.Args["name"].V.(string)
 		out = map[string]any{"id": name, "name": name, "type": "String", "value": "ami-0mock" + digest(name)[:12],

@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestRunErrors(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyPort := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+
+	lockedDir := t.TempDir()
+	held, err := openBoltStore(lockedDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{"bad PORT", nil, map[string]string{"PORT": "abc"}, []string{`PORT="abc"`}},
+		{"bad TABLE_NAME", nil, map[string]string{"TABLE_NAME": "a b"}, []string{`TABLE_NAME="a b"`, "TABLE_NAME=todo"}},
+		{"arguments", []string{"extra"}, nil, []string{"todo takes no arguments", "extra"}},
+		{"port in use", nil, map[string]string{"HOST": "127.0.0.1", "PORT": busyPort, "DATA_DIR": t.TempDir()}, []string{"127.0.0.1:" + busyPort, "in use"}},
+		{"DATA_DIR in use", nil, map[string]string{"HOST": "127.0.0.1", "PORT": freePortString(t), "DATA_DIR": lockedDir}, []string{"locked", lockedDir}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			var logs syncBuffer
+			err := run(ctx, append([]string{"todo"}, tt.args...), env(tt.env), &logs)
+			if err == nil {
+				t.Fatal("run succeeded, want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// runServer runs the whole program with kv as its environment (plus HOST
+// and a free PORT) until the test ends, and returns its base URL, a stop
+// function that waits for run to return, and its logs.
+func runServer(t *testing.T, kv map[string]string) (base string, stop func() error, logs *syncBuffer) {
+	t.Helper()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kv["HOST"], kv["PORT"], kv["DRAIN_DELAY"] = "127.0.0.1", strconv.Itoa(port), "0s"
+	base = "http://127.0.0.1:" + strconv.Itoa(port)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	logs = &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"todo"}, env(kv), logs) }()
+	var stopped bool
+	var runErr error
+	stop = func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			runErr = wait(t, done, 10*time.Second, "run to return")
+		}
+		return runErr
+	}
+	t.Cleanup(func() { stop() })
+
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r := get(client, base+"/healthz")
+		if r.err == nil && r.code == http.StatusOK {
+			return base, stop, logs
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run returned early: %v\n%s", err, logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server never answered: %+v\n%s", r, logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// roundTrip creates a todo over HTTP and reads it back.
+func roundTrip(t *testing.T, base string) {
+	t.Helper()
+	client := &http.Client{Timeout: 5 * time.Second}
+	resp, err := client.PostForm(base+"/todo", url.Values{"data": {"Write new AWS blog post"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var it item
+	err = json.NewDecoder(resp.Body).Decode(&it)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("POST /todo: %d %v", resp.StatusCode, err)
+	}
+	r := get(client, base+"/todo/"+it.ID)
+	if r.err != nil || r.code != http.StatusOK || !strings.Contains(r.body, "Write new AWS blog post") {
+		t.Fatalf("GET /todo/%s: %+v", it.ID, r)
+	}
+	if r := get(client, base+"/readyz"); r.code != http.StatusOK {
+		t.Errorf("/readyz: %+v", r)
+	}
+}
+
+func TestRunBolt(t *testing.T) {
+	dir := t.TempDir()
+	base, stop, logs := runServer(t, map[string]string{"DATA_DIR": dir + "/nested"})
+	roundTrip(t, base)
+	if err := stop(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	out := logs.String()
+	for _, want := range []string{`"msg":"store opened","store":"bolt"`, `"msg":"listening"`, `"msg":"server stopped"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("logs do not contain %s:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, `"msg":"request"`) {
+		t.Errorf("a request was logged at info level:\n%s", out)
+	}
+	// run closed the store: the file can be opened again at once.
+	s, err := openBoltStore(dir + "/nested")
+	if err != nil {
+		t.Fatalf("reopening after run: %v", err)
+	}
+	defer s.Close()
+	if got := listAll(t, s, "anonymous", 100); len(got) != 1 {
+		t.Errorf("after run: %v, want the one item", got)
+	}
+}
+
+func TestRunDynamoDB(t *testing.T) {
+	_, table := newDynaliteTable(t)
+	// The AWS SDK reads credentials from the process environment.
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_SESSION_TOKEN", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	base, stop, logs := runServer(t, map[string]string{
+		"TABLE_NAME":        table,
+		"AWS_REGION":        dynaliteRegion,
+		"DYNAMODB_ENDPOINT": dynalite.endpoint,
+		"DATA_DIR":          t.TempDir(),
+	})
+	roundTrip(t, base)
+	if err := stop(); err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	out := logs.String()
+	want := `"msg":"store opened","store":"dynamodb","table":"` + table + `","region":"us-west-2","endpoint":"` + dynalite.endpoint + `"`
+	if !strings.Contains(out, want) {
+		t.Errorf("logs do not contain %s:\n%s", want, out)
+	}
+	if strings.Contains(out, "not reachable") {
+		t.Errorf("start-up ping failed:\n%s", out)
+	}
+}
+
+func TestRunDynamoDBMissingTable(t *testing.T) {
+	dynaliteClient(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	// It starts (liveness is not the store's business) but says so in the
+	// log and on /readyz.
+	base, _, logs := runServer(t, map[string]string{
+		"TABLE_NAME":        "no-such-table",
+		"AWS_REGION":        dynaliteRegion,
+		"DYNAMODB_ENDPOINT": dynalite.endpoint,
+	})
+	if r := get(&http.Client{Timeout: 5 * time.Second}, base+"/readyz"); r.code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz: %+v, want 503", r)
+	}
+	if out := logs.String(); !strings.Contains(out, `"level":"WARN","msg":"DynamoDB table is not reachable yet"`) {
+		t.Errorf("no warning at start:\n%s", out)
+	}
+}
+
+func TestRunDynamoDBNoRegion(t *testing.T) {
+	for _, k := range []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
+	err := run(context.Background(), []string{"todo"}, env(map[string]string{"TABLE_NAME": "todo", "HOST": "127.0.0.1", "PORT": freePortString(t)}), io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "AWS_REGION=us-west-2") {
+		t.Errorf("run: %v, want an error asking for AWS_REGION", err)
+	}
+}
+
+func freePortString(t *testing.T) string {
+	t.Helper()
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strconv.Itoa(port)
+}
