@@ -63,6 +63,7 @@ type PrivateService struct {
 	EndpointServiceId     pulumi.StringOutput
 	EndpointServiceName   pulumi.StringOutput
 	AllowedPrincipals     []string
+	SupportedRegions      []string
 	Port                  int
 	HealthCheckPath       string
 }
@@ -89,7 +90,7 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 		return nil, fmt.Errorf("private service %s: %w", name, err)
 	}
 
-	s := &PrivateService{AllowedPrincipals: a.AllowedPrincipals, Port: a.Port, HealthCheckPath: a.HealthCheckPath}
+	s := &PrivateService{AllowedPrincipals: a.AllowedPrincipals, SupportedRegions: a.SupportedRegions, Port: a.Port, HealthCheckPath: a.HealthCheckPath}
 	if err := ctx.RegisterComponentResource("private-apis:privatelink:PrivateService", name, s, opts...); err != nil {
 		return nil, err
 	}

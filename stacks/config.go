@@ -25,6 +25,10 @@ var configKeys = map[string]bool{
 	"allowedPrincipals": true, "acceptanceRequired": true, "supportedRegions": true,
 	// ECS provider.
 	"desiredCount": true, "cpu": true, "memory": true,
+	// Consumer.
+	"providers": true, "throttlingRateLimit": true, "throttlingBurstLimit": true,
+	"writeThrottlingRateLimit": true, "writeThrottlingBurstLimit": true, "accessLogRetentionDays": true,
+	"jwtIssuer": true, "jwtAudiences": true, "publicRoutes": true, "writeScopes": true,
 	// EC2 provider.
 	"instanceType": true, "minSize": true, "maxSize": true, "desiredCapacity": true, "tableDeletionProtection": true,
 }

@@ -92,9 +92,4 @@ func TestRoleSelection(t *testing.T) {
 	require.NoError(t, err, "private-apis:role overrides the stack name")
 	require.Contains(t, out, "endpointServiceName")
 
-	for _, role := range []string{"consumer"} {
-		m, _, err := runStack(t, role, nil)
-		require.ErrorContains(t, err, "role "+role+" is recognised but this version of private-apis does not build it yet")
-		require.Empty(t, customResources(m))
-	}
 }

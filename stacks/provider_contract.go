@@ -27,5 +27,6 @@ func exportProviderContract(ctx *pulumi.Context, svc contract.Service, private *
 	ctx.Export(contract.Routes, pulumi.ToStringArray(svc.Routes))
 	ctx.Export(contract.AvailabilityZoneIDs, pulumi.ToStringArray(net.AvailabilityZoneIds))
 	ctx.Export(contract.Region, pulumi.String(region.Name))
+	ctx.Export(contract.SupportedRegions, pulumi.ToStringArray(private.SupportedRegions))
 	return nil
 }

@@ -25,7 +25,7 @@ const (
 var roles = map[string]func(*pulumi.Context) error{
 	roleECSProvider: runECSProvider,
 	roleEC2Provider: runEC2Provider,
-	roleConsumer:    notBuiltYet(roleConsumer),
+	roleConsumer:    runConsumer,
 }
 
 // Run is the Pulumi program: main calls pulumi.Run(stacks.Run).
@@ -57,12 +57,4 @@ func selectRole(ctx *pulumi.Context) (string, error) {
 	slices.Sort(valid)
 	return "", fmt.Errorf("unknown role %q (%s): valid roles are %s; name the stack after its role or set one with `pulumi config set %s:role %s`",
 		role, source, strings.Join(valid, ", "), namespace, roleECSProvider)
-}
-
-// notBuiltYet stands for a role whose stack later issues deliver, so the
-// role is already recognised and a user learns exactly what is missing.
-func notBuiltYet(role string) func(*pulumi.Context) error {
-	return func(ctx *pulumi.Context) error {
-		return fmt.Errorf("role %s is recognised but this version of private-apis does not build it yet; only %s and %s can be deployed", role, roleECSProvider, roleEC2Provider)
-	}
 }

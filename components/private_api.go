@@ -1,0 +1,264 @@
+package components
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/private-apis/private-apis/contract"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// BackendHeader carries a backend's name from its API Gateway integration to
+// the shared load balancer, whose rules forward on it. The integration
+// overwrites it, so a client cannot pick a backend itself.
+const BackendHeader = "X-Private-Apis-Backend"
+
+// UserHeader carries the caller's identity to the backends. The integration
+// overwrites it with the JWT subject, or removes it without authorization,
+// so a client cannot claim to be someone else.
+const UserHeader = "x-user-id"
+
+// Backend is one private service the API routes to over PrivateLink.
+type Backend struct {
+	// Name is short, unique and lower-case; it names the backend's resources.
+	Name string
+	// EndpointServiceName is the provider's VPC endpoint service.
+	EndpointServiceName string
+	// ServiceRegion is the provider's region when it differs from the
+	// consumer's (cross-region PrivateLink); empty otherwise.
+	ServiceRegion string
+	// SubnetIds hold its interface endpoint: one subnet per AZ the service
+	// is also in. SubnetCount is their number, which decides how many
+	// endpoint IPs become load balancer targets.
+	SubnetIds   pulumi.StringArrayInput
+	SubnetCount int
+	// Port and HealthCheckPath are the service's, from its contract.
+	Port            int
+	HealthCheckPath string
+	// Routes are the HTTP API route keys it serves.
+	Routes []string
+}
+
+// JwtAuth turns on JWT authorization.
+type JwtAuth struct {
+	Issuer    string
+	Audiences []string
+	// PublicRoutes need no token.
+	PublicRoutes []string
+	// WriteScopes are required on write routes (POST, PUT, PATCH, DELETE).
+	WriteScopes []string
+}
+
+// PrivateApiArgs configures a PrivateApi.
+type PrivateApiArgs struct {
+	// VpcId and SubnetIds place the load balancer and the VPC link; use at
+	// least two subnets in different AZs.
+	VpcId     pulumi.StringInput
+	SubnetIds pulumi.StringArrayInput
+	Backends  []Backend
+	// ThrottlingRateLimit and ThrottlingBurstLimit apply to every route;
+	// write routes get WriteThrottlingRateLimit and WriteThrottlingBurstLimit.
+	// Defaults 100/200 and 20/40.
+	ThrottlingRateLimit, ThrottlingBurstLimit           int
+	WriteThrottlingRateLimit, WriteThrottlingBurstLimit int
+	// Jwt, when set, requires a token on every route but its PublicRoutes.
+	Jwt *JwtAuth
+	// AccessLogRetentionDays keeps access logs this long. Default 365.
+	AccessLogRetentionDays int
+	// IntegrationTimeoutMilliseconds bounds each backend call; API Gateway
+	// allows at most 30000. Default 29000.
+	IntegrationTimeoutMilliseconds int
+	// Tags are applied to every taggable resource.
+	Tags pulumi.StringMapInput
+}
+
+// PrivateApi is the public HTTP API and what sits between it and the
+// providers: one VPC link, ONE internal Application Load Balancer for all
+// backends (a target group each, whose targets are the backend's endpoint
+// IPs and whose health check crosses PrivateLink to the service), and an
+// interface endpoint per backend. Throttling, JWT authorization and access
+// logs live on the API, in one place.
+type PrivateApi struct {
+	pulumi.ResourceState
+
+	ApiId           pulumi.StringOutput
+	ApiEndpoint     pulumi.StringOutput
+	LoadBalancerArn pulumi.StringOutput
+	// EndpointIds are the interface endpoints by backend name.
+	EndpointIds map[string]pulumi.StringOutput
+}
+
+// privateApiGroups are the security groups of the path from the VPC link
+// through the load balancer to the endpoints: each admits only the one before.
+type privateApiGroups struct {
+	vpcLink, loadBalancer, endpoints *ec2.SecurityGroup
+}
+
+// NewPrivateApi creates a PrivateApi.
+func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts ...pulumi.ResourceOption) (*PrivateApi, error) {
+	if args == nil {
+		return nil, fmt.Errorf("private api %s: args are required", name)
+	}
+	a := *args
+	setDefault(&a.ThrottlingRateLimit, 100)
+	setDefault(&a.ThrottlingBurstLimit, 200)
+	setDefault(&a.WriteThrottlingRateLimit, 20)
+	setDefault(&a.WriteThrottlingBurstLimit, 40)
+	setDefault(&a.AccessLogRetentionDays, 365)
+	setDefault(&a.IntegrationTimeoutMilliseconds, 29000)
+	if err := a.validate(); err != nil {
+		return nil, fmt.Errorf("private api %s: %w", name, err)
+	}
+
+	api := &PrivateApi{EndpointIds: map[string]pulumi.StringOutput{}}
+	if err := ctx.RegisterComponentResource("private-apis:apigateway:PrivateApi", name, api, opts...); err != nil {
+		return nil, err
+	}
+	groups, err := api.securityGroups(ctx, name, a)
+	if err != nil {
+		return nil, fmt.Errorf("private api %s: %w", name, err)
+	}
+	listenerArn, err := api.loadBalancer(ctx, name, a, groups)
+	if err != nil {
+		return nil, fmt.Errorf("private api %s: %w", name, err)
+	}
+	if err := api.httpApi(ctx, name, a, groups, listenerArn); err != nil {
+		return nil, fmt.Errorf("private api %s: %w", name, err)
+	}
+
+	outputs := pulumi.Map{"apiId": api.ApiId, "apiEndpoint": api.ApiEndpoint, "loadBalancerArn": api.LoadBalancerArn}
+	for backend, id := range api.EndpointIds {
+		outputs["endpointId-"+backend] = id
+	}
+	if err := ctx.RegisterResourceOutputs(api, outputs); err != nil {
+		return nil, fmt.Errorf("private api %s: registering outputs: %w", name, err)
+	}
+	return api, nil
+}
+
+// securityGroups chains VPC link → load balancer (port 80) → endpoints
+// (each backend's port), with rules as separate resources.
+func (api *PrivateApi) securityGroups(ctx *pulumi.Context, name string, a PrivateApiArgs) (privateApiGroups, error) {
+	var g privateApiGroups
+	var err error
+	for _, sg := range []struct {
+		target **ec2.SecurityGroup
+		suffix string
+		what   string
+	}{
+		{&g.vpcLink, "vpclink", "API Gateway VPC link: out to the load balancer only"},
+		{&g.loadBalancer, "alb", "Internal load balancer: from the VPC link, out to the endpoints"},
+		{&g.endpoints, "endpoints", "PrivateLink endpoints: service ports from the load balancer only"},
+	} {
+		*sg.target, err = ec2.NewSecurityGroup(ctx, name+"-"+sg.suffix, &ec2.SecurityGroupArgs{
+			VpcId:               a.VpcId,
+			Description:         pulumi.String(sg.what),
+			RevokeRulesOnDelete: pulumi.Bool(true),
+			Tags:                a.Tags,
+		}, pulumi.Parent(api))
+		if err != nil {
+			return g, fmt.Errorf("creating %s security group: %w", sg.suffix, err)
+		}
+	}
+
+	link := func(from, to *ec2.SecurityGroup, port int, ruleName, what string) error {
+		if _, err := vpc.NewSecurityGroupEgressRule(ctx, ruleName+"-out", &vpc.SecurityGroupEgressRuleArgs{
+			SecurityGroupId: from.ID(), ReferencedSecurityGroupId: to.ID(), Description: pulumi.String(what),
+			IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(port), ToPort: pulumi.Int(port), Tags: a.Tags,
+		}, pulumi.Parent(api)); err != nil {
+			return fmt.Errorf("creating rule %s: %w", ruleName, err)
+		}
+		if _, err := vpc.NewSecurityGroupIngressRule(ctx, ruleName+"-in", &vpc.SecurityGroupIngressRuleArgs{
+			SecurityGroupId: to.ID(), ReferencedSecurityGroupId: from.ID(), Description: pulumi.String(what),
+			IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(port), ToPort: pulumi.Int(port), Tags: a.Tags,
+		}, pulumi.Parent(api)); err != nil {
+			return fmt.Errorf("creating rule %s: %w", ruleName, err)
+		}
+		return nil
+	}
+	if err := link(g.vpcLink, g.loadBalancer, 80, name+"-vpclink-to-alb", "API Gateway to the load balancer"); err != nil {
+		return g, err
+	}
+	var ports []int
+	for _, b := range a.Backends {
+		if !slices.Contains(ports, b.Port) {
+			ports = append(ports, b.Port)
+		}
+	}
+	for _, port := range ports {
+		if err := link(g.loadBalancer, g.endpoints, port, fmt.Sprintf("%s-alb-to-endpoints-%d", name, port), fmt.Sprintf("Load balancer to the endpoints on %d", port)); err != nil {
+			return g, err
+		}
+	}
+	return g, nil
+}
+
+var (
+	resourceNameUnsafe = regexp.MustCompile(`[^a-z0-9]+`)
+	backendNamePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
+)
+
+// routeResourceName turns a route key into a resource name: "GET /todo/{id}"
+// becomes "get-todo-id".
+func routeResourceName(routeKey string) string {
+	return strings.Trim(resourceNameUnsafe.ReplaceAllString(strings.ToLower(routeKey), "-"), "-")
+}
+
+// isWrite reports whether a route key changes data.
+func isWrite(routeKey string) bool {
+	method, _, _ := strings.Cut(routeKey, " ")
+	return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE"
+}
+
+func (a PrivateApiArgs) validate() error {
+	if a.VpcId == nil || a.SubnetIds == nil {
+		return fmt.Errorf("VpcId and SubnetIds are required")
+	}
+	if len(a.Backends) == 0 {
+		return fmt.Errorf("no backends: an API needs at least one provider")
+	}
+	if a.IntegrationTimeoutMilliseconds < 50 || a.IntegrationTimeoutMilliseconds > 30000 {
+		return fmt.Errorf("IntegrationTimeoutMilliseconds %d must be 50-30000, API Gateway's range", a.IntegrationTimeoutMilliseconds)
+	}
+	names := map[string]bool{}
+	routes := map[string]string{}
+	resourceNames := map[string]string{}
+	for _, b := range a.Backends {
+		if !backendNamePattern.MatchString(b.Name) || names[b.Name] {
+			return fmt.Errorf("backend name %q must be unique, lower-case letters, digits and dashes", b.Name)
+		}
+		names[b.Name] = true
+		if b.SubnetCount < 1 || b.SubnetIds == nil {
+			return fmt.Errorf("backend %s: SubnetIds and SubnetCount are required", b.Name)
+		}
+		svc := contract.Service{Name: b.Name, Port: b.Port, HealthCheckPath: b.HealthCheckPath, Routes: b.Routes}
+		if err := svc.Validate(); err != nil {
+			return err
+		}
+		for _, r := range b.Routes {
+			if other, ok := routes[r]; ok {
+				return fmt.Errorf("route %q is served by both %s and %s", r, other, b.Name)
+			}
+			routes[r] = b.Name
+			if other, ok := resourceNames[routeResourceName(r)]; ok {
+				return fmt.Errorf("routes %q and %q would share the resource name %q", other, r, routeResourceName(r))
+			}
+			resourceNames[routeResourceName(r)] = r
+		}
+	}
+	if a.Jwt != nil {
+		if !strings.HasPrefix(a.Jwt.Issuer, "https://") || len(a.Jwt.Audiences) == 0 {
+			return fmt.Errorf("Jwt needs an https Issuer and at least one Audience")
+		}
+		for _, r := range a.Jwt.PublicRoutes {
+			if _, ok := routes[r]; !ok {
+				return fmt.Errorf("public route %q is not one of the backends' routes", r)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package contract
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// SupportedRegions is an optional output: the other regions whose consumers
+// the provider accepts (cross-region PrivateLink). Providers export it so a
+// consumer in another region can check before it creates an endpoint.
+const SupportedRegions = "supportedRegions"
+
+// Provider is one provider stack's contract as the consumer reads it.
+type Provider struct {
+	// Stack is the fully-qualified stack name it was read from.
+	Stack               string
+	EndpointServiceName string
+	EndpointServiceID   string
+	AllowedPrincipals   []string
+	ServicePort         int
+	HealthCheckPath     string
+	Routes              []string
+	AvailabilityZoneIDs []string
+	Region              string
+	SupportedRegions    []string
+}
+
+// Parse turns a provider stack's outputs, as a StackReference returns them
+// (JSON types: numbers are float64, lists are []any), into a Provider. A
+// missing or mistyped output is an error naming the stack and the output.
+func Parse(stack string, outputs map[string]any) (Provider, error) {
+	p := Provider{Stack: stack}
+	r := reader{stack: stack, outputs: outputs}
+	p.EndpointServiceName = r.string(EndpointServiceName)
+	p.EndpointServiceID = r.string(EndpointServiceID)
+	p.AllowedPrincipals = r.strings(AllowedPrincipals, true)
+	p.ServicePort = r.int(ServicePort)
+	p.HealthCheckPath = r.string(HealthCheckPath)
+	p.Routes = r.strings(Routes, true)
+	p.AvailabilityZoneIDs = r.strings(AvailabilityZoneIDs, true)
+	p.Region = r.string(Region)
+	if _, ok := outputs[SupportedRegions]; ok {
+		p.SupportedRegions = r.strings(SupportedRegions, false)
+	}
+	if r.err != nil {
+		return Provider{}, r.err
+	}
+	svc := Service{Name: stack, Port: p.ServicePort, HealthCheckPath: p.HealthCheckPath, Routes: p.Routes}
+	if err := svc.Validate(); err != nil {
+		return Provider{}, fmt.Errorf("provider stack %s exports an invalid contract: %w", stack, err)
+	}
+	return p, nil
+}
+
+// reader keeps the first problem, so one clear error comes back.
+type reader struct {
+	stack   string
+	outputs map[string]any
+	err     error
+}
+
+func (r *reader) get(name string) (any, bool) {
+	if r.err != nil {
+		return nil, false
+	}
+	v, ok := r.outputs[name]
+	if !ok || v == nil {
+		r.err = fmt.Errorf("provider stack %s has no output %q: deploy it with this version of private-apis (`pulumi up -s %s`), or check the name in private-apis:providers",
+			r.stack, name, shortName(r.stack))
+		return nil, false
+	}
+	return v, true
+}
+
+func (r *reader) wrongType(name string, v any, want string) {
+	r.err = fmt.Errorf("provider stack %s: output %q is %T (%v), want %s", r.stack, name, v, v, want)
+}
+
+func (r *reader) string(name string) string {
+	v, ok := r.get(name)
+	if !ok {
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok || s == "" {
+		r.wrongType(name, v, "a non-empty string")
+	}
+	return s
+}
+
+func (r *reader) int(name string) int {
+	v, ok := r.get(name)
+	if !ok {
+		return 0
+	}
+	switch n := v.(type) {
+	case int:
+		return n
+	case float64:
+		if n == math.Trunc(n) && n >= 0 && n <= math.MaxInt32 {
+			return int(n)
+		}
+	}
+	r.wrongType(name, v, "a whole number")
+	return 0
+}
+
+func (r *reader) strings(name string, required bool) []string {
+	v, ok := r.get(name)
+	if !ok {
+		return nil
+	}
+	var out []string
+	switch list := v.(type) {
+	case []string:
+		out = list
+	case []any:
+		for _, item := range list {
+			s, ok := item.(string)
+			if !ok {
+				r.wrongType(name, v, "a list of strings")
+				return nil
+			}
+			out = append(out, s)
+		}
+	default:
+		r.wrongType(name, v, "a list of strings")
+		return nil
+	}
+	if required && len(out) == 0 {
+		r.err = fmt.Errorf("provider stack %s: output %q is empty", r.stack, name)
+	}
+	return out
+}
+
+// shortName is the stack part of org/project/stack.
+func shortName(stack string) string {
+	return stack[strings.LastIndex(stack, "/")+1:]
+}

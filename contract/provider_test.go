@@ -1,0 +1,66 @@
+package contract
+
+import (
+	"strings"
+	"testing"
+)
+
+// outputs is what a StackReference returns for a healthy ecs-provider.
+func outputs() map[string]any {
+	return map[string]any{
+		EndpointServiceName: "com.amazonaws.vpce.us-west-2.vpce-svc-0123",
+		EndpointServiceID:   "vpce-svc-0123",
+		AllowedPrincipals:   []any{"arn:aws:iam::111111111111:root"},
+		ServicePort:         8080.0,
+		HealthCheckPath:     "/healthz",
+		Routes:              []any{"GET /dogs", "GET /dogs/males"},
+		AvailabilityZoneIDs: []any{"usw2-az1", "usw2-az2"},
+		Region:              "us-west-2",
+	}
+}
+
+func TestParse(t *testing.T) {
+	p, err := Parse("organization/private-apis/ecs-provider", outputs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ServicePort != 8080 || p.Region != "us-west-2" || len(p.Routes) != 2 || p.AvailabilityZoneIDs[1] != "usw2-az2" ||
+		p.AllowedPrincipals[0] != "arn:aws:iam::111111111111:root" || p.SupportedRegions != nil {
+		t.Fatalf("parsed %+v", p)
+	}
+
+	withRegions := outputs()
+	withRegions[SupportedRegions] = []any{"us-east-1"}
+	p, err = Parse("org/private-apis/ecs-provider", withRegions)
+	if err != nil || len(p.SupportedRegions) != 1 {
+		t.Fatalf("supported regions: %+v, %v", p, err)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(map[string]any)
+		want   string
+	}{
+		{"missing output", func(o map[string]any) { delete(o, Routes) }, `provider stack org/p/ecs-provider has no output "routes"`},
+		{"null output", func(o map[string]any) { o[Region] = nil }, `no output "region"`},
+		{"port as string", func(o map[string]any) { o[ServicePort] = "8080" }, `output "servicePort" is string`},
+		{"fractional port", func(o map[string]any) { o[ServicePort] = 80.5 }, "a whole number"},
+		{"routes not a list", func(o map[string]any) { o[Routes] = "GET /dogs" }, "a list of strings"},
+		{"route item not a string", func(o map[string]any) { o[Routes] = []any{"GET /a", 3.0} }, "a list of strings"},
+		{"empty AZs", func(o map[string]any) { o[AvailabilityZoneIDs] = []any{} }, `output "availabilityZoneIds" is empty`},
+		{"bad route", func(o map[string]any) { o[Routes] = []any{"/dogs"} }, "invalid contract"},
+		{"empty name", func(o map[string]any) { o[EndpointServiceName] = "" }, "a non-empty string"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := outputs()
+			tt.mutate(o)
+			_, err := Parse("org/p/ecs-provider", o)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,153 @@
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/private-apis/private-apis/components"
+	"github.com/private-apis/private-apis/contract"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// runConsumer builds the public HTTP API in the consumer account from the
+// providers' contracts, read through StackReferences, after checking that
+// every contract fits: the deploying identity is allowed, no route is
+// claimed twice, and each provider shares at least two AZ IDs.
+func runConsumer(ctx *pulumi.Context) error {
+	cfg, err := loadConsumerConfig(ctx)
+	if err != nil {
+		return err
+	}
+	providers, err := readProviders(ctx, cfg.Providers)
+	if err != nil {
+		return err
+	}
+	identity, err := aws.GetCallerIdentity(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("finding who is deploying the consumer: %w", err)
+	}
+	region, err := aws.GetRegion(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("looking up the consumer's region: %w", err)
+	}
+	plan, err := planConsumer(cfg, region.Name, caller{AccountID: identity.AccountId, Arn: identity.Arn}, providers)
+	if err != nil {
+		return err
+	}
+
+	tags := pulumi.ToStringMap(cfg.Network.Tags)
+	netCfg := cfg.Network
+	netCfg.AvailabilityZoneIds = plan.AvailabilityZoneIDs
+	net, err := components.NewNetwork(ctx, "consumer", networkArgs(netCfg, tags))
+	if err != nil {
+		return err
+	}
+
+	backends := make([]components.Backend, 0, len(plan.Backends))
+	for _, b := range plan.Backends {
+		zones := b.AvailabilityZoneIDs
+		if len(zones) == 0 {
+			zones = net.AvailabilityZoneIds // cross-region, with the region's default AZs
+		}
+		backends = append(backends, components.Backend{
+			Name:                b.Name,
+			EndpointServiceName: b.Provider.EndpointServiceName,
+			ServiceRegion:       b.ServiceRegion,
+			SubnetIds:           subnetsIn(net, zones),
+			SubnetCount:         len(zones),
+			Port:                b.Provider.ServicePort,
+			HealthCheckPath:     b.Provider.HealthCheckPath,
+			Routes:              b.Provider.Routes,
+		})
+	}
+	apiArgs := &components.PrivateApiArgs{
+		VpcId:                     net.VpcId,
+		SubnetIds:                 net.WorkloadSubnetIds,
+		Backends:                  backends,
+		ThrottlingRateLimit:       cfg.ThrottlingRateLimit,
+		ThrottlingBurstLimit:      cfg.ThrottlingBurstLimit,
+		WriteThrottlingRateLimit:  cfg.WriteThrottlingRateLimit,
+		WriteThrottlingBurstLimit: cfg.WriteThrottlingBurstLimit,
+		AccessLogRetentionDays:    cfg.AccessLogRetentionDays,
+		Tags:                      tags,
+	}
+	if cfg.JwtIssuer != "" {
+		apiArgs.Jwt = &components.JwtAuth{
+			Issuer:       cfg.JwtIssuer,
+			Audiences:    cfg.JwtAudiences,
+			PublicRoutes: cfg.PublicRoutes,
+			WriteScopes:  cfg.WriteScopes,
+		}
+	}
+	api, err := components.NewPrivateApi(ctx, "api", apiArgs)
+	if err != nil {
+		return err
+	}
+
+	ctx.Export("apiEndpoint", api.ApiEndpoint)
+	exported := pulumi.Map{}
+	for _, b := range plan.Backends {
+		exported[b.Provider.Stack] = pulumi.Map{
+			"endpointId": api.EndpointIds[b.Name],
+			"routes":     pulumi.ToStringArray(b.Provider.Routes),
+		}
+	}
+	ctx.Export("providers", exported)
+	ctx.Export("vpcId", net.VpcId)
+	return nil
+}
+
+// readProviders reads every provider's contract through a StackReference,
+// as plain values, so they can be checked before anything is created.
+func readProviders(ctx *pulumi.Context, stacks []string) ([]contract.Provider, error) {
+	names := append(append([]string(nil), contract.Outputs...), contract.SupportedRegions)
+	providers := make([]contract.Provider, 0, len(stacks))
+	for _, stack := range stacks {
+		ref, err := pulumi.NewStackReference(ctx, stack, nil)
+		if err != nil {
+			return nil, fmt.Errorf("reading provider stack %s: %w; deploy it first (`pulumi up -s %s` in its account) and check the name in private-apis:providers", stack, err, shortStack(stack))
+		}
+		outputs := map[string]any{}
+		for _, name := range names {
+			details, err := ref.GetOutputDetails(name)
+			if err != nil {
+				return nil, fmt.Errorf("reading provider stack %s: %w; deploy it first (`pulumi up -s %s` in its account) and check the name in private-apis:providers", stack, err, shortStack(stack))
+			}
+			switch {
+			case details.Value != nil:
+				outputs[name] = details.Value
+			case details.SecretValue != nil:
+				outputs[name] = details.SecretValue
+			}
+		}
+		p, err := contract.Parse(stack, outputs)
+		if err != nil {
+			return nil, err
+		}
+		providers = append(providers, p)
+	}
+	return providers, nil
+}
+
+// subnetsIn picks the network's workload subnets in the given AZ IDs; the
+// network keeps its subnets in the order of its AZ IDs.
+func subnetsIn(net *components.Network, zones []string) pulumi.StringArrayOutput {
+	var indexes []int
+	for _, zone := range zones {
+		for i, id := range net.AvailabilityZoneIds {
+			if id == zone {
+				indexes = append(indexes, i)
+			}
+		}
+	}
+	return net.WorkloadSubnetIds.ApplyT(func(all []string) ([]string, error) {
+		out := make([]string, 0, len(indexes))
+		for _, i := range indexes {
+			if i >= len(all) {
+				return nil, fmt.Errorf("the network has %d workload subnets, fewer than its %d AZs", len(all), len(net.AvailabilityZoneIds))
+			}
+			out = append(out, all[i])
+		}
+		return out, nil
+	}).(pulumi.StringArrayOutput)
+}

@@ -1,0 +1,372 @@
+package stacks
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/private-apis/private-apis/internal/mocks"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	dognamesStack = "organization/private-apis/ecs-provider"
+	todoStack     = "organization/private-apis/ec2-provider"
+)
+
+// providerContract is a provider's outputs as a StackReference returns them
+// (JSON types: float64 numbers, []any lists).
+func providerContract(id string, routes ...string) map[string]any {
+	rs := make([]any, len(routes))
+	for i, r := range routes {
+		rs[i] = r
+	}
+	return map[string]any{
+		"endpointServiceName": "com.amazonaws.vpce.us-west-2.vpce-svc-" + id,
+		"endpointServiceId":   "vpce-svc-" + id,
+		"allowedPrincipals":   []any{"arn:aws:iam::111111111111:root"},
+		"servicePort":         8080.0,
+		"healthCheckPath":     "/healthz",
+		"routes":              rs,
+		"availabilityZoneIds": []any{"usw2-az1", "usw2-az2"},
+		"region":              "us-west-2",
+		"supportedRegions":    []any{},
+	}
+}
+
+func twoProviders() map[string]map[string]any {
+	return map[string]map[string]any{
+		dognamesStack: providerContract("0dog", "GET /dogs", "GET /dogs/males", "GET /dogs/females"),
+		todoStack:     providerContract("0todo", "GET /todo", "POST /todo", "GET /todo/{id}", "DELETE /todo/{id}"),
+	}
+}
+
+func validConsumerConfig(stacks ...string) map[string]string {
+	if len(stacks) == 0 {
+		stacks = []string{dognamesStack, todoStack}
+	}
+	return map[string]string{
+		"providers": `["` + strings.Join(stacks, `","`) + `"]`,
+		"tags":      `{"team":"platform"}`,
+	}
+}
+
+// runConsumerStack runs the consumer in account 111111111111 with the given
+// provider stacks readable.
+func runConsumerStack(t *testing.T, cfg map[string]string, providers map[string]map[string]any, shape func(*mocks.Mocks)) (*mocks.Mocks, map[string]any, error) {
+	t.Helper()
+	m := mocks.New()
+	m.Account = "111111111111"
+	m.StackOutputs = providers
+	if shape != nil {
+		shape(m)
+	}
+	out, err := m.Run("consumer", cfg, repoRoot(t), Run)
+	return m, out, err
+}
+
+func TestConsumerBuildsOneApiForEveryProvider(t *testing.T) {
+	m, out, err := runConsumerStack(t, validConsumerConfig(), twoProviders(), nil)
+	require.NoError(t, err)
+
+	t.Run("network without egress", func(t *testing.T) {
+		vpc := m.ByType("awsx:ec2:Vpc")[0].Map()
+		require.Equal(t, map[string]any{"strategy": "None"}, vpc["natGateways"])
+		require.Equal(t, []any{"us-west-2b", "us-west-2a"}, vpc["availabilityZoneNames"], "usw2-az1 and usw2-az2, shared with both providers")
+		require.Len(t, m.ByType("aws:ec2/flowLog:FlowLog"), 1)
+	})
+
+	t.Run("an interface endpoint per provider", func(t *testing.T) {
+		endpoints := m.ByType("aws:ec2/vpcEndpoint:VpcEndpoint")
+		require.Len(t, endpoints, 2)
+		for _, e := range endpoints {
+			in := e.Map()
+			require.Equal(t, "Interface", in["vpcEndpointType"])
+			require.Len(t, in["subnetIds"], 2, "%s: one subnet per shared AZ", e.Name)
+			require.Len(t, in["securityGroupIds"], 1)
+			require.Nil(t, in["serviceRegion"])
+		}
+		dog, ok := m.Named("aws:ec2/vpcEndpoint:VpcEndpoint", "api-ecs-provider-endpoint")
+		require.True(t, ok)
+		require.Equal(t, "com.amazonaws.vpce.us-west-2.vpce-svc-0dog", dog.Map()["serviceName"])
+	})
+
+	t.Run("one hardened internal load balancer", func(t *testing.T) {
+		lbs := m.ByType("aws:lb/loadBalancer:LoadBalancer")
+		require.Len(t, lbs, 1, "cost doesn't grow by a load balancer per provider")
+		alb := lbs[0].Map()
+		require.Equal(t, "application", alb["loadBalancerType"])
+		require.Equal(t, true, alb["internal"])
+		require.Equal(t, true, alb["dropInvalidHeaderFields"])
+		require.Contains(t, []any{"defensive", "strictest"}, alb["desyncMitigationMode"])
+		require.GreaterOrEqual(t, len(alb["subnets"].([]any)), 2)
+
+		tgs := m.ByType("aws:lb/targetGroup:TargetGroup")
+		require.Len(t, tgs, 2)
+		for _, tg := range tgs {
+			require.Equal(t, "ip", tg.Map()["targetType"])
+			require.Equal(t, "/healthz", tg.Map()["healthCheck"].(map[string]any)["path"], "health checks cross PrivateLink to the service")
+		}
+		attachments := m.ByType("aws:lb/targetGroupAttachment:TargetGroupAttachment")
+		require.Len(t, attachments, 4, "one target per endpoint IP, per AZ")
+		for _, a := range attachments {
+			require.Regexp(t, `^10\.0\.\d+\.\d+$`, a.Map()["targetId"], "the endpoint ENI's private IP")
+		}
+		rules := m.ByType("aws:lb/listenerRule:ListenerRule")
+		require.Len(t, rules, 2)
+		header := rules[0].Map()["conditions"].([]any)[0].(map[string]any)["httpHeader"].(map[string]any)
+		require.Equal(t, "X-Private-Apis-Backend", header["httpHeaderName"])
+		require.Equal(t, []any{"ec2-provider"}, header["values"])
+	})
+
+	t.Run("HTTP API with explicit routes, throttling and access logs", func(t *testing.T) {
+		link := m.ByType("aws:apigatewayv2/vpcLink:VpcLink")
+		require.Len(t, link, 1)
+		require.GreaterOrEqual(t, len(link[0].Map()["subnetIds"].([]any)), 2)
+		require.Len(t, link[0].Map()["securityGroupIds"], 1)
+
+		integrations := m.ByType("aws:apigatewayv2/integration:Integration")
+		require.Len(t, integrations, 2)
+		for _, i := range integrations {
+			in := i.Map()
+			require.Equal(t, "VPC_LINK", in["connectionType"])
+			require.Equal(t, "HTTP_PROXY", in["integrationType"])
+			require.LessOrEqual(t, in["timeoutMilliseconds"].(float64), 30000.0)
+			require.Contains(t, in["integrationUri"], ":listener/")
+			require.Equal(t, "''", in["requestParameters"].(map[string]any)["remove:header.x-user-id"], "no spoofed user without authorization")
+		}
+
+		var keys []string
+		for _, r := range m.ByType("aws:apigatewayv2/route:Route") {
+			keys = append(keys, r.Map()["routeKey"].(string))
+			require.Equal(t, "NONE", r.Map()["authorizationType"])
+		}
+		require.ElementsMatch(t, []string{"GET /dogs", "GET /dogs/males", "GET /dogs/females", "GET /todo", "POST /todo", "GET /todo/{id}", "DELETE /todo/{id}"}, keys)
+
+		stages := m.ByType("aws:apigatewayv2/stage:Stage")
+		require.Len(t, stages, 1)
+		stage := stages[0].Map()
+		require.Equal(t, "$default", stage["name"])
+		require.Equal(t, true, stage["autoDeploy"])
+		defaults := stage["defaultRouteSettings"].(map[string]any)
+		require.EqualValues(t, 100, defaults["throttlingRateLimit"])
+		require.EqualValues(t, 200, defaults["throttlingBurstLimit"])
+		var writeRoutes []any
+		for _, s := range stage["routeSettings"].([]any) {
+			rs := s.(map[string]any)
+			require.EqualValues(t, 20, rs["throttlingRateLimit"], "writes are throttled tighter")
+			writeRoutes = append(writeRoutes, rs["routeKey"])
+		}
+		require.ElementsMatch(t, []any{"POST /todo", "DELETE /todo/{id}"}, writeRoutes)
+		logs := stage["accessLogSettings"].(map[string]any)
+		require.Contains(t, logs["destinationArn"], "api-access-logs")
+		for _, field := range []string{"$context.requestId", "$context.routeKey", "$context.status", "$context.responseLatency", "$context.integrationErrorMessage"} {
+			require.Contains(t, logs["format"], field)
+		}
+		group, ok := m.Named("aws:cloudwatch/logGroup:LogGroup", "api-access-logs")
+		require.True(t, ok)
+		require.EqualValues(t, 365, group.Map()["retentionInDays"])
+	})
+
+	t.Run("security groups admit only the hop before", func(t *testing.T) {
+		for _, r := range m.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
+			require.Nil(t, r.Map()["cidrIpv4"], "%s: consumer rules reference groups, never CIDRs", r.Name)
+			require.NotEmpty(t, r.Map()["referencedSecurityGroupId"], r.Name)
+		}
+		in, ok := m.Named("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "api-alb-to-endpoints-8080-in")
+		require.True(t, ok)
+		require.EqualValues(t, 8080, in.Map()["fromPort"])
+	})
+
+	t.Run("exports", func(t *testing.T) {
+		require.Regexp(t, `^https://[0-9a-f]+\.execute-api\.us-west-2\.amazonaws\.com$`, out["apiEndpoint"])
+		providers := out["providers"].(map[string]any)
+		require.Len(t, providers, 2)
+		dog := providers[dognamesStack].(map[string]any)
+		require.Regexp(t, `^vpce-`, dog["endpointId"])
+		require.Equal(t, []string{"GET /dogs", "GET /dogs/males", "GET /dogs/females"}, dog["routes"])
+	})
+}
+
+func TestConsumerWithJWTAuthorization(t *testing.T) {
+	cfg := with(validConsumerConfig(),
+		"jwtIssuer", "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Abc",
+		"jwtAudiences", `["client-1"]`,
+		"publicRoutes", `["GET /dogs"]`,
+		"writeScopes", `["todo/write"]`)
+	m, _, err := runConsumerStack(t, cfg, twoProviders(), nil)
+	require.NoError(t, err)
+
+	auth := m.ByType("aws:apigatewayv2/authorizer:Authorizer")
+	require.Len(t, auth, 1)
+	require.Equal(t, "JWT", auth[0].Map()["authorizerType"])
+	require.Equal(t, map[string]any{"issuer": "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Abc", "audiences": []any{"client-1"}}, auth[0].Map()["jwtConfiguration"])
+
+	for _, r := range m.ByType("aws:apigatewayv2/route:Route") {
+		in := r.Map()
+		key := in["routeKey"].(string)
+		if key == "GET /dogs" {
+			require.Equal(t, "NONE", in["authorizationType"], "public route")
+			continue
+		}
+		require.Equal(t, "JWT", in["authorizationType"], key)
+		require.NotEmpty(t, in["authorizerId"], key)
+		if isWriteRoute(key) {
+			require.Equal(t, []any{"todo/write"}, in["authorizationScopes"], key)
+		} else {
+			require.Nil(t, in["authorizationScopes"], key)
+		}
+	}
+	for _, i := range m.ByType("aws:apigatewayv2/integration:Integration") {
+		require.Equal(t, "$context.authorizer.claims.sub", i.Map()["requestParameters"].(map[string]any)["overwrite:header.x-user-id"],
+			"backends get the token's subject, which a client cannot overwrite")
+	}
+}
+
+func TestConsumerThreeProviders(t *testing.T) {
+	providers := twoProviders()
+	orders := providerContract("0ord", "GET /orders", "POST /orders")
+	orders["servicePort"] = 9090.0
+	orders["healthCheckPath"] = "/health"
+	providers["acme/private-apis/orders"] = orders
+	m, out, err := runConsumerStack(t, validConsumerConfig(dognamesStack, todoStack, "acme/private-apis/orders"), providers, nil)
+	require.NoError(t, err)
+	require.Len(t, m.ByType("aws:ec2/vpcEndpoint:VpcEndpoint"), 3)
+	require.Len(t, m.ByType("aws:lb/loadBalancer:LoadBalancer"), 1)
+	require.Len(t, m.ByType("aws:lb/targetGroup:TargetGroup"), 3)
+	require.Len(t, m.ByType("aws:apigatewayv2/integration:Integration"), 3)
+	require.Len(t, m.ByType("aws:apigatewayv2/route:Route"), 9)
+	tg, ok := m.Named("aws:lb/targetGroup:TargetGroup", "api-orders-tg")
+	require.True(t, ok)
+	require.EqualValues(t, 9090, tg.Map()["port"])
+	require.Equal(t, "/health", tg.Map()["healthCheck"].(map[string]any)["path"])
+	_, ok = m.Named("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "api-alb-to-endpoints-9090-in")
+	require.True(t, ok, "the endpoints admit the third provider's port too")
+	require.Len(t, out["providers"], 3)
+}
+
+func TestConsumerCrossRegionProvider(t *testing.T) {
+	providers := twoProviders()
+	east := providers[todoStack]
+	east["region"] = "us-east-1"
+	east["availabilityZoneIds"] = []any{"use1-az1", "use1-az2"}
+	east["supportedRegions"] = []any{"us-west-2"}
+	m, _, err := runConsumerStack(t, validConsumerConfig(), providers, nil)
+	require.NoError(t, err)
+	var found bool
+	for _, e := range m.ByType("aws:ec2/vpcEndpoint:VpcEndpoint") {
+		if e.Map()["serviceName"] == "com.amazonaws.vpce.us-west-2.vpce-svc-0todo" {
+			found = true
+			require.Equal(t, "us-east-1", e.Map()["serviceRegion"])
+			require.Len(t, e.Map()["subnetIds"], 2, "in every consumer AZ")
+		}
+	}
+	require.True(t, found)
+}
+
+func TestConsumerAllowsTheDeployingRole(t *testing.T) {
+	providers := twoProviders()
+	for _, p := range providers {
+		p["allowedPrincipals"] = []any{"arn:aws:iam::111111111111:role/ci/consumer-deployer"}
+	}
+	_, _, err := runConsumerStack(t, validConsumerConfig(), providers, func(m *mocks.Mocks) {
+		m.CallerArn = "arn:aws:sts::111111111111:assumed-role/consumer-deployer/session-1"
+	})
+	require.NoError(t, err, "an assumed role matches its role ARN, whatever its path")
+}
+
+// TestConsumerRefusesContractsThatDontFit covers each early failure: it
+// names the provider stack and what to change, and nothing is created.
+func TestConsumerRefusesContractsThatDontFit(t *testing.T) {
+	tests := []struct {
+		name      string
+		cfg       map[string]string
+		providers func(map[string]map[string]any)
+		shape     func(*mocks.Mocks)
+		want      []string
+	}{
+		{name: "missing output", providers: func(p map[string]map[string]any) { delete(p[todoStack], "routes") },
+			want: []string{"provider stack organization/private-apis/ec2-provider has no output \"routes\"", "pulumi up -s ec2-provider"}},
+		{name: "missing stack", cfg: validConsumerConfig(dognamesStack, "organization/private-apis/nope"),
+			// The engine fails the read itself, naming the stack.
+			want: []string{`unknown stack "organization/private-apis/nope"`}},
+		{name: "port of the wrong type", providers: func(p map[string]map[string]any) { p[dognamesStack]["servicePort"] = "8080" },
+			want: []string{"organization/private-apis/ecs-provider", `output "servicePort" is string`}},
+		{name: "principal not allowed", shape: func(m *mocks.Mocks) { m.Account = "999999999999" },
+			want: []string{"provider stack organization/private-apis/ecs-provider does not allow arn:aws:iam::999999999999:user/deployer",
+				`add "arn:aws:iam::999999999999:root"`, "Pulumi.ecs-provider.yaml", "pulumi up -s ecs-provider"}},
+		{name: "another role not allowed", providers: func(p map[string]map[string]any) {
+			p[todoStack]["allowedPrincipals"] = []any{"arn:aws:iam::111111111111:role/someone-else"}
+		}, shape: func(m *mocks.Mocks) { m.CallerArn = "arn:aws:sts::111111111111:assumed-role/deployer/s" },
+			want: []string{"organization/private-apis/ec2-provider does not allow arn:aws:sts::111111111111:assumed-role/deployer/s"}},
+		{name: "route conflict", providers: func(p map[string]map[string]any) {
+			p[todoStack]["routes"] = []any{"GET /todo", "GET /dogs"}
+		}, want: []string{`route "GET /dogs" is served by both organization/private-apis/ecs-provider and organization/private-apis/ec2-provider`}},
+		{name: "fewer than two shared AZs with the consumer's choice", cfg: with(validConsumerConfig(), "availabilityZoneIds", `["usw2-az1","usw2-az3"]`),
+			want: []string{"provider stack organization/private-apis/ecs-provider is in AZ IDs [usw2-az1 usw2-az2] and the consumer in [usw2-az1 usw2-az3]; they share 1",
+				"set the consumer's private-apis:availabilityZoneIds to two of [usw2-az1 usw2-az2]"}},
+		{name: "providers share fewer than two AZs", providers: func(p map[string]map[string]any) {
+			p[todoStack]["availabilityZoneIds"] = []any{"usw2-az2", "usw2-az3"}
+		}, want: []string{"the providers in us-west-2 share fewer than two AZ IDs", "ec2-provider in [usw2-az2 usw2-az3]"}},
+		{name: "cross-region provider doesn't accept this region", providers: func(p map[string]map[string]any) {
+			p[todoStack]["region"] = "eu-west-1"
+			p[todoStack]["supportedRegions"] = []any{"us-east-1"}
+		}, want: []string{"ec2-provider is in eu-west-1 and does not accept consumers from us-west-2", "add us-west-2 to its private-apis:supportedRegions"}},
+		{name: "unknown public route", cfg: with(validConsumerConfig(), "jwtIssuer", "https://issuer.example.com", "jwtAudiences", `["a"]`, "publicRoutes", `["GET /cats"]`),
+			want: []string{`private-apis:publicRoutes names "GET /cats", which no provider serves`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			providers := twoProviders()
+			if tt.providers != nil {
+				tt.providers(providers)
+			}
+			cfg := tt.cfg
+			if cfg == nil {
+				cfg = validConsumerConfig()
+			}
+			m, _, err := runConsumerStack(t, cfg, providers, tt.shape)
+			require.Error(t, err)
+			for _, want := range tt.want {
+				require.ErrorContains(t, err, want)
+			}
+			require.Empty(t, customResources(m), "nothing is created when a contract doesn't fit")
+		})
+	}
+}
+
+func TestConsumerBadConfig(t *testing.T) {
+	base := validConsumerConfig()
+	tests := []struct {
+		name string
+		cfg  map[string]string
+		want []string
+	}{
+		{"no providers", with(base, "providers", "<unset>"), []string{"private-apis:providers: required for the consumer", "organization/private-apis/ecs-provider"}},
+		{"short stack name", with(base, "providers", `["ecs-provider"]`), []string{"private-apis:providers", `"ecs-provider"`, "<org>/<project>/<stack>"}},
+		{"duplicate provider", with(base, "providers", `["a/b/c","a/b/c"]`), []string{`"a/b/c": listed twice`}},
+		{"zero rate", with(base, "throttlingRateLimit", "0"), []string{"private-apis:throttlingRateLimit = 0", "1 to 10000"}},
+		{"rate not a number", with(base, "throttlingBurstLimit", "lots"), []string{"private-apis:throttlingBurstLimit", `"lots"`, "not a whole number"}},
+		{"writes looser than default", with(base, "writeThrottlingRateLimit", "500"), []string{"private-apis:writeThrottlingRateLimit = 500", "must not exceed throttlingRateLimit (100)"}},
+		{"retention", with(base, "accessLogRetentionDays", "10"), []string{"private-apis:accessLogRetentionDays = 10"}},
+		{"http issuer", with(base, "jwtIssuer", "http://issuer", "jwtAudiences", `["a"]`), []string{"private-apis:jwtIssuer", `"http://issuer"`, "not an https URL"}},
+		{"issuer without audiences", with(base, "jwtIssuer", "https://issuer.example.com"), []string{"private-apis:jwtAudiences: required with jwtIssuer"}},
+		{"public routes without issuer", with(base, "publicRoutes", `["GET /dogs"]`), []string{"private-apis:publicRoutes", "set private-apis:jwtIssuer too"}},
+		{"malformed public route", with(base, "jwtIssuer", "https://i.example.com", "jwtAudiences", `["a"]`, "publicRoutes", `["dogs"]`), []string{"private-apis:publicRoutes", `"dogs"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, _, err := runConsumerStack(t, tt.cfg, twoProviders(), nil)
+			require.Error(t, err)
+			for _, want := range tt.want {
+				require.ErrorContains(t, err, want)
+			}
+			require.Empty(t, customResources(m))
+			require.Empty(t, m.ByType("pulumi:pulumi:StackReference"), "config is checked before reading any provider")
+		})
+	}
+}
+
+func isWriteRoute(key string) bool {
+	m, _, _ := strings.Cut(key, " ")
+	return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE"
+}
