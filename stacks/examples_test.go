@@ -60,34 +60,51 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 	}
 }
 
+// exampleStacks are the shipped example stacks in deployment order.
+var exampleStacks = []string{"ecs-provider", "ec2-provider", "consumer"}
+
+// deployedExample is one example stack run under mocks.
+type deployedExample struct {
+	m   *mocks.Mocks
+	out map[string]any
+}
+
+// deployExamples runs the shipped Pulumi.<stack>.yaml files under mocks as
+// they would be deployed: the providers first, then the consumer, which
+// reads the providers' actual exports through StackReferences.
+func deployExamples(t *testing.T) map[string]deployedExample {
+	t.Helper()
+	proj := loadProject(t)
+	deployed := map[string]deployedExample{}
+	exports := map[string]map[string]any{}
+	for _, stack := range exampleStacks {
+		cfg := exampleConfig(t, proj, stack)
+		require.NotEmpty(t, cfg["aws:region"], "%s: aws:region is set", stack)
+		require.NotEmpty(t, cfg["aws:allowedAccountIds"], "%s: aws:allowedAccountIds guards against the wrong credentials", stack)
+		m := mocks.New()
+		if stack == "consumer" {
+			m.Account = "111111111111"
+			m.StackOutputs = exports
+		}
+		out, err := m.Run(stack, cfg, repoRoot(t), Run)
+		require.NoError(t, err, "example stack %s", stack)
+		exports["organization/private-apis/"+stack] = out
+		deployed[stack] = deployedExample{m: m, out: out}
+	}
+	return deployed
+}
+
 // TestExampleStackFiles checks the shipped Pulumi.<stack>.yaml files: they
 // parse, use only declared keys with the declared types, and deploy under
-// mocks as they stand: the providers first, then the consumer, which reads
-// the providers' actual exports through StackReferences.
+// mocks as they stand.
 func TestExampleStackFiles(t *testing.T) {
-	proj := loadProject(t)
-	exports := map[string]map[string]any{}
-	for _, stack := range []string{"ecs-provider", "ec2-provider", "consumer"} {
-		t.Run(stack, func(t *testing.T) {
-			cfg := exampleConfig(t, proj, stack)
-			require.NotEmpty(t, cfg["aws:region"], "aws:region is set")
-			require.NotEmpty(t, cfg["aws:allowedAccountIds"], "aws:allowedAccountIds guards against the wrong credentials")
-			m := mocks.New()
-			if stack == "consumer" {
-				m.Account = "111111111111"
-				m.StackOutputs = exports
-			}
-			out, err := m.Run(stack, cfg, repoRoot(t), Run)
-			require.NoError(t, err)
-			if stack == "consumer" {
-				require.Len(t, out["providers"], 2)
-				require.Len(t, m.ByType("aws:apigatewayv2/route:Route"), len(contract.DogNames.Routes)+len(contract.Todo.Routes))
-				return
-			}
-			require.Equal(t, []string{"arn:aws:iam::111111111111:root"}, out["allowedPrincipals"])
-			exports["organization/private-apis/"+stack] = out
-		})
+	deployed := deployExamples(t)
+	for _, provider := range []string{"ecs-provider", "ec2-provider"} {
+		require.Equal(t, []string{"arn:aws:iam::111111111111:root"}, deployed[provider].out["allowedPrincipals"])
 	}
+	consumer := deployed["consumer"]
+	require.Len(t, consumer.out["providers"], 2)
+	require.Len(t, consumer.m.ByType("aws:apigatewayv2/route:Route"), len(contract.DogNames.Routes)+len(contract.Todo.Routes))
 }
 
 // exampleConfig merges Pulumi.yaml's defaults with Pulumi.<stack>.yaml as

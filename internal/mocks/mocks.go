@@ -170,7 +170,9 @@ func (m *Mocks) computedOutputs(args pulumi.MockResourceArgs) map[string]any {
 	case "awsx:ec2:Vpc":
 		out = m.vpcOutputs(name, in)
 	case "awsx:ecr:Image":
-		out = map[string]any{"imageUri": fmt.Sprintf("%s@sha256:%s", in["repositoryUrl"], digest(fmt.Sprint(in)))}
+		// The digest follows the repository, not the source, so snapshots of
+		// the infrastructure don't change with every edit to an app.
+		out = map[string]any{"imageUri": fmt.Sprintf("%s@sha256:%s", in["repositoryUrl"], digest(fmt.Sprint(in["repositoryUrl"])))}
 	case "aws:ecr/repository:Repository":
 		out["repositoryUrl"] = fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", m.Account, m.Region, name)
 		out["registryId"] = m.Account
