@@ -109,7 +109,7 @@ func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts 
 	setDefault(&a.WriteThrottlingRateLimit, 20)
 	setDefault(&a.WriteThrottlingBurstLimit, 40)
 	setDefault(&a.AccessLogRetentionDays, 365)
-	setDefault(&a.IntegrationTimeoutMilliseconds, 29000)
+	setDefault(&a.IntegrationTimeoutMilliseconds, contract.IntegrationTimeoutMilliseconds)
 	if err := a.validate(); err != nil {
 		return nil, fmt.Errorf("private api %s: %w", name, err)
 	}

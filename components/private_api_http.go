@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/private-apis/private-apis/contract"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigatewayv2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -11,23 +12,7 @@ import (
 
 // accessLogFormat is one JSON line per request: enough to trace a request
 // to its route and backend and to see why it failed.
-var accessLogFormat = mustJSON(map[string]string{
-	"requestId":          "$context.requestId",
-	"requestTime":        "$context.requestTime",
-	"ip":                 "$context.identity.sourceIp",
-	"httpMethod":         "$context.httpMethod",
-	"path":               "$context.path",
-	"routeKey":           "$context.routeKey",
-	"status":             "$context.status",
-	"protocol":           "$context.protocol",
-	"responseLength":     "$context.responseLength",
-	"responseLatency":    "$context.responseLatency",
-	"integrationLatency": "$context.integrationLatency",
-	"integrationStatus":  "$context.integrationStatus",
-	"integrationError":   "$context.integrationErrorMessage",
-	"authorizerError":    "$context.authorizer.error",
-	"userAgent":          "$context.identity.userAgent",
-})
+var accessLogFormat = mustJSON(contract.AccessLogFields)
 
 // httpApi creates the public HTTP API: a VPC link into the consumer VPC, an
 // integration per backend to the shared listener, one route per route key,
