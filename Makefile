@@ -12,7 +12,12 @@ MODULES := . $(APPS)
 # DynamoDB tests start on 127.0.0.1, installed from its lockfile.
 DYNALITE := tools/dynalite/node_modules/dynalite/cli.js
 
-.PHONY: test vet fmt-check work-check deps bench bench-load build
+# The Pulumi CLI, built from the Go module proxy at the SDK's version (the
+# tools module pins it), so tests run the real engine with no download.
+PULUMI_VERSION := $(shell awk '$$1 == "github.com/pulumi/pulumi/pkg/v3" {print $$2}' tools/pulumi/go.mod)
+PULUMI_CLI     := bin/pulumi
+
+.PHONY: test vet fmt-check work-check deps pulumi-cli bench bench-load build up preview destroy outputs
 
 ## deps: install what the tests need beyond Go (dynalite, with npm ci)
 deps: $(DYNALITE)
@@ -21,8 +26,16 @@ $(DYNALITE): tools/dynalite/package.json tools/dynalite/package-lock.json
 	npm ci --prefix tools/dynalite --no-audit --no-fund
 	@touch $@
 
+## pulumi-cli: build the Pulumi CLI into bin/pulumi (about 3 minutes cold)
+pulumi-cli: $(PULUMI_CLI)
+
+$(PULUMI_CLI): tools/pulumi/go.mod tools/pulumi/go.sum
+	cd tools/pulumi && go build -o ../../$(PULUMI_CLI) \
+		-ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(PULUMI_VERSION)" \
+		github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+
 ## test: run every module's tests (the README's test command)
-test: deps
+test: deps pulumi-cli
 	go test ./...
 	@for app in $(APPS); do \
 		echo "go test -race ./... in $$app"; \

@@ -40,11 +40,22 @@ type PrivateServiceArgs struct {
 	// AcceptanceRequired makes each new endpoint connection wait for the
 	// provider to accept it. Default false: allowed principals connect directly.
 	AcceptanceRequired bool
+	// AcceptEndpoints are consumer endpoints to accept when
+	// AcceptanceRequired is on. Each names the endpoint service it was
+	// created for; one aimed at another service is refused with an error.
+	AcceptEndpoints []ConsumerEndpoint
 	// SupportedRegions lets endpoints in other regions connect (cross-region
 	// PrivateLink). Empty: same region only.
 	SupportedRegions []string
 	// Tags are applied to every taggable resource.
 	Tags pulumi.StringMapInput
+}
+
+// ConsumerEndpoint is a consumer's interface endpoint, as the consumer stack
+// exports it.
+type ConsumerEndpoint struct {
+	EndpointID        string
+	EndpointServiceID string
 }
 
 // PrivateService is an internal Network Load Balancer published as a VPC
@@ -180,6 +191,12 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 		return nil, fmt.Errorf("private service %s: creating endpoint service: %w", name, err)
 	}
 
+	if a.AcceptanceRequired {
+		if err := s.accept(ctx, name, endpointService, a.AcceptEndpoints); err != nil {
+			return nil, fmt.Errorf("private service %s: %w", name, err)
+		}
+	}
+
 	s.LoadBalancerArn = nlb.Arn
 	s.TargetGroupArn = pulumi.All(tg.Arn, listener.Arn).ApplyT(func(v []any) string {
 		return v[0].(string)
@@ -198,6 +215,27 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 		return nil, fmt.Errorf("private service %s: registering outputs: %w", name, err)
 	}
 	return s, nil
+}
+
+// accept approves each consumer endpoint, after checking it was created for
+// this very endpoint service: the consumer's export is another account's
+// word, so it is checked, not trusted.
+func (s *PrivateService) accept(ctx *pulumi.Context, name string, service *ec2.VpcEndpointService, endpoints []ConsumerEndpoint) error {
+	for i, e := range endpoints {
+		serviceID := service.ID().ToStringOutput().ApplyT(func(id string) (string, error) {
+			if id != e.EndpointServiceID {
+				return "", fmt.Errorf("consumer endpoint %s is for endpoint service %s, not this one (%s); refusing to accept it: redeploy the consumer so it reads this provider's current contract", e.EndpointID, e.EndpointServiceID, id)
+			}
+			return id, nil
+		}).(pulumi.StringOutput)
+		if _, err := ec2.NewVpcEndpointConnectionAccepter(ctx, fmt.Sprintf("%s-accept-%d", name, i+1), &ec2.VpcEndpointConnectionAccepterArgs{
+			VpcEndpointId:        pulumi.String(e.EndpointID),
+			VpcEndpointServiceId: serviceID,
+		}, pulumi.Parent(s)); err != nil {
+			return fmt.Errorf("accepting endpoint %s: %w", e.EndpointID, err)
+		}
+	}
+	return nil
 }
 
 // securityGroups builds the NLB's group and the group its targets join. The

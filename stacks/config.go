@@ -22,7 +22,7 @@ var configKeys = map[string]bool{
 	// Every role.
 	"availabilityZoneIds": true, "vpcCidr": true, "natGateways": true, "tags": true, "logRetentionDays": true,
 	// Providers.
-	"allowedPrincipals": true, "acceptanceRequired": true, "supportedRegions": true,
+	"allowedPrincipals": true, "acceptanceRequired": true, "supportedRegions": true, "consumerStack": true,
 	// ECS provider.
 	"desiredCount": true, "cpu": true, "memory": true,
 	// Consumer.

@@ -4,7 +4,7 @@ import (
 	"fmt"
 
 	"github.com/private-apis/private-apis/components"
-	"github.com/private-apis/private-apis/contract"
+	"github.com/private-apis/private-apis/internal/contractref"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -18,7 +18,7 @@ func runConsumer(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	providers, err := readProviders(ctx, cfg.Providers)
+	providers, err := contractref.Read(ctx, cfg.Providers)
 	if err != nil {
 		return err
 	}
@@ -88,45 +88,14 @@ func runConsumer(ctx *pulumi.Context) error {
 	exported := pulumi.Map{}
 	for _, b := range plan.Backends {
 		exported[b.Provider.Stack] = pulumi.Map{
-			"endpointId": api.EndpointIds[b.Name],
-			"routes":     pulumi.ToStringArray(b.Provider.Routes),
+			"endpointId":        api.EndpointIds[b.Name],
+			"endpointServiceId": pulumi.String(b.Provider.EndpointServiceID),
+			"routes":            pulumi.ToStringArray(b.Provider.Routes),
 		}
 	}
 	ctx.Export("providers", exported)
 	ctx.Export("vpcId", net.VpcId)
 	return nil
-}
-
-// readProviders reads every provider's contract through a StackReference,
-// as plain values, so they can be checked before anything is created.
-func readProviders(ctx *pulumi.Context, stacks []string) ([]contract.Provider, error) {
-	names := append(append([]string(nil), contract.Outputs...), contract.SupportedRegions)
-	providers := make([]contract.Provider, 0, len(stacks))
-	for _, stack := range stacks {
-		ref, err := pulumi.NewStackReference(ctx, stack, nil)
-		if err != nil {
-			return nil, fmt.Errorf("reading provider stack %s: %w; deploy it first (`pulumi up -s %s` in its account) and check the name in private-apis:providers", stack, err, shortStack(stack))
-		}
-		outputs := map[string]any{}
-		for _, name := range names {
-			details, err := ref.GetOutputDetails(name)
-			if err != nil {
-				return nil, fmt.Errorf("reading provider stack %s: %w; deploy it first (`pulumi up -s %s` in its account) and check the name in private-apis:providers", stack, err, shortStack(stack))
-			}
-			switch {
-			case details.Value != nil:
-				outputs[name] = details.Value
-			case details.SecretValue != nil:
-				outputs[name] = details.SecretValue
-			}
-		}
-		p, err := contract.Parse(stack, outputs)
-		if err != nil {
-			return nil, err
-		}
-		providers = append(providers, p)
-	}
-	return providers, nil
 }
 
 // subnetsIn picks the network's workload subnets in the given AZ IDs; the

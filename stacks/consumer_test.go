@@ -183,6 +183,7 @@ func TestConsumerBuildsOneApiForEveryProvider(t *testing.T) {
 		require.Len(t, providers, 2)
 		dog := providers[dognamesStack].(map[string]any)
 		require.Regexp(t, `^vpce-`, dog["endpointId"])
+		require.Equal(t, "vpce-svc-0dog", dog["endpointServiceId"], "so the provider can check what it accepts")
 		require.Equal(t, []string{"GET /dogs", "GET /dogs/males", "GET /dogs/females"}, dog["routes"])
 	})
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/contract"
+	"github.com/private-apis/private-apis/internal/contractref"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -48,7 +49,11 @@ func newProviderBase(ctx *pulumi.Context, svc contract.Service, c providerConfig
 	if b.net, err = components.NewNetwork(ctx, svc.Name, networkArgs(c.Network, b.tags)); err != nil {
 		return nil, err
 	}
-	if b.private, err = newPrivateService(ctx, svc, c, b.net, targetType, b.tags); err != nil {
+	accept, err := consumerEndpoints(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if b.private, err = newPrivateService(ctx, svc, c, b.net, targetType, accept, b.tags); err != nil {
 		return nil, err
 	}
 	if b.image, err = components.NewContainerImage(ctx, svc.Name, &components.ContainerImageArgs{Context: appDir, Tags: b.tags}); err != nil {
@@ -79,7 +84,7 @@ func networkArgs(c networkConfig, tags pulumi.StringMap) *components.NetworkArgs
 
 // newPrivateService publishes a service from a provider's network; every
 // provider role shares it.
-func newPrivateService(ctx *pulumi.Context, svc contract.Service, c providerConfig, net *components.Network, targetType string, tags pulumi.StringMap) (*components.PrivateService, error) {
+func newPrivateService(ctx *pulumi.Context, svc contract.Service, c providerConfig, net *components.Network, targetType string, accept []components.ConsumerEndpoint, tags pulumi.StringMap) (*components.PrivateService, error) {
 	return components.NewPrivateService(ctx, svc.Name, &components.PrivateServiceArgs{
 		VpcId:                      net.VpcId,
 		SubnetIds:                  net.WorkloadSubnetIds,
@@ -90,6 +95,7 @@ func newPrivateService(ctx *pulumi.Context, svc contract.Service, c providerConf
 		DeregistrationDelaySeconds: deregistrationDelay,
 		AllowedPrincipals:          c.AllowedPrincipals,
 		AcceptanceRequired:         c.AcceptanceRequired,
+		AcceptEndpoints:            accept,
 		SupportedRegions:           c.SupportedRegions,
 		Tags:                       tags,
 	})
@@ -116,4 +122,38 @@ func appDirectory(ctx *pulumi.Context, name string) (string, error) {
 		return "", fmt.Errorf("the %s app's Dockerfile is missing (%w); run pulumi from the private-apis checkout", name, err)
 	}
 	return dir, nil
+}
+
+// consumerEndpoints reads, when this provider accepts connections itself,
+// the endpoint the consumer stack created for it. A consumer stack that
+// exists but isn't deployed yet has no endpoints: nothing to accept yet.
+func consumerEndpoints(ctx *pulumi.Context, c providerConfig) ([]components.ConsumerEndpoint, error) {
+	if !c.AcceptanceRequired || c.ConsumerStack == "" {
+		return nil, nil
+	}
+	outputs, err := contractref.Outputs(ctx, c.ConsumerStack, []string{"providers"})
+	if err != nil {
+		return nil, err
+	}
+	providers, _ := outputs["providers"].(map[string]any)
+	entry, ok := providers[selfStackName(ctx)].(map[string]any)
+	if !ok {
+		return nil, nil
+	}
+	id, _ := entry["endpointId"].(string)
+	serviceID, _ := entry["endpointServiceId"].(string)
+	if id == "" || serviceID == "" {
+		return nil, fmt.Errorf("consumer stack %s exports no endpointId/endpointServiceId for %s: deploy the consumer with this version of private-apis", c.ConsumerStack, selfStackName(ctx))
+	}
+	return []components.ConsumerEndpoint{{EndpointID: id, EndpointServiceID: serviceID}}, nil
+}
+
+// selfStackName is this stack's fully-qualified name, as the consumer's
+// private-apis:providers lists it.
+func selfStackName(ctx *pulumi.Context) string {
+	org := ctx.Organization()
+	if org == "" {
+		org = "organization" // self-managed backends' literal org
+	}
+	return org + "/" + ctx.Project() + "/" + ctx.Stack()
 }

@@ -38,6 +38,9 @@ type providerConfig struct {
 	AllowedPrincipals  []string
 	AcceptanceRequired bool
 	SupportedRegions   []string
+	// ConsumerStack, with AcceptanceRequired, is the consumer stack whose
+	// endpoint to this provider gets accepted.
+	ConsumerStack string
 }
 
 // ecsProviderConfig is the whole config of the ecs-provider role.
@@ -82,6 +85,10 @@ func readProviderConfig(r *configReader) providerConfig {
 		AllowedPrincipals:  r.stringList("allowedPrincipals", `["arn:aws:iam::111111111111:root"]`),
 		AcceptanceRequired: r.bool("acceptanceRequired", false),
 		SupportedRegions:   r.stringList("supportedRegions", "[us-east-1]"),
+		ConsumerStack:      r.string("consumerStack", ""),
+	}
+	if c.ConsumerStack != "" && !stackNamePattern.MatchString(c.ConsumerStack) {
+		r.fail("consumerStack", fmt.Sprintf("%q", c.ConsumerStack), "not a fully-qualified stack name; use e.g. organization/private-apis/consumer")
 	}
 	validatePrincipals(r, c.AllowedPrincipals)
 	validateRegions(r, "supportedRegions", c.SupportedRegions)
