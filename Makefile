@@ -17,7 +17,11 @@ DYNALITE := tools/dynalite/node_modules/dynalite/cli.js
 PULUMI_VERSION := $(shell awk '$$1 == "github.com/pulumi/pulumi/pkg/v3" {print $$2}' tools/pulumi/go.mod)
 PULUMI_CLI     := bin/pulumi
 
-.PHONY: test vet fmt-check work-check deps pulumi-cli bench bench-load build up preview destroy outputs
+# actionlint checks the GitHub workflows; pinned, installed from the Go
+# module proxy into bin/.
+ACTIONLINT_VERSION := v1.7.12
+
+.PHONY: test vet fmt-check work-check deps pulumi-cli lint-workflows bench bench-load build up preview destroy outputs
 
 ## deps: install what the tests need beyond Go (dynalite, with npm ci)
 deps: $(DYNALITE)
@@ -62,6 +66,20 @@ work-check:
 		grep -q "./$$app\$$" go.work || { echo "go.work does not use ./$$app"; exit 1; }; \
 	done
 
+## lint-workflows: actionlint over .github/workflows
+lint-workflows:
+	GOBIN=$(CURDIR)/bin go install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+	bin/actionlint
+
+## preview, up, outputs: every stack in order, one command (cmd/deploy);
+## stack names from PROVIDER_STACKS (comma-separated) and CONSUMER_STACK
+preview up outputs:
+	go run ./cmd/deploy $@
+
+## destroy: every stack, the consumer first; needs YES=1
+destroy:
+	go run ./cmd/deploy $(if $(YES),-yes) destroy
+
 ## bench: Go benchmarks of both services (dog names against a bare handler;
 ## todo create and list on both stores, list at 100 and 10,000 items)
 bench: deps
@@ -75,3 +93,14 @@ bench-load:
 ## build: compile the Pulumi program
 build:
 	go build -o bin/private-apis .
+
+.PHONY: run bench-gateway
+
+## run: the whole system on this machine, no AWS: both services and a local
+## API Gateway on 127.0.0.1:8080 (make run PORT=8081 for another port)
+run:
+	go run ./cmd/localrun
+
+## bench-gateway: wrk load test of dog names directly and through the local gateway
+bench-gateway:
+	cmd/localrun/loadtest.sh
