@@ -186,3 +186,25 @@ func TestOrchestratorAgainstTheRealEngine(t *testing.T) {
 		require.Equal(t, Succeeded, r.Status, r.Stack)
 	}
 }
+
+// TestNotLoggedInSaysWhatToRun uses an empty Pulumi home and no backend URL,
+// as on a machine that never ran `pulumi login`.
+func TestNotLoggedInSaysWhatToRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real Pulumi CLI")
+	}
+	dir := t.TempDir()
+	_, err := NewPulumiWorkspace(context.Background(), Options{
+		Program:     func(*pulumi.Context) error { return nil },
+		ProjectName: "private-apis",
+		WorkDir:     dir,
+		PulumiCLI:   pulumiCLI(t),
+		EnvVars: map[string]string{
+			"PULUMI_HOME":         filepath.Join(dir, "home"),
+			"PULUMI_BACKEND_URL":  "",
+			"PULUMI_ACCESS_TOKEN": "",
+		},
+	})
+	require.ErrorContains(t, err, "no Pulumi backend is logged in")
+	require.ErrorContains(t, err, "run `pulumi login --local`")
+}
