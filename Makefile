@@ -14,7 +14,7 @@ DYNALITE := tools/dynalite/node_modules/dynalite/cli.js
 
 # The Pulumi CLI, built from the Go module proxy at the SDK's version (the
 # tools module pins it), so tests run the real engine with no download.
-PULUMI_VERSION := $(shell awk '$$1 == "github.com/pulumi/pulumi/pkg/v3" {print $$2}' tools/pulumi/go.mod)
+PULUMI_VERSION := $(shell awk '{for (i = 1; i < NF; i++) if ($$i == "github.com/pulumi/pulumi/pkg/v3") print $$(i+1)}' tools/pulumi/go.mod)
 PULUMI_CLI     := bin/pulumi
 
 # actionlint checks the GitHub workflows; pinned, installed from the Go
@@ -34,6 +34,7 @@ $(DYNALITE): tools/dynalite/package.json tools/dynalite/package-lock.json
 pulumi-cli: $(PULUMI_CLI)
 
 $(PULUMI_CLI): tools/pulumi/go.mod tools/pulumi/go.sum
+	@test -n "$(PULUMI_VERSION)" || { echo "tools/pulumi/go.mod does not require github.com/pulumi/pulumi/pkg/v3"; exit 1; }
 	cd tools/pulumi && go build -o ../../$(PULUMI_CLI) \
 		-ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(PULUMI_VERSION)" \
 		github.com/pulumi/pulumi/pkg/v3/cmd/pulumi

@@ -18,9 +18,15 @@ import (
 
 // ContainerImageArgs configures a ContainerImage.
 type ContainerImageArgs struct {
-	// Context is the directory holding the Dockerfile and the app's source.
-	// Required; it must exist when the program runs.
+	// Context is the Docker build context. Required; it must exist when the
+	// program runs.
 	Context string
+	// Dockerfile is the Dockerfile's path. Default: Context/Dockerfile.
+	Dockerfile string
+	// SourceDirs are the directories whose content makes the image: the tag
+	// is a hash of them, so a change anywhere in them gives a new image and
+	// changes elsewhere in the context don't. Default: Context.
+	SourceDirs []string
 	// Platform the image is built for. Default "linux/amd64", matching the
 	// X86_64 runtime platform the compute declares.
 	Platform string
@@ -61,7 +67,10 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 	if a.KeepImages < 1 {
 		return nil, fmt.Errorf("container image %s: KeepImages %d must be at least 1", name, a.KeepImages)
 	}
-	tag, err := ContentTag(a.Context)
+	if len(a.SourceDirs) == 0 {
+		a.SourceDirs = []string{a.Context}
+	}
+	tag, err := ContentTag(a.SourceDirs...)
 	if err != nil {
 		return nil, fmt.Errorf("container image %s: %w", name, err)
 	}
@@ -93,12 +102,16 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 		return nil, fmt.Errorf("container image %s: creating lifecycle policy: %w", name, err)
 	}
 
-	image, err := awsxecr.NewImage(ctx, name+"-image", &awsxecr.ImageArgs{
+	imageArgs := &awsxecr.ImageArgs{
 		RepositoryUrl: repo.RepositoryUrl,
 		Context:       pulumi.String(a.Context),
 		Platform:      pulumi.String(a.Platform),
 		ImageTag:      pulumi.String(tag),
-	}, pulumi.Parent(c))
+	}
+	if a.Dockerfile != "" {
+		imageArgs.Dockerfile = pulumi.String(a.Dockerfile)
+	}
+	image, err := awsxecr.NewImage(ctx, name+"-image", imageArgs, pulumi.Parent(c))
 	if err != nil {
 		return nil, fmt.Errorf("container image %s: building image: %w", name, err)
 	}
@@ -148,15 +161,32 @@ func lifecyclePolicy(keep int) string {
 	}})
 }
 
-// ContentTag hashes every file under dir (paths and contents, in a fixed
-// order) into an image tag. Hidden entries such as .git are skipped.
-func ContentTag(dir string) (string, error) {
+// ContentTag hashes every file under dirs (paths relative to each dir, and
+// contents, in a fixed order) into an image tag. Hidden entries such as .git
+// are skipped.
+func ContentTag(dirs ...string) (string, error) {
+	if len(dirs) == 0 {
+		return "", fmt.Errorf("image sources: no directories given")
+	}
+	h := sha256.New()
+	for i, dir := range dirs {
+		// The position separates the directories, so moving a file from one
+		// to another changes the tag; their names don't matter.
+		fmt.Fprintf(h, "dir\x00%d\x00", i)
+		if err := hashDir(h, dir); err != nil {
+			return "", err
+		}
+	}
+	return "src-" + hex.EncodeToString(h.Sum(nil))[:20], nil
+}
+
+func hashDir(h io.Writer, dir string) error {
 	info, err := os.Stat(dir)
 	if err != nil {
-		return "", fmt.Errorf("image build context: %w", err)
+		return fmt.Errorf("image build context: %w", err)
 	}
 	if !info.IsDir() {
-		return "", fmt.Errorf("image build context %s is not a directory", dir)
+		return fmt.Errorf("image build context %s is not a directory", dir)
 	}
 	var files []string
 	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -175,24 +205,23 @@ func ContentTag(dir string) (string, error) {
 		return nil
 	})
 	if err != nil {
-		return "", fmt.Errorf("reading image build context %s: %w", dir, err)
+		return fmt.Errorf("reading image build context %s: %w", dir, err)
 	}
 	if len(files) == 0 {
-		return "", fmt.Errorf("image build context %s has no files", dir)
+		return fmt.Errorf("image build context %s has no files", dir)
 	}
 	sort.Strings(files)
-	h := sha256.New()
 	for _, path := range files {
 		rel, err := filepath.Rel(dir, path)
 		if err != nil {
-			return "", fmt.Errorf("hashing %s: %w", path, err)
+			return fmt.Errorf("hashing %s: %w", path, err)
 		}
 		fmt.Fprintf(h, "%s\x00", filepath.ToSlash(rel))
 		if err := hashFile(h, path); err != nil {
-			return "", err
+			return err
 		}
 	}
-	return "src-" + hex.EncodeToString(h.Sum(nil))[:20], nil
+	return nil
 }
 
 func hashFile(w io.Writer, path string) error {

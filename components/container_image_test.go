@@ -98,10 +98,36 @@ func TestContentTag(t *testing.T) {
 	renamed := map[string]string{"Dockerfile": base["Dockerfile"], "main2.go": base["main.go"], "sub/x.go": base["sub/x.go"]}
 	require.NotEqual(t, first, tagOf(renamed), "rename")
 
-	_, err := ContentTag(filepath.Join(t.TempDir(), "missing"))
+	lib := writeApp(t, map[string]string{"lib.go": "package lib\n"})
+	app := writeApp(t, base)
+	both, err := ContentTag(app, lib)
+	require.NoError(t, err)
+	require.NotEqual(t, first, both, "a shared library is part of the image")
+	libChanged := writeApp(t, map[string]string{"lib.go": "package lib // changed\n"})
+	bothChanged, err := ContentTag(app, libChanged)
+	require.NoError(t, err)
+	require.NotEqual(t, both, bothChanged, "a library change gives a new tag")
+
+	_, err = ContentTag(filepath.Join(t.TempDir(), "missing"))
 	require.ErrorContains(t, err, "image build context")
 	_, err = ContentTag(t.TempDir())
 	require.ErrorContains(t, err, "has no files")
+}
+
+func TestContainerImageDockerfileAndSources(t *testing.T) {
+	apps := writeApp(t, map[string]string{"svc/Dockerfile": "FROM scratch\n", "svc/main.go": "package main\n", "kit/kit.go": "package kit\n", "other/x.go": "package x\n"})
+	sources := []string{filepath.Join(apps, "svc"), filepath.Join(apps, "kit")}
+	want, err := ContentTag(sources...)
+	require.NoError(t, err)
+	m, _, err := run(t, func(ctx *pulumi.Context) error {
+		_, err := NewContainerImage(ctx, "app", &ContainerImageArgs{Context: apps, Dockerfile: filepath.Join(apps, "svc", "Dockerfile"), SourceDirs: sources})
+		return err
+	})
+	require.NoError(t, err)
+	image := one(t, m, "awsx:ecr:Image")
+	require.Equal(t, apps, image["context"])
+	require.Equal(t, filepath.Join(apps, "svc", "Dockerfile"), image["dockerfile"])
+	require.Equal(t, want, image["imageTag"], "the tag covers the service and its library, not the rest of the context")
 }
 
 func TestContainerImageRequiresContext(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -37,20 +38,31 @@ func pulumiCLI(t *testing.T) string {
 	if _, err := os.Stat(cli); err != nil {
 		t.Fatalf("the Pulumi CLI is not built (%v): run `make pulumi-cli` (the README's `make test` does)", err)
 	}
+	out, err := exec.Command(cli, "version").Output()
+	require.NoError(t, err, "running %s version", cli)
+	require.Equal(t, sdkVersion(t), strings.TrimSpace(string(out)),
+		"%s is not the CLI of the SDK's version: rebuild it with `rm %s && make pulumi-cli`", cli, cli)
 	return cli
+}
+
+// sdkVersion is the Pulumi SDK version the root module requires.
+func sdkVersion(t *testing.T) string {
+	return moduleVersion(t, "go.mod", "github.com/pulumi/pulumi/sdk/v3")
+}
+
+func moduleVersion(t *testing.T, path, module string) string {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join(repoRoot(t), path))
+	require.NoError(t, err)
+	m := regexp.MustCompile(regexp.QuoteMeta(module) + ` (v[0-9.]+)`).FindStringSubmatch(string(body))
+	require.NotNil(t, m, "%s requires %s", path, module)
+	return m[1]
 }
 
 // TestTheCLIMatchesTheSDK keeps the tools module's pkg/v3 at the SDK's
 // version, so the engine the tests run is the one the program was built for.
 func TestTheCLIMatchesTheSDK(t *testing.T) {
-	version := func(path, module string) string {
-		body, err := os.ReadFile(filepath.Join(repoRoot(t), path))
-		require.NoError(t, err)
-		m := regexp.MustCompile(regexp.QuoteMeta(module) + ` (v[0-9.]+)`).FindStringSubmatch(string(body))
-		require.NotNil(t, m, "%s requires %s", path, module)
-		return m[1]
-	}
-	require.Equal(t, version("go.mod", "github.com/pulumi/pulumi/sdk/v3"), version("tools/pulumi/go.mod", "github.com/pulumi/pulumi/pkg/v3"))
+	require.Equal(t, sdkVersion(t), moduleVersion(t, "tools/pulumi/go.mod", "github.com/pulumi/pulumi/pkg/v3"))
 }
 
 var engineProviders = []string{"organization/private-apis/ecs-provider", "organization/private-apis/ec2-provider"}
