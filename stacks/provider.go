@@ -41,7 +41,7 @@ type providerBase struct {
 }
 
 func newProviderBase(ctx *pulumi.Context, svc contract.Service, c providerConfig, targetType string) (*providerBase, error) {
-	appDir, err := appDirectory(ctx, svc.Name)
+	imageArgs, err := appImage(ctx, svc.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -56,7 +56,8 @@ func newProviderBase(ctx *pulumi.Context, svc contract.Service, c providerConfig
 	if b.private, err = newPrivateService(ctx, svc, c, b.net, targetType, accept, b.tags); err != nil {
 		return nil, err
 	}
-	if b.image, err = components.NewContainerImage(ctx, svc.Name, &components.ContainerImageArgs{Context: appDir, Tags: b.tags}); err != nil {
+	imageArgs.Tags = b.tags
+	if b.image, err = components.NewContainerImage(ctx, svc.Name, &imageArgs); err != nil {
 		return nil, err
 	}
 	return b, nil
@@ -101,27 +102,36 @@ func newPrivateService(ctx *pulumi.Context, svc contract.Service, c providerConf
 	})
 }
 
-// appDirectory finds apps/<name> (the image build context) under the
-// project root, which the Pulumi CLI passes, and returns it relative to the
-// working directory: a relative path keeps machine-specific paths out of the
+// appSharedDir is the module every service builds with (apps/servekit).
+const appSharedDir = "servekit"
+
+// appImage describes how to build apps/<name>: the build context is apps/,
+// so the service's Dockerfile can copy the shared module next to it, and
+// the image tag covers the service and that module only. Paths are relative
+// to the working directory, which keeps machine-specific paths out of the
 // state, so building from a laptop and from CI is not a change.
-func appDirectory(ctx *pulumi.Context, name string) (string, error) {
+func appImage(ctx *pulumi.Context, name string) (components.ContainerImageArgs, error) {
 	wd, err := os.Getwd()
 	if err != nil {
-		return "", fmt.Errorf("finding the working directory: %w", err)
+		return components.ContainerImageArgs{}, fmt.Errorf("finding the working directory: %w", err)
 	}
 	root := ctx.RootDirectory()
 	if root == "" {
 		root = wd // older CLIs run Go programs from the project root
 	}
-	dir, err := filepath.Rel(wd, filepath.Join(root, "apps", name))
+	apps, err := filepath.Rel(wd, filepath.Join(root, "apps"))
 	if err != nil {
-		return "", fmt.Errorf("locating apps/%s: %w", name, err)
+		return components.ContainerImageArgs{}, fmt.Errorf("locating apps/: %w", err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "Dockerfile")); err != nil {
-		return "", fmt.Errorf("the %s app's Dockerfile is missing (%w); run pulumi from the private-apis checkout", name, err)
+	dockerfile := filepath.Join(apps, name, "Dockerfile")
+	if _, err := os.Stat(dockerfile); err != nil {
+		return components.ContainerImageArgs{}, fmt.Errorf("the %s app's Dockerfile is missing (%w); run pulumi from the private-apis checkout", name, err)
 	}
-	return dir, nil
+	return components.ContainerImageArgs{
+		Context:    apps,
+		Dockerfile: dockerfile,
+		SourceDirs: []string{filepath.Join(apps, name), filepath.Join(apps, appSharedDir)},
+	}, nil
 }
 
 // consumerEndpoints reads, when this provider accepts connections itself,

@@ -136,8 +136,9 @@ func assertProviderBaseline(t *testing.T, m *mocks.Mocks, out map[string]any, b 
 	})
 }
 
-// assertImageBuiltFrom checks the image is built from the repo's own app,
-// named by a path relative to the program, with its content tag.
+// assertImageBuiltFrom checks the image is built from the repo's own app
+// and the shared module, named by paths relative to the program, with the
+// content tag of exactly those two directories.
 func assertImageBuiltFrom(t *testing.T, m *mocks.Mocks, app string) {
 	t.Helper()
 	images := m.ByType("awsx:ecr:Image")
@@ -145,10 +146,11 @@ func assertImageBuiltFrom(t *testing.T, m *mocks.Mocks, app string) {
 	image := images[0].Map()
 	wd, err := os.Getwd()
 	require.NoError(t, err)
-	appDir, err := filepath.Rel(wd, filepath.Join(repoRoot(t), "apps", app))
+	apps, err := filepath.Rel(wd, filepath.Join(repoRoot(t), "apps"))
 	require.NoError(t, err)
-	require.Equal(t, appDir, image["context"])
-	tag, err := components.ContentTag(appDir)
+	require.Equal(t, apps, image["context"])
+	require.Equal(t, filepath.Join(apps, app, "Dockerfile"), image["dockerfile"])
+	tag, err := components.ContentTag(filepath.Join(apps, app), filepath.Join(apps, "servekit"))
 	require.NoError(t, err)
 	require.Equal(t, tag, image["imageTag"])
 }

@@ -10,6 +10,9 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/private-apis/private-apis/apps/servekit"
+	"github.com/private-apis/private-apis/apps/servekit/servekittest"
 )
 
 // constBody and constHandler are the baseline: the same handler as
@@ -21,37 +24,26 @@ var constHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request)
 	_, _ = w.Write(constBody)
 })
 
-// discardWriter is a ResponseWriter that keeps nothing but a reusable header
-// map, so the in-process benchmark measures the handler and not the recorder.
-type discardWriter struct {
-	h    http.Header
-	code int
-}
-
-func (w *discardWriter) Header() http.Header         { return w.h }
-func (w *discardWriter) WriteHeader(code int)        { w.code = code }
-func (w *discardWriter) Write(p []byte) (int, error) { return len(p), nil }
-
 func BenchmarkHandler(b *testing.B) {
 	handlers := []struct {
 		name string
 		h    http.Handler
 	}{
-		{"dognames", NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), &Health{})},
+		{"dognames", NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), &servekit.Health{})},
 		{"constant", constHandler},
 	}
 	for _, hh := range handlers {
 		b.Run(hh.name, func(b *testing.B) {
 			req := httptest.NewRequest(http.MethodGet, "/dogs", nil)
-			w := &discardWriter{h: make(http.Header)}
+			w := servekittest.NewDiscardWriter()
 			b.ReportAllocs()
 			for b.Loop() {
 				// net/http hands each request a fresh header map.
-				clear(w.h)
+				w.Reset()
 				hh.h.ServeHTTP(w, req)
 			}
-			if w.code != 0 && w.code != http.StatusOK {
-				b.Fatalf("status %d", w.code)
+			if w.Code != 0 && w.Code != http.StatusOK {
+				b.Fatalf("status %d", w.Code)
 			}
 		})
 	}
@@ -68,7 +60,7 @@ func BenchmarkLoopback(b *testing.B) {
 		h    http.Handler
 	}{
 		{"constant", constHandler},
-		{"dognames", NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), &Health{})},
+		{"dognames", NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), &servekit.Health{})},
 	}
 	for _, hh := range handlers {
 		b.Run(hh.name, func(b *testing.B) {
@@ -76,7 +68,7 @@ func BenchmarkLoopback(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			srv := newHTTPServer(hh.h, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+			srv := servekit.NewHTTPServer(hh.h, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 			go srv.Serve(ln)
 			defer func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -15,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/private-apis/private-apis/apps/servekit"
 )
 
 // The benchmarks go through the real handler in-process, so they measure
@@ -37,7 +39,7 @@ var benchStores = []struct {
 func BenchmarkCreate(b *testing.B) {
 	for _, bs := range benchStores {
 		b.Run(bs.name, func(b *testing.B) {
-			h := NewServer(discardLogger(), &Health{}, bs.open(b))
+			h := NewServer(discardLogger(), &servekit.Health{}, bs.open(b))
 			// Concurrent clients, as behind a load balancer: 4 per CPU.
 			b.SetParallelism(4)
 			var failures atomic.Int64
@@ -78,7 +80,7 @@ func BenchmarkList(b *testing.B) {
 					// the whole table.
 					bs.seed(b, s, "bench-before", 100)
 					bs.seed(b, s, "bench-z", 100)
-					h := NewServer(discardLogger(), &Health{}, s)
+					h := NewServer(discardLogger(), &servekit.Health{}, s)
 					target := "/todo?limit=50&cursor=" + bs.encodeCursor(ids[n/2-1])
 					want := ids[n/2 : n/2+50]
 

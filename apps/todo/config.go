@@ -1,24 +1,17 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"log/slog"
-	"net/netip"
 	"net/url"
 	"regexp"
-	"strconv"
-	"strings"
-	"time"
+
+	"github.com/private-apis/private-apis/apps/servekit"
 )
 
-// config is everything the service reads from its environment.
+// config is everything the service reads from its environment: the
+// variables every service reads, and its store's.
 type config struct {
-	Port            int
-	Host            string
-	LogLevel        slog.Level
-	DrainDelay      time.Duration
-	ShutdownTimeout time.Duration
+	servekit.Config
 
 	// TableName selects the DynamoDB store; empty means the bolt store
 	// under DataDir.
@@ -31,13 +24,13 @@ type config struct {
 	DataDir          string
 }
 
+// storeVars are the variables todo reads besides servekit's.
+var storeVars = []string{"TABLE_NAME", "AWS_REGION", "DYNAMODB_ENDPOINT", "DATA_DIR"}
+
 func defaultConfig() config {
 	return config{
-		Port:            8080,
-		LogLevel:        slog.LevelInfo,
-		DrainDelay:      5 * time.Second,
-		ShutdownTimeout: 10 * time.Second,
-		DataDir:         "./data",
+		Config:  servekit.DefaultConfig(),
+		DataDir: "./data",
 	}
 }
 
@@ -48,64 +41,15 @@ var (
 	regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 )
 
-// parseConfig reads the environment through getenv. Unset or empty variables
-// keep their defaults; a set but malformed one is an error rather than a
-// silent zero, because a task that starts with PORT=0 or no drain delay fails
-// in ways that are much harder to trace than a refusal to start. Every bad
-// variable is reported at once so a broken configuration needs one fix.
+// parseConfig reads the environment through getenv: the common variables
+// through servekit.ParseConfig, then the store's with the same rules.
+// Unset or empty variables keep their defaults; a set but malformed one is
+// an error rather than a silent zero. Every bad variable, common or not, is
+// reported at once so a broken configuration needs one fix.
 func parseConfig(getenv func(string) string) (config, error) {
 	cfg := defaultConfig()
-	var errs []error
-
-	if v := getenv("PORT"); v != "" {
-		p, err := strconv.Atoi(v)
-		if err != nil || p < 1 || p > 65535 {
-			errs = append(errs, fmt.Errorf("PORT=%q is not a valid port: use a number from 1 to 65535, e.g. PORT=8080", v))
-		} else {
-			cfg.Port = p
-		}
-	}
-
-	if v := getenv("HOST"); v != "" {
-		if _, err := netip.ParseAddr(v); err != nil {
-			errs = append(errs, fmt.Errorf("HOST=%q is not a valid IP address: use an IP literal, e.g. HOST=127.0.0.1, or leave it unset to listen on all interfaces", v))
-		} else {
-			cfg.Host = v
-		}
-	}
-
-	if v := getenv("LOG_LEVEL"); v != "" {
-		switch strings.ToLower(v) {
-		case "debug":
-			cfg.LogLevel = slog.LevelDebug
-		case "info":
-			cfg.LogLevel = slog.LevelInfo
-		case "warn":
-			cfg.LogLevel = slog.LevelWarn
-		case "error":
-			cfg.LogLevel = slog.LevelError
-		default:
-			errs = append(errs, fmt.Errorf("LOG_LEVEL=%q is not a valid log level: use debug, info, warn or error, e.g. LOG_LEVEL=info", v))
-		}
-	}
-
-	if v := getenv("DRAIN_DELAY"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			errs = append(errs, fmt.Errorf("DRAIN_DELAY=%q is not a valid drain delay: use a Go duration of 0s or more, e.g. DRAIN_DELAY=5s", v))
-		} else {
-			cfg.DrainDelay = d
-		}
-	}
-
-	if v := getenv("SHUTDOWN_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Errorf("SHUTDOWN_TIMEOUT=%q is not a valid shutdown timeout: use a Go duration greater than 0, e.g. SHUTDOWN_TIMEOUT=10s", v))
-		} else {
-			cfg.ShutdownTimeout = d
-		}
-	}
+	common, errs := servekit.ParseConfig(getenv)
+	cfg.Config = common
 
 	if v := getenv("TABLE_NAME"); v != "" {
 		if !tableNameRE.MatchString(v) {
@@ -141,8 +85,8 @@ func parseConfig(getenv func(string) string) (config, error) {
 		cfg.DataDir = v
 	}
 
-	if len(errs) > 0 {
-		return config{}, fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
+	if err := servekit.ConfigError(errs); err != nil {
+		return config{}, err
 	}
 	return cfg, nil
 }

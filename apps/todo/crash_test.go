@@ -14,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/private-apis/private-apis/apps/servekit/servekittest"
 )
 
 // TestCrashKeepsAcknowledgedCreates runs the real binary on the bolt store,
@@ -164,7 +166,7 @@ type serverProcess struct {
 	base   string
 	cmd    *exec.Cmd
 	exited chan struct{}
-	logs   *syncBuffer
+	logs   *servekittest.SyncBuffer
 }
 
 // kill SIGKILLs the server and waits until it is gone.
@@ -193,7 +195,7 @@ func startServerProcess(t *testing.T, bin, dataDir string) *serverProcess {
 		base:   "http://127.0.0.1:" + strconv.Itoa(port),
 		cmd:    exec.Command(bin),
 		exited: make(chan struct{}),
-		logs:   &syncBuffer{},
+		logs:   &servekittest.SyncBuffer{},
 	}
 	p.cmd.Env = append(env, "HOST=127.0.0.1", "PORT="+strconv.Itoa(port), "DATA_DIR="+dataDir, "DRAIN_DELAY=0s")
 	p.cmd.Stdout, p.cmd.Stderr = p.logs, p.logs
@@ -207,7 +209,7 @@ func startServerProcess(t *testing.T, bin, dataDir string) *serverProcess {
 	client := &http.Client{Timeout: time.Second}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if r := get(client, p.base+"/healthz"); r.err == nil && r.code == http.StatusOK {
+		if r := servekittest.Get(client, p.base+"/healthz"); r.Err == nil && r.Code == http.StatusOK {
 			return p
 		}
 		select {

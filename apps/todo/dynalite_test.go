@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/private-apis/private-apis/apps/servekit/servekittest"
 )
 
 // The DynamoDB tests run against dynalite, a DynamoDB-compatible server
@@ -36,7 +37,7 @@ var dynalite struct {
 	err      error
 	cmd      *exec.Cmd
 	exited   chan struct{}
-	output   *syncBuffer
+	output   *servekittest.SyncBuffer
 	endpoint string
 	client   *dynamodb.Client
 	tables   atomic.Int64
@@ -117,7 +118,7 @@ func startDynaliteOnce(cli string) error {
 		return err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	out := &syncBuffer{}
+	out := &servekittest.SyncBuffer{}
 	// In memory; tables are ACTIVE as soon as they are created.
 	cmd := exec.Command("node", cli, "--host", "127.0.0.1", "--port", fmt.Sprint(port),
 		"--createTableMs", "0", "--deleteTableMs", "0", "--updateTableMs", "0")
@@ -222,22 +223,4 @@ func newDynaliteStore(tb testing.TB) *dynamoStore {
 	tb.Helper()
 	client, table := newDynaliteTable(tb)
 	return newDynamoStore(client, table)
-}
-
-// syncBuffer is a log sink that goroutines and the test can share.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/private-apis/private-apis/apps/servekit"
 )
 
 // FuzzCreateRequest throws arbitrary bodies and content types at POST /todo.
@@ -42,7 +44,7 @@ func FuzzCreateRequest(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { store.Close() })
-	h := NewServer(discardLogger(), &Health{}, store)
+	h := NewServer(discardLogger(), &servekit.Health{}, store)
 
 	f.Fuzz(func(t *testing.T, contentType string, body []byte) {
 		req := httptest.NewRequest("POST", "/todo", bytes.NewReader(body))
@@ -70,7 +72,7 @@ func FuzzCreateRequest(f *testing.F) {
 				t.Fatalf("201 for a %d-byte body", len(body))
 			}
 		case http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnsupportedMediaType:
-			var m message
+			var m servekit.Message
 			if err := json.Unmarshal(rec.Body.Bytes(), &m); err != nil || m.Message == "" {
 				t.Fatalf("%d body %q is not a message", rec.Code, rec.Body)
 			}

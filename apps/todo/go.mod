@@ -7,6 +7,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/config v1.33.18
 	github.com/aws/aws-sdk-go-v2/credentials v1.21.0
 	github.com/aws/aws-sdk-go-v2/service/dynamodb v1.74.0
+	github.com/private-apis/private-apis/apps/servekit v0.0.0
 	go.etcd.io/bbolt v1.4.3
 )
 
@@ -25,3 +26,7 @@ require (
 	github.com/aws/smithy-go v1.28.9 // indirect
 	golang.org/x/sys v0.29.0 // indirect
 )
+
+// servekit lives next door in this repository and is never published: the
+// relative path also works inside the Docker build, whose context is apps/.
+replace github.com/private-apis/private-apis/apps/servekit => ../servekit

@@ -6,45 +6,34 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"os"
-	"os/signal"
-	"strconv"
-	"syscall"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/private-apis/private-apis/apps/servekit"
 )
 
-func main() {
-	// docker stop sends SIGTERM; Ctrl-C sends os.Interrupt when run locally.
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args, os.Getenv, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-}
+func main() { servekit.Main(run) }
 
 // run is main without the process globals, so tests can drive the whole
 // program with their own context, environment and log sink.
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) (err error) {
-	if len(args) > 1 {
-		return fmt.Errorf("%s takes no arguments (got %q): configure it with the PORT, HOST, LOG_LEVEL, DRAIN_DELAY, SHUTDOWN_TIMEOUT, TABLE_NAME, AWS_REGION, DYNAMODB_ENDPOINT and DATA_DIR environment variables", args[0], args[1:])
+	if err := servekit.RejectArgs(args, storeVars...); err != nil {
+		return err
 	}
 	cfg, err := parseConfig(getenv)
 	if err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	logger := cfg.NewLogger(stderr)
 
 	store, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		return err
 	}
-	// Closed only after serve has returned, when no handler uses it any
+	// Closed only after Serve has returned, when no handler uses it any
 	// more.
 	defer func() {
 		if cerr := store.Close(); cerr != nil {
@@ -52,13 +41,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		}
 	}()
 
-	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
-	ln, err := net.Listen("tcp", addr)
+	ln, err := servekit.Listen(cfg.Config)
 	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+		return err
 	}
-	health := &Health{}
-	return serve(ctx, ln, NewServer(logger, health, store), health, cfg, logger)
+	health := &servekit.Health{}
+	return servekit.Serve(ctx, ln, NewServer(logger, health, store), health, cfg.Config, logger)
 }
 
 // openStore opens DynamoDB if TABLE_NAME is set and the bolt file under

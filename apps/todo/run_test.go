@@ -4,22 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/private-apis/private-apis/apps/servekit/servekittest"
 )
 
 func TestRunErrors(t *testing.T) {
-	busy, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer busy.Close()
-	busyPort := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+	busyPort := servekittest.BusyPort(t)
 
 	lockedDir := t.TempDir()
 	held, err := openBoltStore(lockedDir)
@@ -28,40 +24,19 @@ func TestRunErrors(t *testing.T) {
 	}
 	defer held.Close()
 
-	tests := []struct {
-		name string
-		args []string
-		env  map[string]string
-		want []string
-	}{
-		{"bad PORT", nil, map[string]string{"PORT": "abc"}, []string{`PORT="abc"`}},
-		{"bad TABLE_NAME", nil, map[string]string{"TABLE_NAME": "a b"}, []string{`TABLE_NAME="a b"`, "TABLE_NAME=todo"}},
-		{"arguments", []string{"extra"}, nil, []string{"todo takes no arguments", "extra"}},
-		{"port in use", nil, map[string]string{"HOST": "127.0.0.1", "PORT": busyPort, "DATA_DIR": t.TempDir()}, []string{"127.0.0.1:" + busyPort, "in use"}},
-		{"DATA_DIR in use", nil, map[string]string{"HOST": "127.0.0.1", "PORT": freePortString(t), "DATA_DIR": lockedDir}, []string{"locked", lockedDir}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			var logs syncBuffer
-			err := run(ctx, append([]string{"todo"}, tt.args...), env(tt.env), &logs)
-			if err == nil {
-				t.Fatal("run succeeded, want an error")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
-		})
-	}
+	servekittest.CheckRunErrors(t, "todo", run, []servekittest.RunError{
+		{Name: "bad PORT", Env: map[string]string{"PORT": "abc"}, Want: []string{`PORT="abc"`}},
+		{Name: "bad TABLE_NAME", Env: map[string]string{"TABLE_NAME": "a b"}, Want: []string{`TABLE_NAME="a b"`, "TABLE_NAME=todo"}},
+		{Name: "arguments", Args: []string{"extra"}, Want: []string{"todo takes no arguments", "extra", "SHUTDOWN_TIMEOUT, TABLE_NAME, AWS_REGION, DYNAMODB_ENDPOINT and DATA_DIR environment variables"}},
+		{Name: "port in use", Env: map[string]string{"HOST": "127.0.0.1", "PORT": busyPort, "DATA_DIR": t.TempDir()}, Want: []string{"127.0.0.1:" + busyPort, "in use"}},
+		{Name: "DATA_DIR in use", Env: map[string]string{"HOST": "127.0.0.1", "PORT": freePortString(t), "DATA_DIR": lockedDir}, Want: []string{"locked", lockedDir}},
+	})
 }
 
 // runServer runs the whole program with kv as its environment (plus HOST
 // and a free PORT) until the test ends, and returns its base URL, a stop
 // function that waits for run to return, and its logs.
-func runServer(t *testing.T, kv map[string]string) (base string, stop func() error, logs *syncBuffer) {
+func runServer(t *testing.T, kv map[string]string) (base string, stop func() error, logs *servekittest.SyncBuffer) {
 	t.Helper()
 	port, err := freePort()
 	if err != nil {
@@ -71,16 +46,16 @@ func runServer(t *testing.T, kv map[string]string) (base string, stop func() err
 	base = "http://127.0.0.1:" + strconv.Itoa(port)
 
 	ctx, cancel := context.WithCancel(context.Background())
-	logs = &syncBuffer{}
+	logs = &servekittest.SyncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"todo"}, env(kv), logs) }()
+	go func() { done <- run(ctx, []string{"todo"}, servekittest.Env(kv), logs) }()
 	var stopped bool
 	var runErr error
 	stop = func() error {
 		if !stopped {
 			stopped = true
 			cancel()
-			runErr = wait(t, done, 10*time.Second, "run to return")
+			runErr = servekittest.Wait(t, done, 10*time.Second, "run to return")
 		}
 		return runErr
 	}
@@ -89,8 +64,8 @@ func runServer(t *testing.T, kv map[string]string) (base string, stop func() err
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		r := get(client, base+"/healthz")
-		if r.err == nil && r.code == http.StatusOK {
+		r := servekittest.Get(client, base+"/healthz")
+		if r.Err == nil && r.Code == http.StatusOK {
 			return base, stop, logs
 		}
 		select {
@@ -119,11 +94,11 @@ func roundTrip(t *testing.T, base string) {
 	if err != nil || resp.StatusCode != http.StatusCreated {
 		t.Fatalf("POST /todo: %d %v", resp.StatusCode, err)
 	}
-	r := get(client, base+"/todo/"+it.ID)
-	if r.err != nil || r.code != http.StatusOK || !strings.Contains(r.body, "Write new AWS blog post") {
+	r := servekittest.Get(client, base+"/todo/"+it.ID)
+	if r.Err != nil || r.Code != http.StatusOK || !strings.Contains(r.Body, "Write new AWS blog post") {
 		t.Fatalf("GET /todo/%s: %+v", it.ID, r)
 	}
-	if r := get(client, base+"/readyz"); r.code != http.StatusOK {
+	if r := servekittest.Get(client, base+"/readyz"); r.Code != http.StatusOK {
 		t.Errorf("/readyz: %+v", r)
 	}
 }
@@ -195,7 +170,7 @@ func TestRunDynamoDBMissingTable(t *testing.T) {
 		"AWS_REGION":        dynaliteRegion,
 		"DYNAMODB_ENDPOINT": dynalite.endpoint,
 	})
-	if r := get(&http.Client{Timeout: 5 * time.Second}, base+"/readyz"); r.code != http.StatusServiceUnavailable {
+	if r := servekittest.Get(&http.Client{Timeout: 5 * time.Second}, base+"/readyz"); r.Code != http.StatusServiceUnavailable {
 		t.Errorf("/readyz: %+v, want 503", r)
 	}
 	if out := logs.String(); !strings.Contains(out, `"level":"WARN","msg":"DynamoDB table is not reachable yet"`) {
@@ -209,7 +184,7 @@ func TestRunDynamoDBNoRegion(t *testing.T) {
 	}
 	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
-	err := run(context.Background(), []string{"todo"}, env(map[string]string{"TABLE_NAME": "todo", "HOST": "127.0.0.1", "PORT": freePortString(t)}), io.Discard)
+	err := run(context.Background(), []string{"todo"}, servekittest.Env(map[string]string{"TABLE_NAME": "todo", "HOST": "127.0.0.1", "PORT": freePortString(t)}), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "AWS_REGION=us-west-2") {
 		t.Errorf("run: %v, want an error asking for AWS_REGION", err)
 	}

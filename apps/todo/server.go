@@ -12,9 +12,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
+
+	"github.com/private-apis/private-apis/apps/servekit"
 )
 
 // Limits on what a client can send.
@@ -28,51 +29,12 @@ const (
 	anonymousOwner = "anonymous"
 )
 
-// Health is the state reported on /healthz. It starts healthy and only ever
-// goes one way: once draining, the instance is on its way out.
-type Health struct {
-	draining atomic.Bool
-}
+// hdrRetryAfter is assigned straight into the header map under its
+// canonical key, like servekit's header values; len == cap, so a later
+// Header().Add appends into a fresh array and never into this shared one.
+var hdrRetryAfter = []string{"1"}
 
-// StartDraining makes /healthz answer 503 so the load balancer stops routing
-// new connections here before the server stops accepting them.
-func (h *Health) StartDraining() { h.draining.Store(true) }
-
-// Draining reports whether StartDraining has been called.
-func (h *Health) Draining() bool { return h.draining.Load() }
-
-// Header values are assigned straight into the header map under canonical
-// keys; each slice has len == cap, so a later Header().Add appends into a
-// fresh array and never into these shared ones.
-var (
-	hdrJSON       = []string{"application/json"}
-	hdrNoStore    = []string{"no-store"}
-	hdrNosniff    = []string{"nosniff"}
-	hdrRetryAfter = []string{"1"}
-)
-
-// body is an encoded response body with its Content-Length value.
-type body struct {
-	data []byte
-	size []string
-}
-
-func newBody(v any) body {
-	var buf bytes.Buffer
-	// json.Encoder, like dognames and the old service: a trailing newline.
-	if err := json.NewEncoder(&buf).Encode(v); err != nil {
-		// Only strings and slices of string structs go in here, which
-		// always encode.
-		panic("todo: encoding a response: " + err.Error())
-	}
-	return body{data: buf.Bytes(), size: []string{strconv.Itoa(buf.Len())}}
-}
-
-// message is the error shape, the same as API Gateway's.
-type message struct {
-	Message string `json:"message"`
-}
-
+// status is the body of the readiness check.
 type status struct {
 	Status string `json:"status"`
 }
@@ -85,103 +47,70 @@ type item struct {
 
 // Bodies that never change are encoded once.
 var (
-	notFoundBody         = newBody(message{"Not Found"})
-	methodNotAllowedBody = newBody(message{"Method Not Allowed"})
-	healthyBody          = newBody(status{"ok"})
-	drainingBody         = newBody(status{"draining"})
-	readyBody            = newBody(status{"ready"})
-	notReadyBody         = newBody(message{"store unavailable"})
-	unavailableBody      = newBody(message{"store unavailable, try again"})
-	badOwnerBody         = newBody(message{"Invalid X-User-Id header: use 1 to 128 characters of A-Z, a-z, 0-9 and ._@|:-"})
-	badLimitBody         = newBody(message{"Invalid limit: use an integer from 1 to " + strconv.Itoa(maxLimit)})
-	badCursorBody        = newBody(message{"Invalid cursor: use the X-Next-Cursor value of the previous page"})
-	tooLargeBody         = newBody(message{"Request body too large: the limit is " + strconv.Itoa(maxBodyBytes) + " bytes"})
-	unsupportedTypeBody  = newBody(message{"Unsupported Content-Type: use application/x-www-form-urlencoded, multipart/form-data or application/json"})
-	badBodyBody          = newBody(message{"Malformed request body"})
-	badJSONBody          = newBody(message{`Malformed JSON body: send exactly one object, {"data": "..."}`})
-	emptyDataBody        = newBody(message{"data must not be empty"})
-	longDataBody         = newBody(message{"data must be at most " + strconv.Itoa(maxDataRunes) + " characters"})
-	badUTF8Body          = newBody(message{"data must be valid UTF-8"})
+	readyBody           = servekit.NewBody(status{"ready"})
+	notReadyBody        = servekit.MessageBody("store unavailable")
+	unavailableBody     = servekit.MessageBody("store unavailable, try again")
+	badOwnerBody        = servekit.MessageBody("Invalid X-User-Id header: use 1 to 128 characters of A-Z, a-z, 0-9 and ._@|:-")
+	badLimitBody        = servekit.MessageBody("Invalid limit: use an integer from 1 to " + strconv.Itoa(maxLimit))
+	badCursorBody       = servekit.MessageBody("Invalid cursor: use the X-Next-Cursor value of the previous page")
+	tooLargeBody        = servekit.MessageBody("Request body too large: the limit is " + strconv.Itoa(maxBodyBytes) + " bytes")
+	unsupportedTypeBody = servekit.MessageBody("Unsupported Content-Type: use application/x-www-form-urlencoded, multipart/form-data or application/json")
+	badBodyBody         = servekit.MessageBody("Malformed request body")
+	badJSONBody         = servekit.MessageBody(`Malformed JSON body: send exactly one object, {"data": "..."}`)
+	emptyDataBody       = servekit.MessageBody("data must not be empty")
+	longDataBody        = servekit.MessageBody("data must be at most " + strconv.Itoa(maxDataRunes) + " characters")
+	badUTF8Body         = servekit.MessageBody("data must be valid UTF-8")
 )
 
-func write(w http.ResponseWriter, r *http.Request, code int, b *body) {
-	h := w.Header()
-	h["Content-Type"] = hdrJSON
-	h["Content-Length"] = b.size
-	h["Cache-Control"] = hdrNoStore
-	h["X-Content-Type-Options"] = hdrNosniff
-	w.WriteHeader(code)
-	if r.Method != http.MethodHead {
-		// A failed write means the client went away; there is no one left
-		// to tell.
-		_, _ = w.Write(b.data)
-	}
+// write sends b with the JSON headers every service sends. todo declares
+// Content-Length on every response, whatever the ResponseWriter: its
+// bodies vary in size (a list page can be far larger than net/http's
+// buffer), and it has no hot path that would notice the extra map write.
+func write(w http.ResponseWriter, r *http.Request, code int, b *servekit.Body) {
+	servekit.WriteWithLength(w, r, code, b)
 }
 
 func writeJSON(w http.ResponseWriter, r *http.Request, code int, v any) {
-	b := newBody(v)
+	b := servekit.NewBody(v)
 	write(w, r, code, &b)
 }
 
 // writeNotFound answers a missing or malformed id in the old service's
 // words.
 func writeNotFound(w http.ResponseWriter, r *http.Request, id string) {
-	writeJSON(w, r, http.StatusNotFound, message{"Todo " + id + " doesn't exist"})
+	b := servekit.MessageBody("Todo " + id + " doesn't exist")
+	write(w, r, http.StatusNotFound, &b)
 }
 
 type server struct {
 	logger *slog.Logger
-	health *Health
 	store  Store
 }
 
 // NewServer returns the API's handler over store. Requests are logged only
 // when logger has debug enabled; otherwise the logging middleware is not
 // installed at all and costs nothing.
-func NewServer(logger *slog.Logger, health *Health, store Store) http.Handler {
-	s := &server{logger: logger, health: health, store: store}
-	mux := http.NewServeMux()
-	// A GET pattern also matches HEAD. Each path also gets a method-less
-	// pattern: it is less specific than the ones with a method, so it only
-	// sees the other methods, and answers them with a JSON 405 instead of
-	// letting them fall through to the catch-all 404.
-	mux.HandleFunc("GET /todo", s.list)
-	mux.HandleFunc("POST /todo", s.create)
-	mux.Handle("/todo", methodNotAllowed("GET, HEAD, POST"))
-	mux.HandleFunc("GET /todo/{id}", s.get)
-	mux.HandleFunc("DELETE /todo/{id}", s.delete)
-	mux.Handle("/todo/{id}", methodNotAllowed("DELETE, GET, HEAD"))
-	mux.HandleFunc("GET /healthz", s.healthz)
-	mux.Handle("/healthz", methodNotAllowed("GET, HEAD"))
-	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.Handle("/readyz", methodNotAllowed("GET, HEAD"))
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		write(w, r, http.StatusNotFound, &notFoundBody)
+func NewServer(logger *slog.Logger, health *servekit.Health, store Store) http.Handler {
+	s := &server{logger: logger, store: store}
+	// A GET handler also serves HEAD; any other method on these paths gets
+	// a JSON 405, and any other path a JSON 404. They, and the health
+	// check, go out through write like everything else.
+	rt := servekit.NewRouter(write)
+	rt.Route("/todo", servekit.Methods{
+		http.MethodGet:  http.HandlerFunc(s.list),
+		http.MethodPost: http.HandlerFunc(s.create),
 	})
-
-	if logger.Enabled(context.Background(), slog.LevelDebug) {
-		return logRequests(logger, mux)
-	}
-	return mux
-}
-
-func methodNotAllowed(allow string) http.Handler {
-	hdrAllow := []string{allow}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header()["Allow"] = hdrAllow
-		write(w, r, http.StatusMethodNotAllowed, &methodNotAllowedBody)
+	rt.Route("/todo/{id}", servekit.Methods{
+		http.MethodGet:    http.HandlerFunc(s.get),
+		http.MethodDelete: http.HandlerFunc(s.delete),
 	})
-}
-
-// healthz is liveness for the load balancer. It never touches the store: an
-// instance whose store is down is still alive, and failing every instance
-// at once because DynamoDB hiccuped would take the whole service out.
-func (s *server) healthz(w http.ResponseWriter, r *http.Request) {
-	if s.health.Draining() {
-		write(w, r, http.StatusServiceUnavailable, &drainingBody)
-		return
-	}
-	write(w, r, http.StatusOK, &healthyBody)
+	// Liveness for the load balancer. It never touches the store: an
+	// instance whose store is down is still alive, and failing every
+	// instance at once because DynamoDB hiccuped would take the whole
+	// service out. /readyz is the one that asks the store.
+	rt.Health("/healthz", health)
+	rt.Route("/readyz", servekit.Methods{http.MethodGet: http.HandlerFunc(s.readyz)})
+	return servekit.LogRequests(logger, rt.Handler())
 }
 
 // readyz reports whether the store answers a cheap ping in time.
@@ -323,17 +252,14 @@ func (s *server) delete(w http.ResponseWriter, r *http.Request) {
 		s.storeError(w, r, "delete", err)
 		return
 	}
-	h := w.Header()
-	h["Cache-Control"] = hdrNoStore
-	h["X-Content-Type-Options"] = hdrNosniff
-	w.WriteHeader(http.StatusNoContent)
+	servekit.NoContent(w)
 }
 
 // readData reads and validates the data of a POST /todo: the form field
 // data (url-encoded or multipart, as `curl -d data=...` and `curl -F
 // data=...` send it) or a JSON object {"data": "..."}. On failure it
 // returns the status and body to answer with.
-func readData(w http.ResponseWriter, r *http.Request) (string, int, *body) {
+func readData(w http.ResponseWriter, r *http.Request) (string, int, *servekit.Body) {
 	mediaType, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil {
 		return "", http.StatusUnsupportedMediaType, &unsupportedTypeBody
@@ -455,44 +381,3 @@ func unhex(c byte) byte {
 	}
 	return c - 'a' + 10
 }
-
-// logRequests logs every request at debug level.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
-		if sw.status == 0 {
-			sw.status = http.StatusOK
-		}
-		logger.LogAttrs(r.Context(), slog.LevelDebug, "request",
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.Int("status", sw.status),
-			slog.Duration("duration", time.Since(start)),
-		)
-	})
-}
-
-// statusWriter remembers the status code a handler sent.
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(p)
-}
-
-// Unwrap lets http.ResponseController reach the real writer.
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -18,6 +18,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/private-apis/private-apis/apps/servekit"
+	"github.com/private-apis/private-apis/apps/servekit/servekittest"
 )
 
 const formType = "application/x-www-form-urlencoded"
@@ -31,7 +34,7 @@ type api struct {
 }
 
 func newAPI(t testing.TB, s Store) api {
-	return api{t, NewServer(discardLogger(), &Health{}, s)}
+	return api{t, NewServer(discardLogger(), &servekit.Health{}, s)}
 }
 
 // do sends a request; hdr is "Key", "Value" pairs.
@@ -92,12 +95,7 @@ func decodeItems(t testing.TB, rec *httptest.ResponseRecorder) []item {
 func checkHeaders(t testing.TB, rec *httptest.ResponseRecorder) {
 	t.Helper()
 	h := rec.Result().Header
-	if got := h.Get("Content-Type"); got != "application/json" {
-		t.Errorf("Content-Type = %q, want application/json", got)
-	}
-	if got := h.Get("X-Content-Type-Options"); got != "nosniff" {
-		t.Errorf("X-Content-Type-Options = %q, want nosniff", got)
-	}
+	servekittest.CheckJSONHeaders(t, h)
 	if got, want := h.Get("Content-Length"), strconv.Itoa(rec.Body.Len()); got != want {
 		t.Errorf("Content-Length = %q, want %q", got, want)
 	}
@@ -110,7 +108,7 @@ func checkMessage(t testing.TB, rec *httptest.ResponseRecorder, code int, msg st
 		t.Errorf("status %d, want %d (body %s)", rec.Code, code, rec.Body)
 	}
 	checkHeaders(t, rec)
-	want, _ := json.Marshal(message{msg})
+	want, _ := json.Marshal(servekit.Message{Message: msg})
 	if got := strings.TrimSuffix(rec.Body.String(), "\n"); got != string(want) {
 		t.Errorf("body %s, want %s", got, want)
 	}
@@ -448,7 +446,7 @@ func TestRouting(t *testing.T) {
 }
 
 func TestHealthAndReadiness(t *testing.T) {
-	health := &Health{}
+	health := &servekit.Health{}
 	h := NewServer(discardLogger(), health, newTestBoltStore(t))
 	a := api{t, h}
 	rec := a.do("GET", "/healthz", "", "")
@@ -501,8 +499,8 @@ func (s *brokenStore) Close() error { return nil }
 
 func TestStoreUnavailable(t *testing.T) {
 	store := &brokenStore{}
-	var logs syncBuffer
-	a := api{t, NewServer(slog.New(slog.NewJSONHandler(&logs, nil)), &Health{}, store)}
+	var logs servekittest.SyncBuffer
+	a := api{t, NewServer(slog.New(slog.NewJSONHandler(&logs, nil)), &servekit.Health{}, store)}
 
 	// Liveness never touches the store.
 	for range 3 {
@@ -572,8 +570,8 @@ func TestDynamoStoreUnavailableHTTP(t *testing.T) {
 }
 
 func TestDebugLogsRequests(t *testing.T) {
-	var logs syncBuffer
-	h := NewServer(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), &Health{}, newTestBoltStore(t))
+	var logs servekittest.SyncBuffer
+	h := NewServer(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), &servekit.Health{}, newTestBoltStore(t))
 	api{t, h}.do("GET", "/todo", "", "")
 	if out := logs.String(); !strings.Contains(out, `"msg":"request"`) || !strings.Contains(out, `"status":200`) {
 		t.Errorf("no request log at debug level:\n%s", out)

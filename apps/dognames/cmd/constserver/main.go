@@ -28,8 +28,9 @@ func main() {
 	}
 	addr := net.JoinHostPort(os.Getenv("HOST"), strconv.Itoa(port))
 
-	// The same settings as dognames' server (serve.go), so a load comparison
-	// measures the handlers and not the server configuration.
+	// The same settings as dognames' server (servekit.NewHTTPServer), so a
+	// load comparison measures the handlers and not the server
+	// configuration.
 	srv := &http.Server{
 		Addr: addr,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,17 +1,54 @@
-package main
+package servekit
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
 	"time"
 )
 
-// newHTTPServer is the production http.Server around h.
-func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
+// Main runs a service's run function with the process's arguments,
+// environment and stderr, and a context that is cancelled on SIGTERM (how
+// ECS and docker stop end a container) or os.Interrupt (Ctrl-C when run
+// locally). If run fails, Main prints the error to stderr and exits with
+// status 1.
+//
+// run is main without the process globals, so tests can drive the whole
+// program with their own context, environment and log sink.
+func Main(run func(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args, os.Getenv, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+// Listen opens the TCP listener for cfg.Host and cfg.Port. It is separate
+// from [Serve] so that a service can fail on a port that is in use before
+// it starts anything, and so that tests can serve on a listener of their
+// own. The error names the address, which is what needs fixing.
+func Listen(cfg Config) (net.Listener, error) {
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
+
+// NewHTTPServer is the production http.Server around h. Benchmarks use it
+// too, so what they measure is what runs.
+func NewHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler: h,
 		// Bounds on slow or stuck clients, so they cannot hold connections
@@ -32,14 +69,15 @@ func newHTTPServer(h http.Handler, logger *slog.Logger) *http.Server {
 	}
 }
 
-// serve runs h on ln until ctx is done, then shuts down in the order a load
-// balancer needs: report unhealthy, keep serving for cfg.DrainDelay while the
-// load balancer notices and stops sending traffic, then stop accepting and
-// give in-flight requests up to cfg.ShutdownTimeout to finish. It returns nil
-// after a clean shutdown. The caller closes the store afterwards, once no
-// handler can still be using it.
-func serve(ctx context.Context, ln net.Listener, h http.Handler, health *Health, cfg config, logger *slog.Logger) error {
-	srv := newHTTPServer(h, logger)
+// Serve runs h on ln until ctx is done, then shuts down in the order a load
+// balancer needs: report unhealthy through health, keep serving for
+// cfg.DrainDelay while the load balancer notices and stops sending traffic,
+// then stop accepting and give in-flight requests up to cfg.ShutdownTimeout
+// to finish. After a clean shutdown it returns nil and no handler is
+// running any more, so the caller can then close whatever the handlers use
+// (a store, say).
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, health *Health, cfg Config, logger *slog.Logger) error {
+	srv := NewHTTPServer(h, logger)
 	addr := ln.Addr().String()
 
 	serveErr := make(chan error, 1)
@@ -55,7 +93,7 @@ func serve(ctx context.Context, ln net.Listener, h http.Handler, health *Health,
 	health.StartDraining()
 	// Ask keep-alive clients to reconnect: a network load balancer passes
 	// connections straight through, so only a new connection can be sent to
-	// a healthy instance.
+	// a healthy task or instance.
 	srv.SetKeepAlivesEnabled(false)
 	logger.Info("shutting down: draining",
 		slog.Duration("drain_delay", cfg.DrainDelay),

@@ -1,0 +1,3 @@
+module github.com/private-apis/private-apis/apps/servekit
+
+go 1.26
