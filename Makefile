@@ -98,9 +98,12 @@ build:
 .PHONY: run bench-gateway
 
 ## run: the whole system on this machine, no AWS: both services and a local
-## API Gateway on 127.0.0.1:8080 (make run PORT=8081 for another port)
+## API Gateway on 127.0.0.1:8080 (make run PORT=8081 for another port; PORT
+## reaches localrun through the environment). Built, then run, rather than
+## `go run`, which exits 1 after Ctrl-C and makes make report an error.
 run:
-	go run ./cmd/localrun
+	go build -o .local/bin/localrun ./cmd/localrun
+	.local/bin/localrun
 
 ## bench-gateway: wrk load test of dog names directly and through the local gateway
 bench-gateway:

@@ -1,0 +1,218 @@
+// Command localrun runs the whole system on one machine, without AWS: it
+// builds and starts every service of contract.Services on loopback, and in
+// front of them a local stand-in for the consumer's API Gateway HTTP API
+// (package internal/localgw) on 127.0.0.1:8080, then prints the URL and the
+// blog's curl examples. `make run` runs it.
+//
+// The gateway's routes come from the contract, its throttling from
+// Pulumi.consumer.yaml (or the defaults in Pulumi.yaml), so what runs here is
+// what the stacks deploy. The todo service keeps its items in its embedded
+// store under .local/todo-data, which survives restarts; binaries go to
+// .local/bin. Ctrl-C stops everything.
+//
+// Usage:
+//
+//	go run ./cmd/localrun [flags]
+//
+//	-port N               the gateway's port (default $PORT, else 8080; 0 for a free one)
+//	-<service>-port N     a service's port, e.g. -todo-port 18081 (default: a free one)
+//	-local-dir DIR        binaries and data (default <repo>/.local)
+//	-repo DIR             the repository root (default: found from the working directory)
+//	-throttle-rate N      for load measurement only: replace every throttling
+//	-throttle-burst N     rate and burst limit of the config with N
+//	-cpuprofile FILE      profile the gateway's process, for go tool pprof
+//
+// The access log (one JSON line per request) goes to stdout, the services'
+// own logs to stderr prefixed with their name.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+
+	"github.com/private-apis/private-apis/contract"
+	"github.com/private-apis/private-apis/internal/localgw"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first Ctrl-C the default handling returns, so a second
+		// one ends a shutdown that hangs (the children still get SIGTERM
+		// through their parent-death signal).
+		<-ctx.Done()
+		stop()
+	}()
+	if err := run(ctx, os.Args, os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "localrun:", err)
+		os.Exit(1)
+	}
+}
+
+// run is main without the process globals, so tests drive it with their own
+// context, environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
+	opts, err := parseFlags(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h: the usage is printed, nothing else to do
+	}
+	if err != nil {
+		return err
+	}
+	opts.Stdout, opts.Stderr = stdout, stderr
+	if opts.CPUProfile != "" {
+		stopProfile, perr := startCPUProfile(opts.CPUProfile)
+		if perr != nil {
+			return perr
+		}
+		defer func() { err = errors.Join(err, stopProfile()) }()
+	}
+	topo, err := startTopology(ctx, opts)
+	if err != nil && ctx.Err() != nil {
+		// Ctrl-C during the build or start: what started is stopped, and
+		// the interrupted step's error says nothing new.
+		fmt.Fprintln(stderr, "localrun: interrupted while starting")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	printBanner(stdout, topo, opts)
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(stderr, "localrun: stopping")
+	case runErr = <-topo.failed:
+	}
+	return errors.Join(runErr, topo.Stop())
+}
+
+// parseFlags turns the command line and environment into options.
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
+	fs := flag.NewFlagSet("localrun", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+
+	defaultPort := 8080
+	if v := getenv("PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			return options{}, fmt.Errorf("PORT=%q is not a TCP port (1-65535)", v)
+		}
+		defaultPort = p
+	}
+	port := fs.Int("port", defaultPort, "the gateway's port on 127.0.0.1 (env PORT)")
+	repo := fs.String("repo", "", "the repository root (default: the nearest directory at or above the working directory holding Pulumi.yaml and contract/)")
+	localDir := fs.String("local-dir", "", "where binaries and service data go (default <repo>/.local)")
+	rate := fs.Int("throttle-rate", 0, "for load measurement only: every throttling rate limit, requests a second (default: from Pulumi.consumer.yaml)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of localrun (the gateway) to this file, for go tool pprof")
+	burst := fs.Int("throttle-burst", 0, "for load measurement only: every throttling burst limit (default: from Pulumi.consumer.yaml)")
+	servicePorts := map[string]*int{}
+	for _, s := range contract.Services {
+		servicePorts[s.Name] = fs.Int(s.Name+"-port", 0, "the "+s.Name+" service's port on 127.0.0.1 (default: a free one)")
+	}
+	if len(args) == 0 {
+		args = []string{"localrun"}
+	}
+	if err := fs.Parse(args[1:]); err != nil {
+		return options{}, err
+	}
+	if fs.NArg() > 0 {
+		return options{}, fmt.Errorf("unexpected arguments %q: localrun takes only flags", fs.Args())
+	}
+
+	opts := options{
+		GatewayPort:  *port,
+		ServicePorts: map[string]int{},
+		Services:     contract.Services,
+		CPUProfile:   *cpuProfile,
+	}
+	if opts.GatewayPort != 0 { // 0 picks a free port
+		if err := checkPort("-port", opts.GatewayPort); err != nil {
+			return options{}, err
+		}
+	}
+	for name, p := range servicePorts {
+		if *p == 0 {
+			continue // a free port, picked at start
+		}
+		if err := checkPort("-"+name+"-port", *p); err != nil {
+			return options{}, err
+		}
+		opts.ServicePorts[name] = *p
+	}
+
+	root := *repo
+	if root == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return options{}, fmt.Errorf("finding the repository: %w", err)
+		}
+		if root, err = findRepoRoot(wd); err != nil {
+			return options{}, err
+		}
+	}
+	local := *localDir
+	if local == "" {
+		local = filepath.Join(root, ".local")
+	}
+	// Absolute, so the banner shows where things are and the services'
+	// DATA_DIR does not depend on their working directory.
+	var err error
+	if opts.RepoRoot, err = filepath.Abs(root); err != nil {
+		return options{}, fmt.Errorf("resolving -repo %s: %w", root, err)
+	}
+	if opts.LocalDir, err = filepath.Abs(local); err != nil {
+		return options{}, fmt.Errorf("resolving -local-dir %s: %w", local, err)
+	}
+
+	t, err := localgw.LoadThrottling(opts.RepoRoot)
+	if err != nil {
+		return options{}, err
+	}
+	opts.ThrottlingSource = localgw.ConsumerFile + ", defaults from " + localgw.ProjectFile
+	if *rate != 0 || *burst != 0 {
+		if *rate <= 0 || *burst <= 0 {
+			return options{}, fmt.Errorf("-throttle-rate and -throttle-burst go together and must be > 0 (got %d and %d)", *rate, *burst)
+		}
+		t = localgw.Throttling{RateLimit: *rate, BurstLimit: *burst, WriteRateLimit: *rate, WriteBurstLimit: *burst}
+		opts.ThrottlingSource = "-throttle-rate and -throttle-burst, NOT the deployed limits"
+	}
+	opts.Throttling = t
+	return opts, nil
+}
+
+func checkPort(flagName string, p int) error {
+	if p < 1 || p > 65535 {
+		return fmt.Errorf("%s %d is not a TCP port (1-65535)", flagName, p)
+	}
+	return nil
+}
+
+// findRepoRoot walks up from dir to the directory holding Pulumi.yaml and
+// contract/, so `go run ./cmd/localrun` works from anywhere in the checkout.
+func findRepoRoot(dir string) (string, error) {
+	for d := dir; ; {
+		if fileExists(filepath.Join(d, localgw.ProjectFile)) && fileExists(filepath.Join(d, "contract")) {
+			return d, nil
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return "", fmt.Errorf("no private-apis checkout (a directory with %s and contract/) at or above %s: run from the repository or pass -repo", localgw.ProjectFile, dir)
+		}
+		d = parent
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/private-apis/private-apis/contract"
+	"github.com/private-apis/private-apis/internal/localgw"
+)
+
+// options is everything startTopology needs; `make run`, the end-to-end
+// test and the load test all go through it.
+type options struct {
+	RepoRoot string
+	// LocalDir holds bin/ (the built services) and <service>-data/ (each
+	// service's DATA_DIR; the todo service's store lives there).
+	LocalDir string
+	// Services are the services to build and run, usually
+	// contract.Services; each is built from apps/<Name>.
+	Services []contract.Service
+	// GatewayPort is the gateway's port on 127.0.0.1; 0 picks a free one.
+	GatewayPort int
+	// ServicePorts fixes a service's port by name; missing or 0 picks a
+	// free one.
+	ServicePorts map[string]int
+	Throttling   localgw.Throttling
+	// ThrottlingSource says where Throttling came from, for the banner.
+	ThrottlingSource string
+	// IntegrationTimeout is the gateway's; 0 is the deployed value.
+	IntegrationTimeout time.Duration
+	// CPUProfile, when set, is where run writes localrun's CPU profile.
+	CPUProfile string
+	// Stdout receives the access log; Stderr the services' logs and
+	// progress messages.
+	Stdout, Stderr io.Writer
+}
+
+// topology is the running system: the services and the gateway in front.
+type topology struct {
+	opts       options
+	gatewayURL string
+	gw         *localgw.Gateway
+	srv        *http.Server
+	services   []*service // in contract order
+	byName     map[string]*service
+	// failed receives the first unexpected end: a service that exited by
+	// itself, or the gateway's server failing.
+	failed chan error
+
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// startTopology builds every service, starts them on loopback, waits until
+// each answers its health check, then starts the gateway. On any error
+// what was started is stopped again. ctx bounds the start only; the
+// topology runs until Stop.
+func startTopology(ctx context.Context, opts options) (_ *topology, err error) {
+	if opts.Stdout == nil {
+		opts.Stdout = io.Discard
+	}
+	if opts.Stderr == nil {
+		opts.Stderr = io.Discard
+	}
+	t := &topology{opts: opts, byName: map[string]*service{}, failed: make(chan error, 1+len(opts.Services))}
+
+	// The gateway's port is taken first and held, so a busy port fails in
+	// a second rather than after the build, and nothing can take it while
+	// the services start.
+	gwLn, err := listenLoopback(opts.GatewayPort, gatewayPortHint)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			_ = gwLn.Close() // already failing; the listener only needs to go
+			err = errors.Join(err, t.Stop())
+		}
+	}()
+
+	binDir := filepath.Join(opts.LocalDir, "bin")
+	logs := &sharedWriter{w: opts.Stderr}
+	for _, s := range opts.Services {
+		port := opts.ServicePorts[s.Name]
+		if port == 0 {
+			if port, err = freePort(); err != nil {
+				return nil, err
+			}
+		} else if err := checkPortFree(port, servicePortHint(s.Name)); err != nil {
+			return nil, err
+		}
+		svc := &service{
+			contract: s,
+			appDir:   filepath.Join(opts.RepoRoot, "apps", s.Name),
+			binary:   filepath.Join(binDir, s.Name),
+			port:     port,
+			dataDir:  filepath.Join(opts.LocalDir, s.Name+"-data"),
+			log:      logs.prefixed(s.Name),
+			failed:   t.failed,
+		}
+		t.services = append(t.services, svc)
+		t.byName[s.Name] = svc
+	}
+
+	fmt.Fprintf(opts.Stderr, "localrun: building %d services into %s\n", len(t.services), binDir)
+	for _, s := range t.services {
+		if err := s.build(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for _, s := range t.services {
+		if err := s.start(ctx); err != nil {
+			return nil, err
+		}
+	}
+
+	backends := make([]localgw.Backend, len(t.services))
+	for i, s := range t.services {
+		backends[i] = localgw.Backend{Service: s.contract, URL: &url.URL{Scheme: "http", Host: s.addr()}}
+	}
+	t.gw, err = localgw.New(localgw.Config{
+		Backends:           backends,
+		Throttling:         opts.Throttling,
+		IntegrationTimeout: opts.IntegrationTimeout,
+		AccessLog:          opts.Stdout,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("configuring the gateway: %w", err)
+	}
+	t.srv = newGatewayServer(t.gw)
+	t.gatewayURL = "http://" + gwLn.Addr().String()
+	go func() {
+		if err := t.srv.Serve(gwLn); !errors.Is(err, http.ErrServerClosed) {
+			t.failed <- fmt.Errorf("gateway on %s: %w", gwLn.Addr(), err)
+		}
+	}()
+	return t, nil
+}
+
+// newGatewayServer bounds every phase of a client's connection. Reads and
+// writes allow for the integration timeout (29 s) plus a large body.
+func newGatewayServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      contract.IntegrationTimeoutMilliseconds*time.Millisecond + 10*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+	}
+}
+
+// Stop shuts the gateway down (letting in-flight requests finish for a
+// few seconds), then stops every service and flushes the access log. It is
+// safe to call more than once.
+func (t *topology) Stop() error {
+	t.stopOnce.Do(func() {
+		var errs []error
+		if t.srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			if err := t.srv.Shutdown(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("stopping the gateway: %w", err))
+				_ = t.srv.Close() // cut off what did not finish in time
+			}
+			cancel()
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for _, s := range t.services {
+			wg.Go(func() {
+				if err := s.stop(); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if t.gw != nil {
+			if err := t.gw.Close(); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		t.stopErr = errors.Join(errs...)
+	})
+	return t.stopErr
+}
+
+// stopService stops one service, as if its provider were down; the gateway
+// keeps running and answers 503 for its routes.
+func (t *topology) stopService(name string) error {
+	s, ok := t.byName[name]
+	if !ok {
+		return fmt.Errorf("no service %q", name)
+	}
+	err := s.stop()
+	t.gw.CloseIdleConnections()
+	return err
+}
+
+// startService starts a stopped service again on the same port and data
+// directory, and waits until it is healthy.
+func (t *topology) startService(ctx context.Context, name string) error {
+	s, ok := t.byName[name]
+	if !ok {
+		return fmt.Errorf("no service %q", name)
+	}
+	return s.start(ctx)
+}
+
+// serviceURL is a service's own address, bypassing the gateway.
+func (t *topology) serviceURL(name string) string {
+	if s, ok := t.byName[name]; ok {
+		return "http://" + s.addr()
+	}
+	return ""
+}
+
+func (s *service) addr() string {
+	return net.JoinHostPort(loopback, strconv.Itoa(s.port))
+}

@@ -1,0 +1,116 @@
+package localgw
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const testProject = `name: private-apis
+runtime: go
+config:
+  throttlingRateLimit:
+    type: integer
+    default: 100
+  throttlingBurstLimit:
+    type: integer
+    default: 200
+  writeThrottlingRateLimit:
+    type: integer
+    default: 20
+  writeThrottlingBurstLimit:
+    type: integer
+    default: 40
+`
+
+func writeRepo(t *testing.T, project, consumer string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ProjectFile), []byte(project), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if consumer != "" {
+		if err := os.WriteFile(filepath.Join(dir, ConsumerFile), []byte(consumer), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoadThrottling(t *testing.T) {
+	tests := []struct {
+		name     string
+		project  string
+		consumer string
+		want     Throttling
+	}{
+		{"defaults without a consumer file", testProject, "", Throttling{100, 200, 20, 40}},
+		{"defaults with no throttling keys", testProject, "config:\n  aws:region: us-west-2\n", Throttling{100, 200, 20, 40}},
+		{"consumer overrides some", testProject, "config:\n  private-apis:throttlingRateLimit: 7\n  private-apis:writeThrottlingBurstLimit: \"3\"\n", Throttling{7, 200, 20, 3}},
+		{"other project namespace ignored", testProject, "config:\n  other:throttlingRateLimit: 7\n", Throttling{100, 200, 20, 40}},
+		{"namespaced default", strings.Replace(testProject, "  throttlingRateLimit:", "  private-apis:throttlingRateLimit:", 1), "", Throttling{100, 200, 20, 40}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := LoadThrottling(writeRepo(t, tt.project, tt.consumer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadThrottlingRejects(t *testing.T) {
+	tests := []struct {
+		name     string
+		project  string
+		consumer string
+		want     []string
+	}{
+		{"not a number", testProject, "config:\n  private-apis:throttlingBurstLimit: lots\n", []string{ConsumerFile, "private-apis:throttlingBurstLimit (line 2)", `"lots"`}},
+		{"zero", testProject, "config:\n  private-apis:writeThrottlingRateLimit: 0\n", []string{"private-apis:writeThrottlingRateLimit", `"0"`}},
+		{"negative", testProject, "config:\n  private-apis:throttlingRateLimit: -5\n", []string{"private-apis:throttlingRateLimit", `"-5"`}},
+		{"fraction", testProject, "config:\n  private-apis:throttlingRateLimit: 1.5\n", []string{"private-apis:throttlingRateLimit", `"1.5"`}},
+		{"list", testProject, "config:\n  private-apis:throttlingRateLimit: [1]\n", []string{"private-apis:throttlingRateLimit"}},
+		{"every bad key at once", testProject, "config:\n  private-apis:throttlingRateLimit: x\n  private-apis:throttlingBurstLimit: y\n", []string{"throttlingRateLimit", "throttlingBurstLimit"}},
+		{"bad default", strings.Replace(testProject, "default: 40", "default: forty", 1), "", []string{ProjectFile, "default of writeThrottlingBurstLimit", `"forty"`}},
+		{"missing default", strings.Replace(testProject, "    default: 200\n", "", 1), "", []string{"declares no default for throttlingBurstLimit"}},
+		{"no project name", strings.Replace(testProject, "name: private-apis\n", "", 1), "", []string{"no project name"}},
+		{"bad consumer YAML", testProject, "config: [\n", []string{"parsing", ConsumerFile}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadThrottling(writeRepo(t, tt.project, tt.consumer))
+			if err == nil {
+				t.Fatal("expected an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+		})
+	}
+	if _, err := LoadThrottling(t.TempDir()); err == nil || !strings.Contains(err.Error(), ProjectFile) {
+		t.Errorf("missing Pulumi.yaml: error = %v", err)
+	}
+}
+
+// TestLoadThrottlingRepository reads the repository's own files: the
+// values the consumer stack deploys.
+func TestLoadThrottlingRepository(t *testing.T) {
+	got, err := LoadThrottling(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := got.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got.WriteRateLimit > got.RateLimit {
+		t.Fatalf("write rate %d above the API rate %d", got.WriteRateLimit, got.RateLimit)
+	}
+}
