@@ -209,15 +209,26 @@ func (s *server) create(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, http.StatusCreated, item{ID: t.ID, Data: t.Data})
 }
 
-func (s *server) get(w http.ResponseWriter, r *http.Request) {
-	owner, ok := requestOwner(r)
+// ownedTodo reads the caller and the todo id of a /todo/{id} request. A bad
+// owner is a 400; an id that can't exist is the same 404 as a missing todo,
+// so ids reveal nothing. It answers itself when it returns false.
+func ownedTodo(w http.ResponseWriter, r *http.Request) (owner, id string, ok bool) {
+	owner, ok = requestOwner(r)
 	if !ok {
 		write(w, r, http.StatusBadRequest, &badOwnerBody)
-		return
+		return "", "", false
 	}
-	id := r.PathValue("id")
+	id = r.PathValue("id")
 	if !validID(id) {
 		writeNotFound(w, r, id)
+		return "", "", false
+	}
+	return owner, id, true
+}
+
+func (s *server) get(w http.ResponseWriter, r *http.Request) {
+	owner, id, ok := ownedTodo(w, r)
+	if !ok {
 		return
 	}
 	t, err := s.store.Get(r.Context(), owner, id)
@@ -233,14 +244,8 @@ func (s *server) get(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) delete(w http.ResponseWriter, r *http.Request) {
-	owner, ok := requestOwner(r)
+	owner, id, ok := ownedTodo(w, r)
 	if !ok {
-		write(w, r, http.StatusBadRequest, &badOwnerBody)
-		return
-	}
-	id := r.PathValue("id")
-	if !validID(id) {
-		writeNotFound(w, r, id)
 		return
 	}
 	err := s.store.Delete(r.Context(), owner, id)
