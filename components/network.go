@@ -3,6 +3,7 @@ package components
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -163,6 +164,28 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, fmt.Errorf("network %s: registering outputs: %w", name, err)
 	}
 	return n, nil
+}
+
+// WorkloadSubnetsIn picks the workload subnets in the given AZ IDs, e.g.
+// those a PrivateLink service shares with this network. The subnets follow
+// the order of AvailabilityZoneIds, as awsx creates them.
+func (n *Network) WorkloadSubnetsIn(zoneIDs []string) pulumi.StringArrayOutput {
+	var indexes []int
+	for _, zone := range zoneIDs {
+		if i := slices.Index(n.AvailabilityZoneIds, zone); i >= 0 {
+			indexes = append(indexes, i)
+		}
+	}
+	return n.WorkloadSubnetIds.ApplyT(func(all []string) ([]string, error) {
+		out := make([]string, 0, len(indexes))
+		for _, i := range indexes {
+			if i >= len(all) {
+				return nil, fmt.Errorf("the network has %d workload subnets, fewer than its %d AZs", len(all), len(n.AvailabilityZoneIds))
+			}
+			out = append(out, all[i])
+		}
+		return out, nil
+	}).(pulumi.StringArrayOutput)
 }
 
 // flowLogs sends every VPC flow (accepted and rejected) to a log group with a

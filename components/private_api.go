@@ -12,16 +12,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// BackendHeader carries a backend's name from its API Gateway integration to
-// the shared load balancer, whose rules forward on it. The integration
-// overwrites it, so a client cannot pick a backend itself.
-const BackendHeader = "X-Private-Apis-Backend"
-
-// UserHeader carries the caller's identity to the backends. The integration
-// overwrites it with the JWT subject, or removes it without authorization,
-// so a client cannot claim to be someone else.
-const UserHeader = "x-user-id"
-
 // Backend is one private service the API routes to over PrivateLink.
 type Backend struct {
 	// Name is short, unique and lower-case; it names the backend's resources.
@@ -211,7 +201,7 @@ func routeResourceName(routeKey string) string {
 // isWrite reports whether a route key changes data.
 func isWrite(routeKey string) bool {
 	method, _, _ := strings.Cut(routeKey, " ")
-	return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE"
+	return contract.IsWriteMethod(method)
 }
 
 func (a PrivateApiArgs) validate() error {

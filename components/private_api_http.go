@@ -57,10 +57,10 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 	// Without authorization the user header is removed; with it, it is the
 	// token's subject. Either way a client cannot set it.
 	userHeader := pulumi.String("''")
-	userAction := "remove:header." + UserHeader
+	userAction := "remove:header." + contract.UserHeader
 	if a.Jwt != nil {
 		userHeader = pulumi.String("$context.authorizer.claims.sub")
-		userAction = "overwrite:header." + UserHeader
+		userAction = "overwrite:header." + contract.UserHeader
 	}
 
 	var routes []pulumi.Resource
@@ -77,8 +77,8 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 			TimeoutMilliseconds:  pulumi.Int(a.IntegrationTimeoutMilliseconds),
 			Description:          pulumi.Sprintf("%s over PrivateLink", b.Name),
 			RequestParameters: pulumi.StringMap{
-				"overwrite:header." + BackendHeader: pulumi.String(b.Name),
-				userAction:                          userHeader,
+				"overwrite:header." + contract.BackendHeader: pulumi.String(b.Name),
+				userAction: userHeader,
 			},
 		}, pulumi.Parent(api))
 		if err != nil {

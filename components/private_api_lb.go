@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"github.com/private-apis/private-apis/contract"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
@@ -124,7 +125,7 @@ func (api *PrivateApi) backend(ctx *pulumi.Context, name string, a PrivateApiArg
 		Priority:    pulumi.Int(index + 1),
 		Conditions: lb.ListenerRuleConditionArray{&lb.ListenerRuleConditionArgs{
 			HttpHeader: &lb.ListenerRuleConditionHttpHeaderArgs{
-				HttpHeaderName: pulumi.String(BackendHeader),
+				HttpHeaderName: pulumi.String(contract.BackendHeader),
 				Values:         pulumi.StringArray{pulumi.String(b.Name)},
 			},
 		}},

@@ -91,15 +91,32 @@ func (s Service) Validate() error {
 	return nil
 }
 
-// ValidateRouteKey checks an HTTP API route key such as "GET /dogs/{id}".
-// "$default" and greedy catch-alls are refused: every route is explicit.
-func ValidateRouteKey(key string) error {
+// SplitRouteKey splits an HTTP API route key such as "GET /dogs/{id}" into
+// its method and path, checking the shape API Gateway accepts.
+func SplitRouteKey(key string) (method, path string, err error) {
 	method, path, ok := strings.Cut(key, " ")
 	if !ok || !routeMethods[method] {
-		return fmt.Errorf("route %q must be \"METHOD /path\" with METHOD one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY", key)
+		return "", "", fmt.Errorf("route %q must be \"METHOD /path\" with METHOD one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY", key)
 	}
 	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " ?#") {
-		return fmt.Errorf("route %q: path %q must start with / and hold no spaces, query or fragment", key, path)
+		return "", "", fmt.Errorf("route %q: path %q must start with / and hold no spaces, query or fragment", key, path)
+	}
+	return method, path, nil
+}
+
+// IsWriteMethod reports whether a route's method changes data, the routes
+// the API throttles tighter and asks write scopes for.
+func IsWriteMethod(method string) bool {
+	return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE"
+}
+
+// ValidateRouteKey checks a route key as this project allows it: the shape
+// SplitRouteKey accepts, and no "$default" or greedy catch-all, so every
+// route is explicit.
+func ValidateRouteKey(key string) error {
+	_, path, err := SplitRouteKey(key)
+	if err != nil {
+		return err
 	}
 	if strings.Contains(path, "+}") {
 		return fmt.Errorf("route %q: greedy path variables are not allowed; list each route explicitly", key)

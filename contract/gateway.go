@@ -21,6 +21,16 @@ var AccessLogFields = map[string]string{
 	"userAgent":          "$context.identity.userAgent",
 }
 
+// BackendHeader carries a backend's name from its API integration to the
+// load balancer rule that forwards to it. The integration overwrites it, so
+// a client cannot pick a backend itself.
+const BackendHeader = "X-Private-Apis-Backend"
+
+// UserHeader carries the caller's identity to the backends. The integration
+// overwrites it with the JWT subject, or removes it without authorization,
+// so a client cannot claim to be someone else.
+const UserHeader = "x-user-id"
+
 // IntegrationTimeoutMilliseconds bounds every call from the API to a
 // backend; API Gateway allows at most 30000.
 const IntegrationTimeoutMilliseconds = 29000

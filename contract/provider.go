@@ -67,7 +67,7 @@ func (r *reader) get(name string) (any, bool) {
 	v, ok := r.outputs[name]
 	if !ok || v == nil {
 		r.err = fmt.Errorf("provider stack %s has no output %q: deploy it with this version of private-apis (`pulumi up -s %s`), or check the name in private-apis:providers",
-			r.stack, name, shortName(r.stack))
+			r.stack, name, ShortStackName(r.stack))
 		return nil, false
 	}
 	return v, true
@@ -134,7 +134,8 @@ func (r *reader) strings(name string, required bool) []string {
 	return out
 }
 
-// shortName is the stack part of org/project/stack.
-func shortName(stack string) string {
+// ShortStackName is the stack part of org/project/stack, the name
+// `pulumi up -s` takes.
+func ShortStackName(stack string) string {
 	return stack[strings.LastIndex(stack, "/")+1:]
 }

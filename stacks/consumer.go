@@ -53,7 +53,7 @@ func runConsumer(ctx *pulumi.Context) error {
 			Name:                b.Name,
 			EndpointServiceName: b.Provider.EndpointServiceName,
 			ServiceRegion:       b.ServiceRegion,
-			SubnetIds:           subnetsIn(net, zones),
+			SubnetIds:           net.WorkloadSubnetsIn(zones),
 			SubnetCount:         len(zones),
 			Port:                b.Provider.ServicePort,
 			HealthCheckPath:     b.Provider.HealthCheckPath,
@@ -96,27 +96,4 @@ func runConsumer(ctx *pulumi.Context) error {
 	ctx.Export("providers", exported)
 	ctx.Export("vpcId", net.VpcId)
 	return nil
-}
-
-// subnetsIn picks the network's workload subnets in the given AZ IDs; the
-// network keeps its subnets in the order of its AZ IDs.
-func subnetsIn(net *components.Network, zones []string) pulumi.StringArrayOutput {
-	var indexes []int
-	for _, zone := range zones {
-		for i, id := range net.AvailabilityZoneIds {
-			if id == zone {
-				indexes = append(indexes, i)
-			}
-		}
-	}
-	return net.WorkloadSubnetIds.ApplyT(func(all []string) ([]string, error) {
-		out := make([]string, 0, len(indexes))
-		for _, i := range indexes {
-			if i >= len(all) {
-				return nil, fmt.Errorf("the network has %d workload subnets, fewer than its %d AZs", len(all), len(net.AvailabilityZoneIds))
-			}
-			out = append(out, all[i])
-		}
-		return out, nil
-	}).(pulumi.StringArrayOutput)
 }

@@ -44,7 +44,7 @@ func planConsumer(cfg consumerConfig, region string, who caller, providers []con
 	for _, p := range providers {
 		if !principalAllowed(p.AllowedPrincipals, who) {
 			errs = append(errs, fmt.Sprintf("provider stack %s does not allow %s to connect: add %q (the consumer account) or the deploying role's ARN to private-apis:allowedPrincipals in Pulumi.%s.yaml, then run `pulumi up -s %s`",
-				p.Stack, who.Arn, "arn:"+partitionOf(who.Arn)+":iam::"+who.AccountID+":root", shortStack(p.Stack), shortStack(p.Stack)))
+				p.Stack, who.Arn, "arn:"+partitionOf(who.Arn)+":iam::"+who.AccountID+":root", contract.ShortStackName(p.Stack), contract.ShortStackName(p.Stack)))
 		}
 		if p.Region != region && len(p.SupportedRegions) > 0 && !slices.Contains(p.SupportedRegions, region) {
 			errs = append(errs, fmt.Sprintf("provider stack %s is in %s and does not accept consumers from %s: add %s to its private-apis:supportedRegions",
@@ -85,7 +85,7 @@ func planConsumer(cfg consumerConfig, region string, who caller, providers []con
 
 	names := map[string]int{}
 	for _, p := range providers {
-		b := backendPlan{Provider: p, Name: uniqueName(names, shortStack(p.Stack))}
+		b := backendPlan{Provider: p, Name: uniqueName(names, contract.ShortStackName(p.Stack))}
 		if p.Region != region {
 			b.ServiceRegion = p.Region
 			b.AvailabilityZoneIDs = plan.AvailabilityZoneIDs
@@ -179,8 +179,6 @@ func uniqueName(seen map[string]int, base string) string {
 	}
 	return name
 }
-
-func shortStack(stack string) string { return stack[strings.LastIndex(stack, "/")+1:] }
 
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))

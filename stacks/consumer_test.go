@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/private-apis/private-apis/contract"
 	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
 )
@@ -211,7 +212,7 @@ func TestConsumerWithJWTAuthorization(t *testing.T) {
 		}
 		require.Equal(t, "JWT", in["authorizationType"], key)
 		require.NotEmpty(t, in["authorizerId"], key)
-		if isWriteRoute(key) {
+		if method, _, _ := strings.Cut(key, " "); contract.IsWriteMethod(method) {
 			require.Equal(t, []any{"todo/write"}, in["authorizationScopes"], key)
 		} else {
 			require.Nil(t, in["authorizationScopes"], key)
@@ -365,9 +366,4 @@ func TestConsumerBadConfig(t *testing.T) {
 			require.Empty(t, m.ByType("pulumi:pulumi:StackReference"), "config is checked before reading any provider")
 		})
 	}
-}
-
-func isWriteRoute(key string) bool {
-	m, _, _ := strings.Cut(key, " ")
-	return m == "POST" || m == "PUT" || m == "PATCH" || m == "DELETE"
 }

@@ -29,7 +29,7 @@ func BenchmarkHandler(b *testing.B) {
 		name string
 		h    http.Handler
 	}{
-		{"dognames", NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), &servekit.Health{})},
+		{"dognames", NewServer(slog.New(slog.DiscardHandler), &servekit.Health{})},
 		{"constant", constHandler},
 	}
 	for _, hh := range handlers {
@@ -60,7 +60,7 @@ func BenchmarkLoopback(b *testing.B) {
 		h    http.Handler
 	}{
 		{"constant", constHandler},
-		{"dognames", NewServer(slog.New(slog.NewJSONHandler(io.Discard, nil)), &servekit.Health{})},
+		{"dognames", NewServer(slog.New(slog.DiscardHandler), &servekit.Health{})},
 	}
 	for _, hh := range handlers {
 		b.Run(hh.name, func(b *testing.B) {
@@ -68,7 +68,7 @@ func BenchmarkLoopback(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			srv := servekit.NewHTTPServer(hh.h, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+			srv := servekit.NewHTTPServer(hh.h, slog.New(slog.DiscardHandler))
 			go srv.Serve(ln)
 			defer func() {
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -23,46 +21,12 @@ func TestRunErrors(t *testing.T) {
 }
 
 func TestRun(t *testing.T) {
-	// Find a free port; the tiny window before run takes it is acceptable.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	_, port, _ := net.SplitHostPort(addr)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	var logs servekittest.SyncBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"dognames"}, servekittest.Env(map[string]string{"HOST": "127.0.0.1", "PORT": port, "DRAIN_DELAY": "0s"}), &logs)
-	}()
-
+	base, stop, logs := servekittest.RunServer(t, "dognames", run, nil)
 	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		r := servekittest.Get(client, "http://"+addr+"/dogs/males")
-		if r.Err == nil {
-			if r.Code != http.StatusOK || !strings.Contains(r.Body, `"Gender":"male"`) {
-				t.Fatalf("GET /dogs/males = %+v", r)
-			}
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("run returned early: %v", err)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server never answered: %v", r.Err)
-		}
-		time.Sleep(10 * time.Millisecond)
+	if r := servekittest.Get(client, base+"/dogs/males"); r.Err != nil || r.Code != http.StatusOK || !strings.Contains(r.Body, `"Gender":"male"`) {
+		t.Fatalf("GET /dogs/males = %+v", r)
 	}
-
-	cancel()
-	if err := servekittest.Wait(t, done, 5*time.Second, "run to return"); err != nil {
+	if err := stop(); err != nil {
 		t.Fatalf("run: %v", err)
 	}
 	out := logs.String()

@@ -141,11 +141,6 @@ func TestRejectArgs(t *testing.T) {
 			t.Errorf("RejectArgs(%q) = %v, want %s", tt.args, err, tt.want)
 		}
 	}
-	// The list of common variables is not modified by a call.
-	_ = RejectArgs([]string{"a", "b"}, "X")
-	if got := strings.Join(commonVars, " "); got != "PORT HOST LOG_LEVEL DRAIN_DELAY SHUTDOWN_TIMEOUT" {
-		t.Errorf("commonVars = %s", got)
-	}
 }
 
 func TestNewLogger(t *testing.T) {

@@ -54,11 +54,11 @@ func (rt *Router) Route(path string, methods Methods) {
 		rt.mux.Handle(method+" "+path, h)
 		allow = append(allow, method)
 	}
-	if h := methods[http.MethodGet]; h != nil && !strings.Contains(path, "{") && methods[http.MethodHead] == nil {
-		rt.static[path] = h
-	}
-	if methods[http.MethodGet] != nil && methods[http.MethodHead] == nil {
+	if h := methods[http.MethodGet]; h != nil && methods[http.MethodHead] == nil {
 		allow = append(allow, http.MethodHead)
+		if !strings.Contains(path, "{") {
+			rt.static[path] = h
+		}
 	}
 	slices.Sort(allow)
 	hdrAllow := []string{strings.Join(allow, ", ")} // len == cap, like the other header values

@@ -14,7 +14,7 @@ import (
 	"github.com/private-apis/private-apis/apps/servekit/servekittest"
 )
 
-func discardLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // slowServer is a service as the services build theirs (a health check on
 // health, an API route, the catch-all 404) plus GET /slow, which blocks

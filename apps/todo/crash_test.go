@@ -46,7 +46,7 @@ func TestCrashKeepsAcknowledgedCreates(t *testing.T) {
 		mu          sync.Mutex
 		acked       = map[string]string{} // id -> data
 		failed      atomic.Int64
-		ackedAtKill atomic.Int64
+		ackedAtKill int // len(acked) just before the kill
 		wg          sync.WaitGroup
 	)
 	start := time.Now()
@@ -80,12 +80,12 @@ func TestCrashKeepsAcknowledgedCreates(t *testing.T) {
 	}
 	time.Sleep(killAt)
 	mu.Lock()
-	ackedAtKill.Store(int64(len(acked)))
+	ackedAtKill = len(acked)
 	mu.Unlock()
 	first.kill() // SIGKILL: no drain, no Close, no chance to flush anything
 	wg.Wait()
 
-	if ackedAtKill.Load() == 0 {
+	if ackedAtKill == 0 {
 		t.Fatalf("no create was acknowledged before the kill:\n%s", first.logs)
 	}
 	if failed.Load() == 0 {
@@ -142,7 +142,7 @@ func TestCrashKeepsAcknowledgedCreates(t *testing.T) {
 		t.Errorf("%d of %d acknowledged creates lost", lost, len(acked))
 	}
 	t.Logf("killed after %s: %d creates acknowledged (%d before the kill signal), %d failed; after restart %d listed, all %d acknowledged present (%d more were committed but not acknowledged)",
-		killAt, len(acked), ackedAtKill.Load(), failed.Load(), len(listed), len(acked)-lost, len(listed)-(len(acked)-lost))
+		killAt, len(acked), ackedAtKill, failed.Load(), len(listed), len(acked)-lost, len(listed)-(len(acked)-lost))
 }
 
 // buildServer builds this package's binary into a temporary directory.
@@ -180,10 +180,7 @@ func (p *serverProcess) kill() {
 // ends.
 func startServerProcess(t *testing.T, bin, dataDir string) *serverProcess {
 	t.Helper()
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
+	port := servekittest.FreePort(t)
 	var env []string
 	for _, kv := range os.Environ() {
 		// Nothing from the test's environment may switch it to DynamoDB.

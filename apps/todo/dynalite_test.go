@@ -68,29 +68,24 @@ func repoRoot() (string, error) {
 	}
 }
 
-// freePort returns a port that was free a moment ago.
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // dynaliteClient returns a DynamoDB client for the shared dynalite, starting
 // it on first use. A missing install fails the test: the DynamoDB tests are
 // never skipped.
 func dynaliteClient(tb testing.TB) *dynamodb.Client {
 	tb.Helper()
-	dynalite.once.Do(func() { dynalite.err = startDynalite() })
+	dynalite.once.Do(func() {
+		// Stays if startDynalite stops tb (FreePort failed), so that the
+		// tests after it fail too rather than get a nil client.
+		dynalite.err = errors.New("starting dynalite failed in an earlier test")
+		dynalite.err = startDynalite(tb)
+	})
 	if dynalite.err != nil {
 		tb.Fatal(dynalite.err)
 	}
 	return dynalite.client
 }
 
-func startDynalite() error {
+func startDynalite(tb testing.TB) error {
 	if _, err := exec.LookPath("node"); err != nil {
 		return fmt.Errorf("node is not on PATH, and the DynamoDB tests need it to run dynalite: %w", err)
 	}
@@ -102,21 +97,18 @@ func startDynalite() error {
 	if _, err := os.Stat(cli); err != nil {
 		return errors.New(dynaliteMissing)
 	}
-	// The port can be taken between freePort and dynalite's listen; try a
+	// The port can be taken between FreePort and dynalite's listen; try a
 	// few times.
 	for attempt := 1; ; attempt++ {
-		err := startDynaliteOnce(cli)
+		err := startDynaliteOnce(tb, cli)
 		if err == nil || attempt == 3 {
 			return err
 		}
 	}
 }
 
-func startDynaliteOnce(cli string) error {
-	port, err := freePort()
-	if err != nil {
-		return err
-	}
+func startDynaliteOnce(tb testing.TB, cli string) error {
+	port := servekittest.FreePort(tb)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	out := &servekittest.SyncBuffer{}
 	// In memory; tables are ACTIVE as soon as they are created.

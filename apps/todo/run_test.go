@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,55 +27,8 @@ func TestRunErrors(t *testing.T) {
 		{Name: "bad TABLE_NAME", Env: map[string]string{"TABLE_NAME": "a b"}, Want: []string{`TABLE_NAME="a b"`, "TABLE_NAME=todo"}},
 		{Name: "arguments", Args: []string{"extra"}, Want: []string{"todo takes no arguments", "extra", "SHUTDOWN_TIMEOUT, TABLE_NAME, AWS_REGION, DYNAMODB_ENDPOINT and DATA_DIR environment variables"}},
 		{Name: "port in use", Env: map[string]string{"HOST": "127.0.0.1", "PORT": busyPort, "DATA_DIR": t.TempDir()}, Want: []string{"127.0.0.1:" + busyPort, "in use"}},
-		{Name: "DATA_DIR in use", Env: map[string]string{"HOST": "127.0.0.1", "PORT": freePortString(t), "DATA_DIR": lockedDir}, Want: []string{"locked", lockedDir}},
+		{Name: "DATA_DIR in use", Env: map[string]string{"HOST": "127.0.0.1", "PORT": strconv.Itoa(servekittest.FreePort(t)), "DATA_DIR": lockedDir}, Want: []string{"locked", lockedDir}},
 	})
-}
-
-// runServer runs the whole program with kv as its environment (plus HOST
-// and a free PORT) until the test ends, and returns its base URL, a stop
-// function that waits for run to return, and its logs.
-func runServer(t *testing.T, kv map[string]string) (base string, stop func() error, logs *servekittest.SyncBuffer) {
-	t.Helper()
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	kv["HOST"], kv["PORT"], kv["DRAIN_DELAY"] = "127.0.0.1", strconv.Itoa(port), "0s"
-	base = "http://127.0.0.1:" + strconv.Itoa(port)
-
-	ctx, cancel := context.WithCancel(context.Background())
-	logs = &servekittest.SyncBuffer{}
-	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"todo"}, servekittest.Env(kv), logs) }()
-	var stopped bool
-	var runErr error
-	stop = func() error {
-		if !stopped {
-			stopped = true
-			cancel()
-			runErr = servekittest.Wait(t, done, 10*time.Second, "run to return")
-		}
-		return runErr
-	}
-	t.Cleanup(func() { stop() })
-
-	client := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		r := servekittest.Get(client, base+"/healthz")
-		if r.Err == nil && r.Code == http.StatusOK {
-			return base, stop, logs
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("run returned early: %v\n%s", err, logs)
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server never answered: %+v\n%s", r, logs)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // roundTrip creates a todo over HTTP and reads it back.
@@ -105,7 +56,7 @@ func roundTrip(t *testing.T, base string) {
 
 func TestRunBolt(t *testing.T) {
 	dir := t.TempDir()
-	base, stop, logs := runServer(t, map[string]string{"DATA_DIR": dir + "/nested"})
+	base, stop, logs := servekittest.RunServer(t, "todo", run, map[string]string{"DATA_DIR": dir + "/nested"})
 	roundTrip(t, base)
 	if err := stop(); err != nil {
 		t.Fatalf("run: %v", err)
@@ -138,7 +89,7 @@ func TestRunDynamoDB(t *testing.T) {
 	t.Setenv("AWS_SESSION_TOKEN", "")
 	t.Setenv("AWS_PROFILE", "")
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
-	base, stop, logs := runServer(t, map[string]string{
+	base, stop, logs := servekittest.RunServer(t, "todo", run, map[string]string{
 		"TABLE_NAME":        table,
 		"AWS_REGION":        dynaliteRegion,
 		"DYNAMODB_ENDPOINT": dynalite.endpoint,
@@ -165,7 +116,7 @@ func TestRunDynamoDBMissingTable(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	// It starts (liveness is not the store's business) but says so in the
 	// log and on /readyz.
-	base, _, logs := runServer(t, map[string]string{
+	base, _, logs := servekittest.RunServer(t, "todo", run, map[string]string{
 		"TABLE_NAME":        "no-such-table",
 		"AWS_REGION":        dynaliteRegion,
 		"DYNAMODB_ENDPOINT": dynalite.endpoint,
@@ -184,17 +135,7 @@ func TestRunDynamoDBNoRegion(t *testing.T) {
 	}
 	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
-	err := run(context.Background(), []string{"todo"}, servekittest.Env(map[string]string{"TABLE_NAME": "todo", "HOST": "127.0.0.1", "PORT": freePortString(t)}), io.Discard)
-	if err == nil || !strings.Contains(err.Error(), "AWS_REGION=us-west-2") {
-		t.Errorf("run: %v, want an error asking for AWS_REGION", err)
-	}
-}
-
-func freePortString(t *testing.T) string {
-	t.Helper()
-	port, err := freePort()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strconv.Itoa(port)
+	servekittest.CheckRunErrors(t, "todo", run, []servekittest.RunError{
+		{Name: "no region", Env: map[string]string{"TABLE_NAME": "todo", "HOST": "127.0.0.1", "PORT": strconv.Itoa(servekittest.FreePort(t))}, Want: []string{"AWS_REGION=us-west-2"}},
+	})
 }

@@ -25,7 +25,7 @@ import (
 
 const formType = "application/x-www-form-urlencoded"
 
-func discardLogger() *slog.Logger { return slog.New(slog.NewJSONHandler(io.Discard, nil)) }
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // api drives a handler in-process.
 type api struct {

@@ -57,10 +57,6 @@ type hooks struct {
 
 func defaultHooks() hooks { return hooks{newID: newID, now: time.Now} }
 
-func (h *hooks) setHooks(newID func() string, now func() time.Time) {
-	h.newID, h.now = newID, now
-}
-
 // createWithRetry runs put with a new id, and once more with another new id
 // if put reports errIDConflict. Both stores make the conflict check part of
 // the write itself, so a conflict never overwrites anything.

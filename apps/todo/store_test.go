@@ -13,6 +13,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/private-apis/private-apis/apps/servekit/servekittest"
 )
 
 // testStore is the contract every Store implementation must meet. newStore
@@ -328,22 +330,16 @@ func testStore(t *testing.T, newStore func(t *testing.T) Store) {
 
 	t.Run("create never overwrites", func(t *testing.T) {
 		s := newStore(t)
-		h, ok := s.(interface {
-			setHooks(func() string, func() time.Time)
-		})
-		if !ok {
-			t.Skip("the store has no id hook")
-		}
 		taken := mustCreate(t, s, "alice", "first").ID
 		fresh := newID()
 		// The first new id is taken: the store retries with another.
-		h.setHooks(sequence(taken, fresh), time.Now)
+		setHooks(t, s, sequence(taken, fresh), time.Now)
 		it, err := s.Create(ctx, "alice", "second")
 		if err != nil || it.ID != fresh {
 			t.Fatalf("Create with a taken id = %+v, %v; want id %s", it, err, fresh)
 		}
 		// Taken twice in a row: an error, and nothing changes.
-		h.setHooks(sequence(taken, fresh), time.Now)
+		setHooks(t, s, sequence(taken, fresh), time.Now)
 		if it, err := s.Create(ctx, "alice", "third"); err == nil {
 			t.Fatalf("Create with two taken ids = %+v, want an error", it)
 		}
@@ -354,7 +350,7 @@ func testStore(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Errorf("the second item is now %+v, %v", got, err)
 		}
 		// The same id for another owner is no conflict.
-		h.setHooks(sequence(taken), time.Now)
+		setHooks(t, s, sequence(taken), time.Now)
 		if it, err := s.Create(ctx, "bob", "bob's"); err != nil || it.ID != taken {
 			t.Errorf("Create for bob = %+v, %v", it, err)
 		}
@@ -418,6 +414,19 @@ func todoIDs(items []Todo) []string {
 		ids[i] = it.ID
 	}
 	return ids
+}
+
+// setHooks gives s, one of the real stores, newID and now for its new items.
+func setHooks(t *testing.T, s Store, newID func() string, now func() time.Time) {
+	t.Helper()
+	switch s := s.(type) {
+	case *boltStore:
+		s.newID, s.now = newID, now
+	case *dynamoStore:
+		s.newID, s.now = newID, now
+	default:
+		t.Fatalf("%T is not a store with id hooks", s)
+	}
 }
 
 // sequence returns an id generator that hands out ids in order, then fresh
@@ -517,9 +526,9 @@ func TestDynamoStoreOwnRetriedWrite(t *testing.T) {
 	s := newDynaliteStore(t)
 	at := time.Now()
 	id := newID()
-	s.setHooks(sequence(id), func() time.Time { return at })
+	s.newID, s.now = sequence(id), func() time.Time { return at }
 	mustCreate(t, s, "alice", "once")
-	s.setHooks(sequence(id), func() time.Time { return at })
+	s.newID, s.now = sequence(id), func() time.Time { return at }
 	it, err := s.Create(context.Background(), "alice", "once")
 	if err != nil || it.ID != id {
 		t.Fatalf("replayed Create = %+v, %v; want success with id %s", it, err, id)
@@ -528,7 +537,7 @@ func TestDynamoStoreOwnRetriedWrite(t *testing.T) {
 		t.Errorf("alice has %v, want only %s", got, id)
 	}
 	// Same id, different data: a real conflict, so a new id.
-	s.setHooks(sequence(id), func() time.Time { return at })
+	s.newID, s.now = sequence(id), func() time.Time { return at }
 	it, err = s.Create(context.Background(), "alice", "other")
 	if err != nil || it.ID == id {
 		t.Fatalf("conflicting Create = %+v, %v; want a new id", it, err)
@@ -556,10 +565,7 @@ func TestDynamoStoreUnavailable(t *testing.T) {
 		}
 	})
 	t.Run("unreachable", func(t *testing.T) {
-		port, err := freePort()
-		if err != nil {
-			t.Fatal(err)
-		}
+		port := servekittest.FreePort(t)
 		client, table := newDynaliteTable(t)
 		// The same client settings, pointed at a port nobody listens on.
 		opts := client.Options()

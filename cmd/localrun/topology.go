@@ -46,7 +46,6 @@ type options struct {
 
 // topology is the running system: the services and the gateway in front.
 type topology struct {
-	opts       options
 	gatewayURL string
 	gw         *localgw.Gateway
 	srv        *http.Server
@@ -71,7 +70,7 @@ func startTopology(ctx context.Context, opts options) (_ *topology, err error) {
 	if opts.Stderr == nil {
 		opts.Stderr = io.Discard
 	}
-	t := &topology{opts: opts, byName: map[string]*service{}, failed: make(chan error, 1+len(opts.Services))}
+	t := &topology{byName: map[string]*service{}, failed: make(chan error, 1+len(opts.Services))}
 
 	// The gateway's port is taken first and held, so a busy port fails in
 	// a second rather than after the build, and nothing can take it while
@@ -215,14 +214,6 @@ func (t *topology) startService(ctx context.Context, name string) error {
 		return fmt.Errorf("no service %q", name)
 	}
 	return s.start(ctx)
-}
-
-// serviceURL is a service's own address, bypassing the gateway.
-func (t *topology) serviceURL(name string) string {
-	if s, ok := t.byName[name]; ok {
-		return "http://" + s.addr()
-	}
-	return ""
 }
 
 func (s *service) addr() string {

@@ -6,7 +6,6 @@ package contractref
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/private-apis/private-apis/contract"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -54,6 +53,5 @@ func Outputs(ctx *pulumi.Context, stack string, names []string) (map[string]any,
 }
 
 func readError(stack string, err error) error {
-	short := stack[strings.LastIndex(stack, "/")+1:]
-	return fmt.Errorf("reading stack %s: %w; deploy it first (`pulumi up -s %s` in its account) and check its full name", stack, err, short)
+	return fmt.Errorf("reading stack %s: %w; deploy it first (`pulumi up -s %s` in its account) and check its full name", stack, err, contract.ShortStackName(stack))
 }

@@ -20,21 +20,9 @@ import (
 	"github.com/private-apis/private-apis/contract"
 )
 
-// Headers the deployed integration sets or removes; the same names as
-// components.BackendHeader and components.UserHeader, which this package
-// cannot import without pulling in the Pulumi AWS SDK.
-const (
-	// BackendHeader names the backend, as the integration's
-	// "overwrite:header.X-Private-Apis-Backend" request parameter does.
-	BackendHeader = "X-Private-Apis-Backend"
-	// UserHeader is removed from every request, as the integration's
-	// "remove:header.x-user-id" does with authorization off, so a client
-	// cannot act as another user.
-	UserHeader = "X-User-Id"
-	// RequestIDHeader carries the request ID on every response, as API
-	// Gateway's apigw-requestid header does.
-	RequestIDHeader = "Apigw-Requestid"
-)
+// RequestIDHeader carries the request ID on every response, as API
+// Gateway's apigw-requestid header does.
+const RequestIDHeader = "Apigw-Requestid"
 
 // Backend is one service and where it runs locally.
 type Backend struct {
@@ -112,7 +100,7 @@ func New(cfg Config) (*Gateway, error) {
 	start := g.now()
 	for _, r := range routes.routes {
 		r.proxy = proxies[r.Backend]
-		if r.write {
+		if contract.IsWriteMethod(r.Method) {
 			r.limit = newBucket(cfg.Throttling.WriteRateLimit, cfg.Throttling.WriteBurstLimit, start)
 		}
 	}
@@ -178,8 +166,8 @@ func (g *Gateway) newProxy(b Backend) http.Handler {
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.SetXForwarded()
-			pr.Out.Header.Del(UserHeader)
-			pr.Out.Header[BackendHeader] = backendValue
+			pr.Out.Header.Del(contract.UserHeader)
+			pr.Out.Header[contract.BackendHeader] = backendValue
 		},
 		Transport:    g.transport,
 		BufferPool:   copyBuffers,
@@ -313,9 +301,6 @@ func remoteIP(addr string) string {
 	}
 	return strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]")
 }
-
-// Routes is the gateway's route table.
-func (g *Gateway) Routes() *RouteTable { return g.routes }
 
 // CloseIdleConnections drops kept-alive backend connections, for example
 // after a backend restarted, so no request is sent on a dead one.

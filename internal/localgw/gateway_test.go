@@ -108,7 +108,7 @@ func TestProxyForwardsRequest(t *testing.T) {
 	got := make(chan seen, 1)
 	f := newFixture(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		got <- seen{r.Method, r.URL.Path, r.URL.RawQuery, string(b), r.Header.Get(BackendHeader), r.Host, r.Header.Values("X-User-Id"), r.Header.Get("X-Custom")}
+		got <- seen{r.Method, r.URL.Path, r.URL.RawQuery, string(b), r.Header.Get(contract.BackendHeader), r.Host, r.Header.Values("X-User-Id"), r.Header.Get("X-Custom")}
 		w.Header().Set("X-From-Backend", "yes")
 		w.WriteHeader(http.StatusCreated)
 		_, _ = io.WriteString(w, `{"id":"1"}`)
@@ -135,7 +135,7 @@ func TestProxyForwardsRequest(t *testing.T) {
 		t.Errorf("backend saw x-user-id %q; the gateway must remove it", s.user)
 	}
 	if s.backend != "todo" {
-		t.Errorf("backend saw %s %q, want todo (overwritten, not the client's)", BackendHeader, s.backend)
+		t.Errorf("backend saw %s %q, want todo (overwritten, not the client's)", contract.BackendHeader, s.backend)
 	}
 
 	// The dog names routes go to their own backend name.

@@ -9,12 +9,6 @@ import (
 	"github.com/private-apis/private-apis/contract"
 )
 
-// Methods a route key may name, as API Gateway accepts them.
-var routeMethods = map[string]bool{
-	"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true,
-	"HEAD": true, "OPTIONS": true, "ANY": true,
-}
-
 type segmentKind uint8
 
 // The order is the precedence: at the first segment where two matching
@@ -40,15 +34,9 @@ type Route struct {
 	Backend string
 
 	segs  []segment
-	write bool         // POST, PUT, PATCH or DELETE: throttled tighter
-	limit *bucket      // the write route's own bucket; nil for reads
+	limit *bucket      // a write route's own bucket; nil for reads
 	proxy http.Handler // the backend's integration, set by New
 }
-
-// IsWrite reports whether the route's method is one the deployed stage
-// throttles tighter (POST, PUT, PATCH, DELETE), the rule of the consumer
-// stack.
-func (r *Route) IsWrite() bool { return r.write }
 
 // RouteTable matches requests to routes. Routes are kept most specific
 // first, so the first route that matches is the one API Gateway picks.
@@ -90,18 +78,11 @@ func NewRouteTable(services []contract.Service) (*RouteTable, error) {
 // accepts a greedy {proxy+} at the end, because API Gateway does: the
 // contract forbids it by policy, the gateway only mirrors the service.
 func parseRoute(key string) (*Route, error) {
-	method, path, ok := strings.Cut(key, " ")
-	if !ok || !routeMethods[method] {
-		return nil, fmt.Errorf("route %q must be \"METHOD /path\" with METHOD one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY", key)
+	method, path, err := contract.SplitRouteKey(key)
+	if err != nil {
+		return nil, err
 	}
-	if !strings.HasPrefix(path, "/") || strings.ContainsAny(path, " ?#") {
-		return nil, fmt.Errorf("route %q: path %q must start with / and hold no spaces, query or fragment", key, path)
-	}
-	r := &Route{
-		Key:    key,
-		Method: method,
-		write:  method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE",
-	}
+	r := &Route{Key: key, Method: method}
 	if path == "/" {
 		return r, nil
 	}
@@ -155,9 +136,6 @@ func (t *RouteTable) Match(method, path string) (*Route, bool) {
 	}
 	return nil, false
 }
-
-// Routes lists the table's routes, most specific first.
-func (t *RouteTable) Routes() []*Route { return t.routes }
 
 // matchPath walks the path one segment at a time without splitting it.
 // "/" has no segments; "/a/" has two, "a" and "".

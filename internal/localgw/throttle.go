@@ -24,10 +24,10 @@ func (t Throttling) Validate() error {
 		key string
 		v   int
 	}{
-		{"throttlingRateLimit", t.RateLimit},
-		{"throttlingBurstLimit", t.BurstLimit},
-		{"writeThrottlingRateLimit", t.WriteRateLimit},
-		{"writeThrottlingBurstLimit", t.WriteBurstLimit},
+		{keyRate, t.RateLimit},
+		{keyBurst, t.BurstLimit},
+		{keyWriteRate, t.WriteRateLimit},
+		{keyWriteBurst, t.WriteBurstLimit},
 	} {
 		if l.v <= 0 {
 			return fmt.Errorf("%s is %d, want a whole number > 0", l.key, l.v)

@@ -148,25 +148,19 @@ func (p *pulumiStack) Outputs(ctx context.Context) (map[string]any, error) {
 // AcceptsConnections is true when the stack both requires acceptance and
 // names the consumer stack whose endpoints it accepts.
 func (p *pulumiStack) AcceptsConnections(ctx context.Context) (bool, error) {
-	required, err := p.config(ctx, "private-apis:acceptanceRequired")
-	if err != nil || required == "" {
-		return false, err
+	config, err := p.s.GetAllConfig(ctx)
+	if err != nil {
+		return false, fmt.Errorf("reading config of %s: %w", p.s.Name(), err)
+	}
+	required := config["private-apis:acceptanceRequired"].Value
+	if required == "" {
+		return false, nil
 	}
 	on, err := strconv.ParseBool(required)
 	if err != nil {
 		return false, fmt.Errorf("private-apis:acceptanceRequired = %q is not true or false", required)
 	}
-	consumer, err := p.config(ctx, "private-apis:consumerStack")
-	return on && consumer != "", err
-}
-
-// config reads a key, treating an unset key as empty.
-func (p *pulumiStack) config(ctx context.Context, key string) (string, error) {
-	all, err := p.s.GetAllConfig(ctx)
-	if err != nil {
-		return "", fmt.Errorf("reading config of %s: %w", p.s.Name(), err)
-	}
-	return all[key].Value, nil
+	return on && config["private-apis:consumerStack"].Value != "", nil
 }
 
 func summaryChanges(s auto.UpdateSummary) Changes {

@@ -1,8 +1,9 @@
 // Package servekittest holds the test helpers that every private-apis
 // service's tests use: a log sink that server goroutines and the test can
-// share, a fake environment, a port in use, a bounded wait, a plain GET, a
-// check of the headers that servekit puts on every JSON response, and a
-// ResponseWriter for in-process benchmarks.
+// share, a fake environment, a free port and one in use, a bounded wait, a
+// plain GET, a check of the headers that servekit puts on every JSON
+// response, a run of a whole service, and a ResponseWriter for in-process
+// benchmarks.
 //
 // It is imported only by tests, never by a service's program, so none of
 // it ends up in a binary or an image.
@@ -12,6 +13,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"strconv"
@@ -71,6 +73,19 @@ func BusyPort(t testing.TB) string {
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }
 
+// FreePort returns a port on 127.0.0.1 that was free a moment ago, for a
+// server the test starts; the tiny window before the server takes it is
+// acceptable.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
 // Result is the outcome of [Get]: the status and whole body, or the error.
 type Result struct {
 	Code int
@@ -128,6 +143,57 @@ func CheckRunErrors(t *testing.T, program string, run func(context.Context, []st
 			err := run(ctx, append([]string{program}, c.Args...), Env(c.Env), &SyncBuffer{})
 			CheckError(t, err, c.Want...)
 		})
+	}
+}
+
+// RunServer calls a service's run function (what it passes to
+// servekit.Main) in a goroutine, with program as the program name and env
+// plus HOST=127.0.0.1, a free PORT and DRAIN_DELAY=0s as its environment,
+// and waits until GET /healthz answers 200. It returns the server's base
+// URL, a stop function that cancels run's context and returns what run
+// returned (later calls return the same), and run's log. stop also runs
+// when the test ends.
+func RunServer(t *testing.T, program string, run func(context.Context, []string, func(string) string, io.Writer) error, env map[string]string) (base string, stop func() error, logs *SyncBuffer) {
+	t.Helper()
+	port := strconv.Itoa(FreePort(t))
+	kv := map[string]string{}
+	maps.Copy(kv, env)
+	kv["HOST"], kv["PORT"], kv["DRAIN_DELAY"] = "127.0.0.1", port, "0s"
+	base = "http://127.0.0.1:" + port
+
+	ctx, cancel := context.WithCancel(context.Background())
+	logs = &SyncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{program}, Env(kv), logs) }()
+	var stopped bool
+	var runErr error
+	stop = func() error {
+		if !stopped {
+			stopped = true
+			cancel()
+			runErr = Wait(t, done, 10*time.Second, "run to return")
+		}
+		return runErr
+	}
+	t.Cleanup(func() { stop() })
+
+	client := &http.Client{Timeout: 2 * time.Second}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r := Get(client, base+"/healthz")
+		if r.Err == nil && r.Code == http.StatusOK {
+			return base, stop, logs
+		}
+		select {
+		case err := <-done:
+			stopped, runErr = true, err // nothing left for stop to wait for
+			t.Fatalf("run returned early: %v\n%s", err, logs)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server never answered: %+v\n%s", r, logs)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
 

@@ -6,12 +6,13 @@ package main
 
 import (
 	"fmt"
-	"log"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"strconv"
-	"time"
+
+	"github.com/private-apis/private-apis/apps/servekit"
 )
 
 var body = []byte(`{"Name":"Rex","Gender":"male"}` + "\n")
@@ -27,22 +28,20 @@ func main() {
 		port = p
 	}
 	addr := net.JoinHostPort(os.Getenv("HOST"), strconv.Itoa(port))
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 
-	// The same settings as dognames' server (servekit.NewHTTPServer), so a
-	// load comparison measures the handlers and not the server
-	// configuration.
-	srv := &http.Server{
-		Addr: addr,
-		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write(body)
-		}),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    16 << 10,
+	// dognames' own server settings (servekit.NewHTTPServer), so a load
+	// comparison measures the handlers and not the server configuration.
+	srv := servekit.NewHTTPServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}), logger)
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		logger.Error(err.Error())
+		os.Exit(1)
 	}
-	log.Printf("constserver listening on %s", addr)
-	log.Fatal(srv.ListenAndServe())
+	logger.Info("constserver listening on " + addr)
+	logger.Error(srv.Serve(ln).Error())
+	os.Exit(1)
 }
