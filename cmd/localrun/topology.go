@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -48,7 +47,6 @@ type options struct {
 type topology struct {
 	gatewayURL string
 	gw         *localgw.Gateway
-	srv        *http.Server
 	services   []*service // in contract order
 	byName     map[string]*service
 	// failed receives the first unexpected end: a service that exited by
@@ -135,27 +133,13 @@ func startTopology(ctx context.Context, opts options) (_ *topology, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("configuring the gateway: %w", err)
 	}
-	t.srv = newGatewayServer(t.gw)
 	t.gatewayURL = "http://" + gwLn.Addr().String()
 	go func() {
-		if err := t.srv.Serve(gwLn); !errors.Is(err, http.ErrServerClosed) {
+		if err := t.gw.Serve(gwLn); !errors.Is(err, localgw.ErrClosed) {
 			t.failed <- fmt.Errorf("gateway on %s: %w", gwLn.Addr(), err)
 		}
 	}()
 	return t, nil
-}
-
-// newGatewayServer bounds every phase of a client's connection. Reads and
-// writes allow for the integration timeout (29 s) plus a large body.
-func newGatewayServer(h http.Handler) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      contract.IntegrationTimeoutMilliseconds*time.Millisecond + 10*time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    32 << 10,
-	}
 }
 
 // Stop shuts the gateway down (letting in-flight requests finish for a
@@ -164,11 +148,10 @@ func newGatewayServer(h http.Handler) *http.Server {
 func (t *topology) Stop() error {
 	t.stopOnce.Do(func() {
 		var errs []error
-		if t.srv != nil {
+		if t.gw != nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			if err := t.srv.Shutdown(ctx); err != nil {
+			if err := t.gw.Shutdown(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("stopping the gateway: %w", err))
-				_ = t.srv.Close() // cut off what did not finish in time
 			}
 			cancel()
 		}

@@ -2,7 +2,6 @@ package localgw
 
 import (
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 
@@ -33,9 +32,9 @@ type Route struct {
 	// Backend is the name of the service that serves the route.
 	Backend string
 
-	segs  []segment
-	limit *bucket      // a write route's own bucket; nil for reads
-	proxy http.Handler // the backend's integration, set by New
+	segs    []segment
+	limit   *bucket  // a write route's own bucket; nil for reads
+	backend *backend // where the integration goes, set by New
 }
 
 // RouteTable matches requests to routes. Routes are kept most specific

@@ -1,0 +1,385 @@
+package localgw
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// The gateway serves its clients with its own connection loop rather than
+// net/http's Server and Transport. A proxy does twice the I/O of the
+// service behind it, and on a laptop the load generator, the gateway and
+// the services share a few cores, so what the gateway spends per request
+// decides how much of a service's throughput survives it
+// (make bench-gateway). net/http's server and transport cost about three
+// times a one-goroutine loop that reads a request, writes it to a backend
+// connection pinned to the client connection, and copies the answer back.
+// Parsing still goes through net/http (http.ReadRequest and
+// http.ReadResponse), so malformed input meets the standard library's
+// checks; the gateway only writes messages, and only HTTP/1.1.
+
+// ErrClosed is what Serve returns once Shutdown or Close was called.
+var ErrClosed = errors.New("localgw: gateway closed")
+
+// Client connection limits, those of a typical net/http server: a
+// connection may wait idleTimeout for its next request; once a request's
+// first byte arrives, reading all of it and writing the answer must fit in
+// the integration timeout plus requestSlack.
+const (
+	idleTimeout    = 120 * time.Second
+	requestSlack   = 10 * time.Second
+	maxHeaderBytes = 32 << 10
+	// maxDrainBytes is how much of an unread request body (a 404's, a
+	// 429's) is read past to keep the connection; beyond it the connection
+	// is closed, as net/http does.
+	maxDrainBytes = 256 << 10
+)
+
+// Serve accepts client connections on ln until Shutdown or Close, and then
+// returns ErrClosed. Each connection is served by one goroutine.
+func (g *Gateway) Serve(ln net.Listener) error {
+	g.mu.Lock()
+	if g.closing.Load() {
+		g.mu.Unlock()
+		return ErrClosed
+	}
+	g.listeners[ln] = struct{}{}
+	g.mu.Unlock()
+
+	var backoff time.Duration
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if g.closing.Load() {
+				return ErrClosed
+			}
+			// Out of file descriptors and the like pass; wait and retry,
+			// as net/http does.
+			if te, ok := err.(interface{ Temporary() bool }); ok && te.Temporary() {
+				backoff = min(max(2*backoff, 5*time.Millisecond), time.Second)
+				time.Sleep(backoff)
+				continue
+			}
+			return fmt.Errorf("accepting on %s: %w", ln.Addr(), err)
+		}
+		backoff = 0
+		cc := g.newClientConn(c)
+		if !g.track(cc) {
+			_ = c.Close()
+			return ErrClosed
+		}
+		go cc.serve()
+	}
+}
+
+// track registers a new client connection, unless the gateway is closing.
+func (g *Gateway) track(cc *clientConn) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closing.Load() {
+		return false
+	}
+	g.clients[cc] = struct{}{}
+	g.active.Add(1)
+	return true
+}
+
+func (g *Gateway) untrack(cc *clientConn) {
+	g.mu.Lock()
+	delete(g.clients, cc)
+	g.mu.Unlock()
+	g.active.Done()
+}
+
+func (g *Gateway) closeListeners() error {
+	g.closing.Store(true)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var errs []error
+	for ln := range g.listeners {
+		if err := ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
+			errs = append(errs, fmt.Errorf("closing listener %s: %w", ln.Addr(), err))
+		}
+		delete(g.listeners, ln)
+	}
+	return errors.Join(errs...)
+}
+
+// Shutdown stops accepting, closes idle client connections, and waits for
+// the others to finish their request; when ctx ends first, the rest are cut
+// off and ctx's error returned. It does not flush the access log: Close
+// does, and is still needed.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	err := g.closeListeners()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if g.closeIdleClients() == 0 {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			g.mu.Lock()
+			for cc := range g.clients {
+				cc.abort()
+			}
+			g.mu.Unlock()
+			return errors.Join(err, fmt.Errorf("client connections still busy: %w", ctx.Err()))
+		case <-tick.C:
+		}
+	}
+}
+
+// closeIdleClients closes the client connections waiting for a request
+// and reports how many connections remain.
+func (g *Gateway) closeIdleClients() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for cc := range g.clients {
+		if cc.state.CompareAndSwap(stateIdle, stateClosing) {
+			cc.abort()
+		}
+	}
+	return len(g.clients)
+}
+
+// Client connection states, for Shutdown: only an idle connection is
+// closed under a client's feet.
+const (
+	stateIdle int32 = iota
+	stateActive
+	stateClosing
+)
+
+// clientConn is one client connection and the backend connections its
+// requests use. Requests on one HTTP/1.1 connection come one at a time, so
+// the backend connections are pinned to it and need no pool or locking.
+type clientConn struct {
+	g     *Gateway
+	c     net.Conn
+	limit io.LimitedReader // under br: bounds a request's header bytes
+	br    *bufio.Reader
+	bw    *bufio.Writer
+	ip    string
+	state atomic.Int32
+
+	mu        sync.Mutex // guards changes to upstreams against abort
+	aborted   bool
+	upstreams []*upstream // by backend index; nil until first used
+	copyBuf   []byte      // for bodies of unknown length
+	scratch   []byte      // for formatting numbers and dates
+}
+
+func (g *Gateway) newClientConn(c net.Conn) *clientConn {
+	cc := &clientConn{g: g, c: c, upstreams: make([]*upstream, len(g.backends)), scratch: make([]byte, 0, 64)}
+	cc.limit.R = c
+	cc.br = bufio.NewReaderSize(&cc.limit, 8<<10)
+	cc.bw = bufio.NewWriterSize(c, 8<<10)
+	cc.ip = remoteIP(c.RemoteAddr())
+	return cc
+}
+
+// abort closes the client connection and its backend connections, which
+// ends whatever its goroutine is waiting for.
+func (cc *clientConn) abort() {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	cc.aborted = true
+	_ = cc.c.Close() // an already closed connection is fine
+	for _, up := range cc.upstreams {
+		if up != nil {
+			_ = up.c.Close()
+		}
+	}
+}
+
+func (cc *clientConn) serve() {
+	defer cc.g.untrack(cc)
+	defer cc.abort()
+	for {
+		if err := cc.c.SetReadDeadline(time.Now().Add(idleTimeout)); err != nil {
+			return
+		}
+		cc.limit.N = maxHeaderBytes
+		if _, err := cc.br.Peek(1); err != nil {
+			return // closed, idle too long, or Shutdown
+		}
+		if !cc.state.CompareAndSwap(stateIdle, stateActive) {
+			return // Shutdown took the connection as idle
+		}
+		if err := cc.c.SetDeadline(time.Now().Add(cc.g.timeout + requestSlack)); err != nil {
+			return
+		}
+		req, err := http.ReadRequest(cc.br)
+		if err != nil {
+			cc.rejectMalformed(err)
+			return
+		}
+		cc.limit.N = math.MaxInt64
+		if !cc.handle(req) {
+			return
+		}
+		cc.state.Store(stateIdle)
+	}
+}
+
+// rejectMalformed answers a request that could not be read, as net/http
+// does: 431 when the headers are too large, 400 for anything else but a
+// client that went away, and the connection is closed either way.
+func (cc *clientConn) rejectMalformed(err error) {
+	e := &badRequest
+	switch {
+	case cc.limit.N <= 0:
+		e = &headersTooLarge
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), isTimeout(err), errors.Is(err, net.ErrClosed):
+		return
+	}
+	cc.writeError(e, "HTTP/1.1", "", false, false)
+	_ = cc.bw.Flush() // the connection closes next; nothing else to tell
+}
+
+// exchange is what one request needs besides its message: where it stands
+// for the access log and whether the connection can carry another request.
+type exchange struct {
+	req            *http.Request
+	e              entry
+	keepAlive      bool
+	expectContinue bool // the client waits for 100 Continue before its body
+	continueSent   bool
+	clientErr      bool   // the client failed while its request was sent on
+	proto          string // the response's protocol, the request's version
+}
+
+// handle routes, throttles and answers one request, logs it, and reports
+// whether the connection can serve another.
+func (cc *clientConn) handle(req *http.Request) bool {
+	g := cc.g
+	start := g.now()
+	x := &exchange{
+		req:       req,
+		keepAlive: !req.Close,
+		proto:     "HTTP/1.1",
+		e: entry{
+			requestID:          g.requestID(),
+			start:              start,
+			ip:                 cc.ip,
+			method:             req.Method,
+			path:               req.URL.Path,
+			protocol:           req.Proto,
+			integrationLatency: -1,
+			userAgent:          req.Header.Get("User-Agent"),
+		},
+		expectContinue: req.ProtoAtLeast(1, 1) && req.Body != http.NoBody &&
+			strings.EqualFold(req.Header.Get("Expect"), "100-continue"),
+	}
+	if !req.ProtoAtLeast(1, 1) {
+		x.proto = "HTTP/1.0"
+	}
+
+	route, ok := g.routes.Match(req.Method, req.URL.Path)
+	switch {
+	case !ok:
+		cc.answer(x, &notFound)
+	case route.limit != nil && !route.limit.allow(start) || !g.api.allow(start):
+		x.e.routeKey = route.Key
+		cc.answer(x, &tooManyRequests)
+	default:
+		x.e.routeKey = route.Key
+		cc.forward(x, route)
+	}
+	if err := cc.bw.Flush(); err != nil {
+		x.keepAlive = false
+	}
+	x.e.responseLatency = g.now().Sub(start)
+	if g.log != nil {
+		g.log.write(&x.e)
+	}
+	return x.keepAlive && cc.drainBody(x)
+}
+
+// drainBody reads what is left of the request body, so the next request
+// starts where it should. A client still waiting for 100 Continue has sent
+// no body, and a large leftover is not worth reading: the connection closes
+// instead.
+func (cc *clientConn) drainBody(x *exchange) bool {
+	if x.req.Body == http.NoBody {
+		return true
+	}
+	if x.expectContinue && !x.continueSent {
+		return false
+	}
+	n, err := io.CopyN(io.Discard, x.req.Body, maxDrainBytes+1)
+	return err == io.EOF && n <= maxDrainBytes
+}
+
+// answer writes one of API Gateway's own responses.
+func (cc *clientConn) answer(x *exchange, e *errorResponse) {
+	if x.expectContinue {
+		x.keepAlive = false // the body was never asked for
+	}
+	if cc.g.closing.Load() {
+		x.keepAlive = false
+	}
+	x.e.status = e.status
+	if x.req.Method != http.MethodHead {
+		x.e.responseLength = int64(len(e.body))
+	}
+	cc.writeError(e, x.proto, x.e.requestID, x.keepAlive, x.req.Method == http.MethodHead)
+}
+
+func (cc *clientConn) writeError(e *errorResponse, proto, requestID string, keepAlive, head bool) {
+	w := cc.bw
+	w.WriteString(proto)
+	w.WriteByte(' ')
+	w.WriteString(e.head)
+	if requestID != "" {
+		w.WriteString(RequestIDHeader + ": ")
+		w.WriteString(requestID)
+		w.WriteString("\r\n")
+	}
+	cc.writeDate()
+	cc.writeConnection(proto, keepAlive)
+	w.WriteString("\r\n")
+	if !head {
+		w.WriteString(e.body)
+	}
+}
+
+func (cc *clientConn) writeDate() {
+	cc.bw.WriteString("Date: ")
+	cc.scratch = time.Now().UTC().AppendFormat(cc.scratch[:0], http.TimeFormat)
+	cc.bw.Write(cc.scratch)
+	cc.bw.WriteString("\r\n")
+}
+
+// writeConnection says whether the connection stays open, where the
+// protocol's default would say otherwise.
+func (cc *clientConn) writeConnection(proto string, keepAlive bool) {
+	switch {
+	case proto == "HTTP/1.1" && !keepAlive:
+		cc.bw.WriteString("Connection: close\r\n")
+	case proto == "HTTP/1.0" && keepAlive:
+		cc.bw.WriteString("Connection: keep-alive\r\n")
+	}
+}
+
+// remoteIP is the client's address without the port.
+func remoteIP(addr net.Addr) string {
+	if tcp, ok := addr.(*net.TCPAddr); ok {
+		return tcp.IP.String()
+	}
+	host, _, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	return host
+}
