@@ -24,4 +24,13 @@
 //
 // It does not reproduce JWT authorization, TLS, custom domains, payload
 // size limits or API Gateway's own per-account quotas.
+//
+// It speaks HTTP/1.1 (and 1.0) on both sides, with its own connection loop
+// rather than net/http's server and transport, because what it spends per
+// request decides how much of a service's throughput survives it (serve.go
+// says more). Requests and responses are still parsed by net/http. It keeps
+// one backend connection per client connection and backend; it relays
+// bodies of unknown length as they arrive; it does not pass on trailers,
+// 1xx informational responses or protocol upgrades (HTTP APIs have no
+// upgrades, and the services here use none of the three).
 package localgw

@@ -74,7 +74,7 @@ func (cc *clientConn) upstream(b *backend, now time.Time) (*upstream, bool, erro
 	}
 	up := &upstream{c: c, generation: gen}
 	up.in.r = c
-	up.br = bufio.NewReaderSize(&up.in, 8<<10)
+	up.br = bufio.NewReaderSize(&up.in, upstreamBufferSize)
 	up.bw = bufio.NewWriterSize(c, 8<<10)
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
@@ -115,10 +115,10 @@ func (cc *clientConn) forward(x *exchange, r *Route) {
 			}
 			cc.dropUpstream(b)
 			// A kept-alive connection the backend has since closed fails
-			// before any answer. A request without a body is sent again,
-			// once, on a new connection, as net/http's transport does; one
-			// with a body may have been acted on, so it is not.
-			if reused && attempt == 1 && up.in.n == answered && x.req.Body == http.NoBody && !isTimeout(err) {
+			// before any answer. A read without a body is sent again, once,
+			// on a new connection, as net/http's transport does; anything
+			// else may have been acted on, so it is not.
+			if reused && attempt == 1 && up.in.n == answered && replayable(x.req) && !isTimeout(err) {
 				continue
 			}
 		}
@@ -134,6 +134,15 @@ func (cc *clientConn) forward(x *exchange, r *Route) {
 	}
 }
 
+// replayable is net/http's transport's rule for sending a request again.
+func replayable(req *http.Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return req.Body == http.NoBody
+	}
+	return false
+}
+
 // roundTrip sends the request on up and reads the response headers, all
 // within the integration timeout.
 func (cc *clientConn) roundTrip(x *exchange, up *upstream, b *backend) (*http.Response, error) {
@@ -144,6 +153,14 @@ func (cc *clientConn) roundTrip(x *exchange, up *upstream, b *backend) (*http.Re
 		return nil, err
 	}
 	for {
+		// http.ReadResponse drops a Connection header that says close,
+		// and with it the other headers it names as hop-by-hop: read them
+		// from the raw header block first.
+		head, err := peekHead(up.br)
+		if err != nil {
+			return nil, err
+		}
+		x.respConnection = appendConnectionTokens(x.respConnection[:0], head)
 		resp, err := http.ReadResponse(up.br, x.req)
 		if err != nil {
 			return nil, err
@@ -266,7 +283,7 @@ func (cc *clientConn) relayResponse(x *exchange, resp *http.Response, up *upstre
 	w.WriteByte(' ')
 	w.WriteString(resp.Status)
 	w.WriteString("\r\n")
-	connTokens := resp.Header["Connection"]
+	connTokens := x.respConnection
 	for k, vv := range resp.Header {
 		// A bodiless response keeps the backend's Content-Length (HEAD's
 		// answer states the GET's length); otherwise it is rewritten below

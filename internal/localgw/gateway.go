@@ -163,12 +163,14 @@ func newErrorResponse(status int, message string) errorResponse {
 }
 
 var (
-	notFound           = newErrorResponse(http.StatusNotFound, "Not Found")
-	tooManyRequests    = newErrorResponse(http.StatusTooManyRequests, "Too Many Requests")
-	serviceUnavailable = newErrorResponse(http.StatusServiceUnavailable, "Service Unavailable")
-	gatewayTimeout     = newErrorResponse(http.StatusGatewayTimeout, "Gateway Timeout")
-	badRequest         = newErrorResponse(http.StatusBadRequest, "Bad Request")
-	headersTooLarge    = newErrorResponse(http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large")
+	notFound            = newErrorResponse(http.StatusNotFound, "Not Found")
+	tooManyRequests     = newErrorResponse(http.StatusTooManyRequests, "Too Many Requests")
+	serviceUnavailable  = newErrorResponse(http.StatusServiceUnavailable, "Service Unavailable")
+	gatewayTimeout      = newErrorResponse(http.StatusGatewayTimeout, "Gateway Timeout")
+	badRequest          = newErrorResponse(http.StatusBadRequest, "Bad Request")
+	headersTooLarge     = newErrorResponse(http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large")
+	expectationFailed   = newErrorResponse(http.StatusExpectationFailed, "Expectation Failed")
+	versionNotSupported = newErrorResponse(http.StatusHTTPVersionNotSupported, "HTTP Version Not Supported")
 )
 
 // requestID is unique per gateway process: a random prefix and a counter,

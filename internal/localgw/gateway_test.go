@@ -186,9 +186,15 @@ func TestServiceUnavailable(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || body != `{"message":"Service Unavailable"}` {
 		t.Fatalf("%d %q", resp.StatusCode, body)
 	}
-	f.gw.log.flush()
+	// The line is written after the response is sent; Close waits for it.
+	if err := f.gw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	lines := logLines(t, f.log)
-	last := lines[len(lines)-1]
+	if len(lines) != 1 {
+		t.Fatalf("%d access log lines, want 1", len(lines))
+	}
+	last := lines[0]
 	if last["status"] != "503" || last["integrationStatus"] != "-" || !strings.Contains(last["integrationError"].(string), "refused") {
 		t.Fatalf("access log %v", last)
 	}

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // The gateway serves its clients with its own connection loop rather than
@@ -145,7 +147,8 @@ func (g *Gateway) closeIdleClients() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	for cc := range g.clients {
-		if cc.state.CompareAndSwap(stateIdle, stateClosing) {
+		if cc.state.CompareAndSwap(stateIdle, stateClosing) ||
+			time.Since(cc.accepted) > newConnGrace && cc.state.CompareAndSwap(stateNew, stateClosing) {
 			cc.abort()
 		}
 	}
@@ -153,24 +156,29 @@ func (g *Gateway) closeIdleClients() int {
 }
 
 // Client connection states, for Shutdown: only an idle connection is
-// closed under a client's feet.
+// closed under a client's feet. A new one may be about to send its first
+// request, so it gets newConnGrace first, as with net/http.
 const (
-	stateIdle int32 = iota
+	stateNew int32 = iota
+	stateIdle
 	stateActive
 	stateClosing
 )
+
+const newConnGrace = 5 * time.Second
 
 // clientConn is one client connection and the backend connections its
 // requests use. Requests on one HTTP/1.1 connection come one at a time, so
 // the backend connections are pinned to it and need no pool or locking.
 type clientConn struct {
-	g     *Gateway
-	c     net.Conn
-	limit io.LimitedReader // under br: bounds a request's header bytes
-	br    *bufio.Reader
-	bw    *bufio.Writer
-	ip    string
-	state atomic.Int32
+	g        *Gateway
+	c        net.Conn
+	limit    io.LimitedReader // under br: bounds a request's header bytes
+	br       *bufio.Reader
+	bw       *bufio.Writer
+	ip       string
+	accepted time.Time
+	state    atomic.Int32
 
 	mu        sync.Mutex // guards changes to upstreams against abort
 	aborted   bool
@@ -185,6 +193,7 @@ func (g *Gateway) newClientConn(c net.Conn) *clientConn {
 	cc.br = bufio.NewReaderSize(&cc.limit, 8<<10)
 	cc.bw = bufio.NewWriterSize(c, 8<<10)
 	cc.ip = remoteIP(c.RemoteAddr())
+	cc.accepted = time.Now()
 	return cc
 }
 
@@ -213,7 +222,7 @@ func (cc *clientConn) serve() {
 		if _, err := cc.br.Peek(1); err != nil {
 			return // closed, idle too long, or Shutdown
 		}
-		if !cc.state.CompareAndSwap(stateIdle, stateActive) {
+		if !cc.state.CompareAndSwap(stateIdle, stateActive) && !cc.state.CompareAndSwap(stateNew, stateActive) {
 			return // Shutdown took the connection as idle
 		}
 		if err := cc.c.SetDeadline(time.Now().Add(cc.g.timeout + requestSlack)); err != nil {
@@ -225,6 +234,11 @@ func (cc *clientConn) serve() {
 			return
 		}
 		cc.limit.N = math.MaxInt64
+		if e := checkRequest(req); e != nil {
+			cc.writeError(e, "HTTP/1.1", "", false, false)
+			_ = cc.bw.Flush() // the connection closes next; nothing else to tell
+			return
+		}
 		if !cc.handle(req) {
 			return
 		}
@@ -247,6 +261,38 @@ func (cc *clientConn) rejectMalformed(err error) {
 	_ = cc.bw.Flush() // the connection closes next; nothing else to tell
 }
 
+// checkRequest refuses, as net/http's server does before any handler
+// runs, what http.ReadRequest parses but RFC 9112 says a server must not
+// act on: a version other than 1.x, an HTTP/1.1 request without exactly one
+// valid Host, and header names or values with bytes HTTP does not allow. The
+// gateway writes headers on as they came, so none of these may reach a
+// backend, which could read them differently.
+func checkRequest(req *http.Request) *errorResponse {
+	if req.ProtoMajor != 1 {
+		return &versionNotSupported
+	}
+	// http.ReadRequest has already refused a second Host, and moved the
+	// one there is (or an absolute-form URL's host) to req.Host.
+	if req.ProtoAtLeast(1, 1) && req.Host == "" || !httpguts.ValidHostHeader(req.Host) {
+		return &badRequest
+	}
+	for k, vv := range req.Header {
+		if !httpguts.ValidHeaderFieldName(k) {
+			return &badRequest
+		}
+		for _, v := range vv {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return &badRequest
+			}
+		}
+	}
+	if expect := req.Header["Expect"]; len(expect) > 0 &&
+		(len(expect) > 1 || !strings.EqualFold(expect[0], "100-continue")) {
+		return &expectationFailed
+	}
+	return nil
+}
+
 // exchange is what one request needs besides its message: where it stands
 // for the access log and whether the connection can carry another request.
 type exchange struct {
@@ -255,8 +301,9 @@ type exchange struct {
 	keepAlive      bool
 	expectContinue bool // the client waits for 100 Continue before its body
 	continueSent   bool
-	clientErr      bool   // the client failed while its request was sent on
-	proto          string // the response's protocol, the request's version
+	clientErr      bool     // the client failed while its request was sent on
+	proto          string   // the response's protocol, the request's version
+	respConnection []string // the backend's Connection header values
 }
 
 // handle routes, throttles and answers one request, logs it, and reports
@@ -321,13 +368,12 @@ func (cc *clientConn) drainBody(x *exchange) bool {
 	return err == io.EOF && n <= maxDrainBytes
 }
 
-// answer writes one of API Gateway's own responses.
+// answer writes one of API Gateway's own responses. An unread request
+// body is read past first, so that when it is too large to, the response
+// can say the connection closes.
 func (cc *clientConn) answer(x *exchange, e *errorResponse) {
-	if x.expectContinue {
-		x.keepAlive = false // the body was never asked for
-	}
-	if cc.g.closing.Load() {
-		x.keepAlive = false
+	if x.keepAlive {
+		x.keepAlive = !cc.g.closing.Load() && cc.drainBody(x)
 	}
 	x.e.status = e.status
 	if x.req.Method != http.MethodHead {
