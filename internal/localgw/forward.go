@@ -2,6 +2,7 @@ package localgw
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"net"
@@ -59,7 +60,7 @@ func (e *errRecorder) Read(p []byte) (int, error) {
 // upstream returns the client connection's connection to backend b,
 // reusing the kept-alive one when it is recent and of the current
 // generation, and whether it was reused.
-func (cc *clientConn) upstream(b *backend, now time.Time) (*upstream, bool, error) {
+func (cc *clientConn) upstream(b *backend, now, deadline time.Time) (*upstream, bool, error) {
 	g := cc.g
 	gen := g.generation.Load()
 	if up := cc.upstreams[b.index]; up != nil {
@@ -68,7 +69,10 @@ func (cc *clientConn) upstream(b *backend, now time.Time) (*upstream, bool, erro
 		}
 		cc.dropUpstream(b)
 	}
-	c, err := g.dialer.Dial("tcp", b.addr)
+	// abort cancels cc.ctx, so Close does not wait out a dial.
+	ctx, cancel := context.WithDeadline(cc.ctx, deadline)
+	c, err := g.dialer.DialContext(ctx, "tcp", b.addr)
+	cancel()
 	if err != nil {
 		return nil, false, err
 	}
@@ -102,15 +106,18 @@ func (cc *clientConn) forward(x *exchange, r *Route) {
 	g := cc.g
 	b := r.backend
 	now := time.Now()
+	// The integration timeout covers the whole exchange, dial included.
+	deadline := now.Add(g.timeout)
 	for attempt := 1; ; attempt++ {
-		up, reused, err := cc.upstream(b, now)
+		up, reused, err := cc.upstream(b, now, deadline)
 		if err == nil {
 			answered := up.in.n
 			var resp *http.Response
-			resp, err = cc.roundTrip(x, up, b)
+			resp, err = cc.roundTrip(x, up, b, deadline)
 			if err == nil {
 				x.e.integrationLatency = g.now().Sub(x.e.start)
 				cc.relayResponse(x, resp, up, b, now)
+				cc.finishSending(x, b)
 				return
 			}
 			cc.dropUpstream(b)
@@ -143,15 +150,104 @@ func replayable(req *http.Request) bool {
 	return false
 }
 
-// roundTrip sends the request on up and reads the response headers, all
-// within the integration timeout.
-func (cc *clientConn) roundTrip(x *exchange, up *upstream, b *backend) (*http.Response, error) {
-	if err := up.c.SetDeadline(time.Now().Add(cc.g.timeout)); err != nil {
+// roundTrip sends the request on up and reads the response headers, by
+// the deadline. A request with a body is sent from another goroutine while
+// the response is awaited, as net/http's transport does, because a backend
+// may answer before it has read the whole body (a 413 for a body over its
+// limit) and stop reading; finishSending ends that goroutine.
+func (cc *clientConn) roundTrip(x *exchange, up *upstream, b *backend, deadline time.Time) (*http.Response, error) {
+	if err := up.c.SetDeadline(deadline); err != nil {
 		return nil, err
 	}
-	if err := cc.writeRequest(x, up, b); err != nil {
+	if x.req.Body == http.NoBody {
+		if err := cc.writeRequest(x, up, b); err != nil {
+			return nil, err
+		}
+		return cc.readResponse(x, up, b)
+	}
+	if x.expectContinue && !x.continueSent {
+		// Here rather than in the sending goroutine, which must not touch
+		// the client's writer.
+		x.continueSent = true
+		cc.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
+		if err := cc.bw.Flush(); err != nil {
+			x.clientErr = true
+			return nil, fmt.Errorf("asking the client for its body: %w", err)
+		}
+	}
+	x.sent = make(chan error, 1)
+	go func() { x.sent <- cc.writeRequest(x, up, b) }()
+	resp, err := cc.readResponse(x, up, b)
+	if err != nil {
+		cc.stopSending(x, b)
+		if x.clientErr {
+			return nil, x.sendErr
+		}
 		return nil, err
 	}
+	return resp, nil
+}
+
+// sending reports whether the request is still being sent, without
+// waiting; once it is not, x.sendErr is how sending ended.
+func (x *exchange) sending() bool {
+	if x.sent == nil {
+		return false
+	}
+	select {
+	case x.sendErr = <-x.sent:
+		x.sent = nil
+		return false
+	default:
+		return true
+	}
+}
+
+// sendGrace is how long finishSending waits for a request's sending to
+// end by itself.
+const sendGrace = 50 * time.Millisecond
+
+// stopSending cuts the request's sending short by closing the backend
+// connection, where a blocked write then fails at once, and waits for it.
+// What is left of the client's body is drained or the connection closed,
+// as for any unread body.
+func (cc *clientConn) stopSending(x *exchange, b *backend) {
+	if !x.sending() {
+		return
+	}
+	cc.dropUpstream(b)
+	x.sendErr = <-x.sent
+	x.sent = nil
+}
+
+// finishSending ends the sending of a request whose response has been
+// relayed. A backend that answered before taking the whole request cannot
+// take another on that connection.
+func (cc *clientConn) finishSending(x *exchange, b *backend) {
+	if x.sent != nil {
+		// Usually the sender is returning from its last write as the
+		// response arrives; a backend that stopped reading is not waited
+		// for beyond sendGrace.
+		grace := time.NewTimer(sendGrace)
+		select {
+		case x.sendErr = <-x.sent:
+			x.sent = nil
+		case <-grace.C:
+			cc.stopSending(x, b)
+		}
+		grace.Stop()
+	}
+	if x.sendErr != nil {
+		cc.dropUpstream(b)
+		if x.clientErr {
+			x.keepAlive = false
+		}
+	}
+}
+
+// readResponse reads the backend's response headers, skipping
+// informational responses.
+func (cc *clientConn) readResponse(x *exchange, up *upstream, b *backend) (*http.Response, error) {
 	for {
 		// http.ReadResponse drops a Connection header that says close,
 		// and with it the other headers it names as hop-by-hop: read them
@@ -217,9 +313,10 @@ func (cc *clientConn) writeRequest(x *exchange, up *upstream, b *backend) error 
 	writeHeader(w, contract.BackendHeader, b.name)
 	switch {
 	case req.ContentLength > 0:
+		// Not cc.scratch: this may run beside relayResponse.
+		var n [20]byte
 		w.WriteString("Content-Length: ")
-		cc.scratch = strconv.AppendInt(cc.scratch[:0], req.ContentLength, 10)
-		w.Write(cc.scratch)
+		w.Write(strconv.AppendInt(n[:0], req.ContentLength, 10))
 		w.WriteString("\r\n")
 	case req.ContentLength < 0:
 		w.WriteString("Transfer-Encoding: chunked\r\n")
@@ -235,17 +332,8 @@ func (cc *clientConn) writeRequest(x *exchange, up *upstream, b *backend) error 
 	return w.Flush()
 }
 
-// sendBody copies the request body to the backend, first telling a client
-// that waits for it to go ahead.
+// sendBody copies the request body to the backend.
 func (cc *clientConn) sendBody(x *exchange, w *bufio.Writer) error {
-	if x.expectContinue && !x.continueSent {
-		x.continueSent = true
-		cc.bw.WriteString("HTTP/1.1 100 Continue\r\n\r\n")
-		if err := cc.bw.Flush(); err != nil {
-			x.clientErr = true
-			return fmt.Errorf("asking the client for its body: %w", err)
-		}
-	}
 	body := &errRecorder{r: x.req.Body}
 	var err error
 	if x.req.ContentLength > 0 {
@@ -261,13 +349,18 @@ func (cc *clientConn) sendBody(x *exchange, w *bufio.Writer) error {
 		x.clientErr = true
 		return fmt.Errorf("reading the request body: %w", body.err)
 	}
+	if err == nil {
+		x.bodyRead.Store(true)
+	}
 	return err
 }
 
 // relayResponse writes the backend's response to the client, keeping the
 // backend connection when its response was read to the end.
 func (cc *clientConn) relayResponse(x *exchange, resp *http.Response, up *upstream, b *backend, now time.Time) {
-	if cc.g.closing.Load() {
+	if cc.g.closing.Load() || x.sending() && !x.bodyRead.Load() {
+		// Unless the client's body has been read, what is left of it may
+		// be more than is worth draining.
 		x.keepAlive = false
 	}
 	bodyAllowed := x.req.Method != http.MethodHead &&

@@ -97,7 +97,7 @@ func New(cfg Config) (*Gateway, error) {
 	g := &Gateway{
 		now:       cfg.Now,
 		timeout:   timeout,
-		dialer:    net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second},
+		dialer:    net.Dialer{KeepAlive: 30 * time.Second}, // each dial has the exchange's deadline
 		listeners: map[net.Listener]struct{}{},
 		clients:   map[*clientConn]struct{}{},
 	}
@@ -170,6 +170,7 @@ var (
 	badRequest          = newErrorResponse(http.StatusBadRequest, "Bad Request")
 	headersTooLarge     = newErrorResponse(http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large")
 	expectationFailed   = newErrorResponse(http.StatusExpectationFailed, "Expectation Failed")
+	notImplemented      = newErrorResponse(http.StatusNotImplemented, "Not Implemented")
 	versionNotSupported = newErrorResponse(http.StatusHTTPVersionNotSupported, "HTTP Version Not Supported")
 )
 
@@ -203,7 +204,8 @@ func isTimeout(err error) bool {
 
 // CloseIdleConnections makes every kept-alive backend connection be
 // dropped instead of reused, for example after a backend restarted, so no
-// request is sent on a dead one.
+// request is sent on a dead one. A connection is closed when its client
+// connection next needs it, or ends.
 func (g *Gateway) CloseIdleConnections() { g.generation.Add(1) }
 
 // Close stops the gateway at once: listeners and client connections are

@@ -558,7 +558,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"request line", "GARBAGE\r\n\r\n", 400, "Bad Request"},
 		{"content-length", "POST /todo HTTP/1.1\r\nHost: gw.test\r\nContent-Length: x\r\n\r\n", 400, "Bad Request"},
 		{"two content-lengths", "POST /todo HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400, "Bad Request"},
-		{"transfer-encoding", "POST /todo HTTP/1.1\r\nHost: gw.test\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "Bad Request"},
+		{"transfer-encoding", "POST /todo HTTP/1.1\r\nHost: gw.test\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "Not Implemented"},
 		{"headers too large", bigHeader, 431, "Request Header Fields Too Large"},
 		{"HTTP/2 request line", "GET /dogs HTTP/2.0\r\nHost: gw.test\r\n\r\n", 505, "HTTP Version Not Supported"},
 		{"unknown expectation", "GET /dogs HTTP/1.1\r\nHost: gw.test\r\nExpect: magic\r\n\r\n", 417, "Expectation Failed"},
@@ -984,5 +984,64 @@ func TestIntegrationTimeoutMidBody(t *testing.T) {
 	last := lines[len(lines)-1]
 	if last["integrationError"] == "-" || last["integrationError"] == nil {
 		t.Errorf("access log has no integrationError for a body cut off by the timeout: %v", last)
+	}
+}
+
+// A client whose large body gets an early answer (the gateway's own 404,
+// a backend's 413 before it read the body) receives that answer, not a
+// reset or a 503.
+func TestEarlyAnswerToLargeBody(t *testing.T) {
+	be := startBackend(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// What the todo service does: refuse a body over 64 KiB.
+		if _, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 64<<10)); err != nil {
+			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}))
+	f := gatewayFor(t, be, nil)
+	body := strings.Repeat("x", 4<<20)
+	client := &http.Client{Timeout: connDeadline}
+	for _, tt := range []struct {
+		path   string
+		status int
+	}{{"/nope", http.StatusNotFound}, {"/todo", http.StatusRequestEntityTooLarge}} {
+		for i := range 5 {
+			resp, err := client.Post(f.url+tt.path, "text/plain", strings.NewReader(body))
+			if err != nil {
+				t.Fatalf("POST %s #%d: %v", tt.path, i, err)
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != tt.status {
+				t.Fatalf("POST %s #%d: %d, want %d", tt.path, i, resp.StatusCode, tt.status)
+			}
+		}
+	}
+}
+
+// Serve closes its listener whenever it returns, even when the gateway was
+// closed before Serve started.
+func TestServeAfterCloseClosesListener(t *testing.T) {
+	gw, err := New(Config{
+		Backends:   []Backend{{Service: contract.DogNames, URL: &url.URL{Scheme: "http", Host: "127.0.0.1:1"}}},
+		Throttling: lenientThrottling,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := gw.Serve(ln); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Serve after Close: %v, want ErrClosed", err)
+	}
+	if c, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		_ = c.Close()
+		t.Fatal("the listener still accepts after Serve returned")
 	}
 }

@@ -47,8 +47,10 @@ const (
 )
 
 // Serve accepts client connections on ln until Shutdown or Close, and then
-// returns ErrClosed. Each connection is served by one goroutine.
+// returns ErrClosed. Each connection is served by one goroutine. ln is
+// closed when Serve returns.
 func (g *Gateway) Serve(ln net.Listener) error {
+	defer ln.Close() // closed already unless Serve failed or came too late
 	g.mu.Lock()
 	if g.closing.Load() {
 		g.mu.Unlock()
@@ -180,6 +182,8 @@ type clientConn struct {
 	accepted time.Time
 	state    atomic.Int32
 
+	ctx       context.Context // canceled by abort, to end a backend dial
+	cancel    context.CancelFunc
 	mu        sync.Mutex // guards changes to upstreams against abort
 	aborted   bool
 	upstreams []*upstream // by backend index; nil until first used
@@ -194,6 +198,7 @@ func (g *Gateway) newClientConn(c net.Conn) *clientConn {
 	cc.bw = bufio.NewWriterSize(c, 8<<10)
 	cc.ip = remoteIP(c.RemoteAddr())
 	cc.accepted = time.Now()
+	cc.ctx, cc.cancel = context.WithCancel(context.Background())
 	return cc
 }
 
@@ -203,6 +208,7 @@ func (cc *clientConn) abort() {
 	cc.mu.Lock()
 	defer cc.mu.Unlock()
 	cc.aborted = true
+	cc.cancel()
 	_ = cc.c.Close() // an already closed connection is fine
 	for _, up := range cc.upstreams {
 		if up != nil {
@@ -230,35 +236,58 @@ func (cc *clientConn) serve() {
 		}
 		req, err := http.ReadRequest(cc.br)
 		if err != nil {
-			cc.rejectMalformed(err)
+			if cc.rejectMalformed(err) {
+				cc.closeGracefully()
+			}
 			return
 		}
 		cc.limit.N = math.MaxInt64
-		if e := checkRequest(req); e != nil {
-			cc.writeError(e, "HTTP/1.1", "", false, false)
-			_ = cc.bw.Flush() // the connection closes next; nothing else to tell
-			return
-		}
 		if !cc.handle(req) {
+			cc.closeGracefully()
 			return
 		}
 		cc.state.Store(stateIdle)
 	}
 }
 
+// lingerTimeout bounds closeGracefully's wait for the client to close.
+const lingerTimeout = 500 * time.Millisecond
+
+// closeGracefully ends a connection the gateway has answered but not read
+// to the end (a large body behind a 404, pipelined requests after
+// Connection: close). Closing a socket with unread input sends a reset,
+// which can destroy the answer before the client reads it; so, as net/http
+// does, the gateway first ends its side, then reads and discards until the
+// client closes or lingerTimeout passes.
+func (cc *clientConn) closeGracefully() {
+	if err := cc.bw.Flush(); err != nil {
+		return // the client is gone; abort closes the rest
+	}
+	tc, ok := cc.c.(*net.TCPConn)
+	if !ok || tc.CloseWrite() != nil || tc.SetReadDeadline(time.Now().Add(lingerTimeout)) != nil {
+		return
+	}
+	_, _ = io.Copy(io.Discard, tc) // ends at the client's close or the deadline
+}
+
 // rejectMalformed answers a request that could not be read, as net/http
-// does: 431 when the headers are too large, 400 for anything else but a
-// client that went away, and the connection is closed either way.
-func (cc *clientConn) rejectMalformed(err error) {
+// does: 431 when the headers are too large, 501 for a transfer coding other
+// than chunked, 400 for anything else but a client that went away. It
+// reports whether it answered; the connection is closed either way.
+func (cc *clientConn) rejectMalformed(err error) bool {
 	e := &badRequest
 	switch {
 	case cc.limit.N <= 0:
 		e = &headersTooLarge
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), isTimeout(err), errors.Is(err, net.ErrClosed):
-		return
+		return false
+	case strings.Contains(err.Error(), "unsupported transfer encoding"):
+		// net/http's error type for it is unexported, so its text is
+		// what can be matched.
+		e = &notImplemented
 	}
 	cc.writeError(e, "HTTP/1.1", "", false, false)
-	_ = cc.bw.Flush() // the connection closes next; nothing else to tell
+	return true
 }
 
 // checkRequest refuses, as net/http's server does before any handler
@@ -304,6 +333,11 @@ type exchange struct {
 	clientErr      bool     // the client failed while its request was sent on
 	proto          string   // the response's protocol, the request's version
 	respConnection []string // the backend's Connection header values
+	// sent delivers how sending a request with a body ended; nil when it
+	// is not being sent (see roundTrip). sendErr is what it delivered.
+	sent     chan error
+	sendErr  error
+	bodyRead atomic.Bool // the sender has read the client's body to its end
 }
 
 // handle routes, throttles and answers one request, logs it, and reports
@@ -332,8 +366,16 @@ func (cc *clientConn) handle(req *http.Request) bool {
 		x.proto = "HTTP/1.0"
 	}
 
-	route, ok := g.routes.Match(req.Method, req.URL.Path)
+	var route *Route
+	ok := false
+	refusal := checkRequest(req)
+	if refusal == nil {
+		route, ok = g.routes.Match(req.Method, req.URL.Path)
+	}
 	switch {
+	case refusal != nil:
+		x.keepAlive = false // its framing may not be what it seems
+		cc.answer(x, refusal)
 	case !ok:
 		cc.answer(x, &notFound)
 	case route.limit != nil && !route.limit.allow(start) || !g.api.allow(start):
