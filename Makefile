@@ -105,6 +105,6 @@ run:
 	go build -o .local/bin/localrun ./cmd/localrun
 	.local/bin/localrun
 
-## bench-gateway: wrk load test of dog names directly and through the local gateway
+## bench-gateway: wrk load test of each service directly and through the local gateway (and dog names through a byte relay, the floor for any proxy)
 bench-gateway:
 	cmd/localrun/loadtest.sh
