@@ -22,12 +22,13 @@ import (
 // service behind it, and on a laptop the load generator, the gateway and
 // the services share a few cores, so what the gateway spends per request
 // decides how much of a service's throughput survives it
-// (make bench-gateway). net/http's server and transport cost about three
-// times a one-goroutine loop that reads a request, writes it to a backend
-// connection pinned to the client connection, and copies the answer back.
-// Parsing still goes through net/http (http.ReadRequest and
-// http.ReadResponse), so malformed input meets the standard library's
-// checks; the gateway only writes messages, and only HTTP/1.1.
+// (make bench-gateway). net/http's server and ReverseProxy cost about 2.5
+// times (65 µs a request against 26 µs here) a loop that reads a request,
+// writes it to a backend connection pinned to the client connection, and
+// copies the answer back. Parsing still goes through net/http
+// (http.ReadRequest and http.ReadResponse), plus the checks net/http's
+// server adds (checkRequest); the gateway only writes messages, speaking
+// HTTP/1.1 to backends and the client's version to clients.
 
 // ErrClosed is what Serve returns once Shutdown or Close was called.
 var ErrClosed = errors.New("localgw: gateway closed")
