@@ -313,11 +313,7 @@ func (cc *clientConn) writeRequest(x *exchange, up *upstream, b *backend) error 
 	writeHeader(w, contract.BackendHeader, b.name)
 	switch {
 	case req.ContentLength > 0:
-		// Not cc.scratch: this may run beside relayResponse.
-		var n [20]byte
-		w.WriteString("Content-Length: ")
-		w.Write(strconv.AppendInt(n[:0], req.ContentLength, 10))
-		w.WriteString("\r\n")
+		writeContentLength(w, req.ContentLength)
 	case req.ContentLength < 0:
 		w.WriteString("Transfer-Encoding: chunked\r\n")
 	case req.Method == http.MethodPost || req.Method == http.MethodPut || req.Method == http.MethodPatch:
@@ -392,10 +388,7 @@ func (cc *clientConn) relayResponse(x *exchange, resp *http.Response, up *upstre
 	w.WriteString(x.e.requestID)
 	w.WriteString("\r\n")
 	if bodyAllowed && length >= 0 {
-		w.WriteString("Content-Length: ")
-		cc.scratch = strconv.AppendInt(cc.scratch[:0], length, 10)
-		w.Write(cc.scratch)
-		w.WriteString("\r\n")
+		writeContentLength(w, length)
 	}
 	if chunked {
 		w.WriteString("Transfer-Encoding: chunked\r\n")
@@ -512,6 +505,15 @@ func namedIn(connection []string, k string) bool {
 		}
 	}
 	return false
+}
+
+// writeContentLength formats into its own array, not cc.scratch: writing
+// a request may run beside relayResponse.
+func writeContentLength(w *bufio.Writer, n int64) {
+	var digits [20]byte
+	w.WriteString("Content-Length: ")
+	w.Write(strconv.AppendInt(digits[:0], n, 10))
+	w.WriteString("\r\n")
 }
 
 func writeHeader(w *bufio.Writer, k, v string) {

@@ -44,32 +44,10 @@ type fixture struct {
 }
 
 // newFixture runs a gateway in front of one backend that serves every
-// route of contract.DogNames and contract.Todo.
+// route (gatewayFor's services).
 func newFixture(t *testing.T, backend http.Handler, mutate func(*Config)) *fixture {
 	t.Helper()
-	be := httptest.NewServer(backend)
-	t.Cleanup(be.Close)
-	u, err := url.Parse(be.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := &testutil.SyncBuffer{}
-	cfg := Config{
-		Backends: []Backend{
-			{Service: contract.DogNames, URL: u},
-			{Service: contract.Todo, URL: u},
-		},
-		Throttling: lenientThrottling,
-		AccessLog:  log,
-	}
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	gw, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &fixture{gw: gw, url: serve(t, gw), log: log, backend: be}
+	return gatewayFor(t, startBackend(t, backend), mutate)
 }
 
 // serve runs gw on a loopback port until the test ends, and returns its
