@@ -1,15 +1,9 @@
 package components
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	awsxecr "github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ecr"
@@ -21,12 +15,12 @@ type ContainerImageArgs struct {
 	// Context is the Docker build context. Required; it must exist when the
 	// program runs.
 	Context string
-	// Dockerfile is the Dockerfile's path. Default: Context/Dockerfile.
+	// Dockerfile is the Dockerfile's path. Default: Context/Dockerfile. The
+	// files sent with it are chosen, as BuildKit chooses them, by
+	// <Dockerfile>.dockerignore when that file exists, else by
+	// Context/.dockerignore, so images that share a context can each send
+	// only their own files.
 	Dockerfile string
-	// SourceDirs are the directories whose content makes the image: the tag
-	// is a hash of them, so a change anywhere in them gives a new image and
-	// changes elsewhere in the context don't. Default: Context.
-	SourceDirs []string
 	// Platform the image is built for. Default "linux/amd64", matching the
 	// X86_64 runtime platform the compute declares.
 	Platform string
@@ -47,15 +41,16 @@ type ContainerImage struct {
 	RepositoryUrl pulumi.StringOutput
 	// ImageUri pins the pushed image by digest.
 	ImageUri pulumi.StringOutput
-	// Tag is derived from the build context's content: the same source gives
-	// the same tag, and a change gives a new one, which immutable tags need.
+	// Tag is derived from exactly what the build sends: the same files give
+	// the same tag, and any change awsx rebuilds for gives a new one, which
+	// immutable tags need.
 	Tag string
 }
 
 // NewContainerImage creates a ContainerImage.
 func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArgs, opts ...pulumi.ResourceOption) (*ContainerImage, error) {
 	if args == nil || args.Context == "" {
-		return nil, fmt.Errorf("container image %s: Context (the directory with the Dockerfile) is required", name)
+		return nil, fmt.Errorf("container image %s: Context (the Docker build context directory) is required", name)
 	}
 	a := *args
 	if a.Platform == "" {
@@ -67,10 +62,10 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 	if a.KeepImages < 1 {
 		return nil, fmt.Errorf("container image %s: KeepImages %d must be at least 1", name, a.KeepImages)
 	}
-	if len(a.SourceDirs) == 0 {
-		a.SourceDirs = []string{a.Context}
+	if a.Dockerfile == "" {
+		a.Dockerfile = filepath.Join(a.Context, "Dockerfile")
 	}
-	tag, err := ContentTag(a.SourceDirs...)
+	tag, err := BuildContextTag(a.Context, a.Dockerfile, a.Platform)
 	if err != nil {
 		return nil, fmt.Errorf("container image %s: %w", name, err)
 	}
@@ -102,16 +97,13 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 		return nil, fmt.Errorf("container image %s: creating lifecycle policy: %w", name, err)
 	}
 
-	imageArgs := &awsxecr.ImageArgs{
+	image, err := awsxecr.NewImage(ctx, name+"-image", &awsxecr.ImageArgs{
 		RepositoryUrl: repo.RepositoryUrl,
 		Context:       pulumi.String(a.Context),
+		Dockerfile:    pulumi.String(a.Dockerfile),
 		Platform:      pulumi.String(a.Platform),
 		ImageTag:      pulumi.String(tag),
-	}
-	if a.Dockerfile != "" {
-		imageArgs.Dockerfile = pulumi.String(a.Dockerfile)
-	}
-	image, err := awsxecr.NewImage(ctx, name+"-image", imageArgs, pulumi.Parent(c))
+	}, pulumi.Parent(c), pulumi.Transforms([]pulumi.ResourceTransform{RetainPushedImage}))
 	if err != nil {
 		return nil, fmt.Errorf("container image %s: building image: %w", name, err)
 	}
@@ -161,79 +153,18 @@ func lifecyclePolicy(keep int) string {
 	}})
 }
 
-// ContentTag hashes every file under dirs (paths relative to each dir, and
-// contents, in a fixed order) into an image tag. Hidden entries such as .git
-// are skipped.
-func ContentTag(dirs ...string) (string, error) {
-	if len(dirs) == 0 {
-		return "", fmt.Errorf("image sources: no directories given")
-	}
-	h := sha256.New()
-	for i, dir := range dirs {
-		// The position separates the directories, so moving a file from one
-		// to another changes the tag; their names don't matter.
-		fmt.Fprintf(h, "dir\x00%d\x00", i)
-		if err := hashDir(h, dir); err != nil {
-			return "", err
-		}
-	}
-	return "src-" + hex.EncodeToString(h.Sum(nil))[:20], nil
-}
-
-func hashDir(h io.Writer, dir string) error {
-	info, err := os.Stat(dir)
-	if err != nil {
-		return fmt.Errorf("image build context: %w", err)
-	}
-	if !info.IsDir() {
-		return fmt.Errorf("image build context %s is not a directory", dir)
-	}
-	var files []string
-	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if path != dir && strings.HasPrefix(d.Name(), ".") && d.Name() != ".dockerignore" {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if d.Type().IsRegular() {
-			files = append(files, path)
-		}
+// RetainPushedImage is a resource transform for awsx's image component: it
+// keeps the docker-build image awsx creates inside it on delete. awsx names
+// that child after the tag, so every new tag replaces it, and docker-build's
+// delete removes the old image's digest from the registry, with every tag on
+// it: the image an ECS or Auto Scaling rollback needs, or even the new
+// image when the build came out the same. Retained, old images stay until
+// the repository's lifecycle policy expires them.
+func RetainPushedImage(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
+	if args.Type != "docker-build:index:Image" {
 		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("reading image build context %s: %w", dir, err)
 	}
-	if len(files) == 0 {
-		return fmt.Errorf("image build context %s has no files", dir)
-	}
-	sort.Strings(files)
-	for _, path := range files {
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			return fmt.Errorf("hashing %s: %w", path, err)
-		}
-		fmt.Fprintf(h, "%s\x00", filepath.ToSlash(rel))
-		if err := hashFile(h, path); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func hashFile(w io.Writer, path string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("hashing %s: %w", path, err)
-	}
-	defer f.Close()
-	n, err := io.Copy(w, f)
-	if err != nil {
-		return fmt.Errorf("hashing %s: %w", path, err)
-	}
-	fmt.Fprintf(w, "\x00%d\x00", n)
-	return nil
+	opts := args.Opts
+	opts.RetainOnDelete = true
+	return &pulumi.ResourceTransformResult{Props: args.Props, Opts: opts}
 }

@@ -1,10 +1,13 @@
 package components
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
+	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
 )
@@ -12,17 +15,22 @@ import (
 func writeApp(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
+	writeFiles(t, dir, files)
+	return dir
+}
+
+func writeFiles(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
 	for name, body := range files {
 		path := filepath.Join(dir, name)
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 		require.NoError(t, os.WriteFile(path, []byte(body), 0o644))
 	}
-	return dir
 }
 
 func TestContainerImageRepositoryAndBuild(t *testing.T) {
 	dir := writeApp(t, map[string]string{"Dockerfile": "FROM scratch\n", "main.go": "package main\n"})
-	wantTag, err := ContentTag(dir)
+	wantTag, err := BuildContextTag(dir, filepath.Join(dir, "Dockerfile"), "linux/amd64")
 	require.NoError(t, err)
 
 	m, out, err := run(t, func(ctx *pulumi.Context) error {
@@ -41,7 +49,8 @@ func TestContainerImageRepositoryAndBuild(t *testing.T) {
 	require.Equal(t, []any{map[string]any{"encryptionType": "KMS"}}, repo["encryptionConfigurations"])
 
 	lifecycle := one(t, m, "aws:ecr/lifecyclePolicy:LifecyclePolicy")
-	require.Equal(t, "app-repo", lifecycle["repository"])
+	repoRes := m.ByType("aws:ecr/repository:Repository")[0]
+	require.Equal(t, repoRes.OutputMap()["name"], lifecycle["repository"], "the policy is on this repository")
 	var policy struct {
 		Rules []struct {
 			RulePriority int `json:"rulePriority"`
@@ -61,73 +70,169 @@ func TestContainerImageRepositoryAndBuild(t *testing.T) {
 	require.Equal(t, 5, last.Selection.CountNumber)
 	require.Equal(t, "imageCountMoreThan", last.Selection.CountType)
 
-	image := one(t, m, "awsx:ecr:Image")
+	images := m.ByType("awsx:ecr:Image")
+	require.Len(t, images, 1)
+	image := images[0].Map()
 	require.Equal(t, dir, image["context"])
+	require.Equal(t, filepath.Join(dir, "Dockerfile"), image["dockerfile"], "the Dockerfile whose ignore file the tag follows")
 	require.Equal(t, "linux/amd64", image["platform"])
 	require.Equal(t, wantTag, image["imageTag"], "immutable repositories need a tag per content")
-	require.Equal(t, "222222222222.dkr.ecr.us-west-2.amazonaws.com/app-repo", image["repositoryUrl"])
-	require.Regexp(t, `^222222222222\.dkr\.ecr\.us-west-2\.amazonaws\.com/app-repo@sha256:`, out["uri"])
+	require.Equal(t, repoRes.OutputMap()["repositoryUrl"], image["repositoryUrl"])
+	require.Equal(t, images[0].OutputMap()["imageUri"], out["uri"], "the image is exported as awsx pinned it")
 
+	require.Len(t, images[0].Transforms, 1, "the pushed image is retained on delete")
 	require.Empty(t, m.ByType("aws:ecr/repositoryPolicy:RepositoryPolicy"),
 		"same-account pulls need no repository policy, so none can grant *")
 }
 
-func TestContentTag(t *testing.T) {
-	base := map[string]string{"Dockerfile": "FROM scratch\n", "main.go": "package main\n", "sub/x.go": "package sub\n"}
-	tagOf := func(files map[string]string) string {
-		tag, err := ContentTag(writeApp(t, files))
-		require.NoError(t, err)
-		return tag
+// appsTree is a build context shared by two apps and a library they both
+// use, each app choosing its files with its own Dockerfile.dockerignore, as
+// apps/ does.
+func appsTree() map[string]string {
+	ignore := func(app string) string {
+		return "*\n!" + app + "\n!kit\n**/*_test.go\n**/Dockerfile\n**/*.dockerignore\n" + app + "/data\n"
 	}
-	with := func(k, v string) map[string]string {
-		out := map[string]string{}
-		for kk, vv := range base {
-			out[kk] = vv
-		}
-		out[k] = v
-		return out
+	return map[string]string{
+		".dockerignore":                  "nothing/\n",
+		"dogs/Dockerfile":                "FROM scratch\nCOPY dogs /dogs\n",
+		"dogs/Dockerfile.dockerignore":   ignore("dogs"),
+		"dogs/main.go":                   "package main\n",
+		"dogs/main_test.go":              "package main\n",
+		"todo/Dockerfile":                "FROM scratch\nCOPY todo /todo\n",
+		"todo/Dockerfile.dockerignore":   ignore("todo"),
+		"todo/main.go":                   "package main\n",
+		"todo/data/items.db":             "local data\n",
+		"kit/kit.go":                     "package kit\n",
+		"kit/kit_test.go":                "package kit\n",
+		"README.md":                      "not part of any image\n",
+		"nothing/reached-by-the-root.go": "package nothing\n",
 	}
-
-	first := tagOf(base)
-	require.Regexp(t, `^src-[0-9a-f]{20}$`, first)
-	require.Equal(t, first, tagOf(base), "same content, same tag")
-	require.NotEqual(t, first, tagOf(with("main.go", "package main // changed\n")), "content change")
-	require.NotEqual(t, first, tagOf(with("other.go", "package main\n")), "new file")
-	require.Equal(t, first, tagOf(with(".git/HEAD", "ref: main\n")), "hidden directories are ignored")
-
-	renamed := map[string]string{"Dockerfile": base["Dockerfile"], "main2.go": base["main.go"], "sub/x.go": base["sub/x.go"]}
-	require.NotEqual(t, first, tagOf(renamed), "rename")
-
-	lib := writeApp(t, map[string]string{"lib.go": "package lib\n"})
-	app := writeApp(t, base)
-	both, err := ContentTag(app, lib)
-	require.NoError(t, err)
-	require.NotEqual(t, first, both, "a shared library is part of the image")
-	libChanged := writeApp(t, map[string]string{"lib.go": "package lib // changed\n"})
-	bothChanged, err := ContentTag(app, libChanged)
-	require.NoError(t, err)
-	require.NotEqual(t, both, bothChanged, "a library change gives a new tag")
-
-	_, err = ContentTag(filepath.Join(t.TempDir(), "missing"))
-	require.ErrorContains(t, err, "image build context")
-	_, err = ContentTag(t.TempDir())
-	require.ErrorContains(t, err, "has no files")
 }
 
-func TestContainerImageDockerfileAndSources(t *testing.T) {
-	apps := writeApp(t, map[string]string{"svc/Dockerfile": "FROM scratch\n", "svc/main.go": "package main\n", "kit/kit.go": "package kit\n", "other/x.go": "package x\n"})
-	sources := []string{filepath.Join(apps, "svc"), filepath.Join(apps, "kit")}
-	want, err := ContentTag(sources...)
-	require.NoError(t, err)
-	m, _, err := run(t, func(ctx *pulumi.Context) error {
-		_, err := NewContainerImage(ctx, "app", &ContainerImageArgs{Context: apps, Dockerfile: filepath.Join(apps, "svc", "Dockerfile"), SourceDirs: sources})
-		return err
+func TestBuildContextTag(t *testing.T) {
+	tags := func(t *testing.T, dir string) map[string]string {
+		out := map[string]string{}
+		for _, app := range []string{"dogs", "todo"} {
+			tag, err := BuildContextTag(dir, filepath.Join(dir, app, "Dockerfile"), "linux/amd64")
+			require.NoError(t, err)
+			require.Regexp(t, `^src-[0-9a-f]{20}$`, tag, "a valid ECR tag")
+			out[app] = tag
+		}
+		return out
+	}
+	tests := []struct {
+		name    string
+		change  func(t *testing.T, dir string)
+		changed []string // the apps whose tag must change; the others must not
+	}{
+		{"nothing", func(*testing.T, string) {}, nil},
+		{"one app's source", func(t *testing.T, dir string) {
+			writeFiles(t, dir, map[string]string{"todo/main.go": "package main // v2\n"})
+		}, []string{"todo"}},
+		{"a new file in one app", func(t *testing.T, dir string) {
+			writeFiles(t, dir, map[string]string{"dogs/names.go": "package main\n"})
+		}, []string{"dogs"}},
+		{"the shared library", func(t *testing.T, dir string) {
+			writeFiles(t, dir, map[string]string{"kit/kit.go": "package kit // v2\n"})
+		}, []string{"dogs", "todo"}},
+		{"one app's Dockerfile", func(t *testing.T, dir string) {
+			writeFiles(t, dir, map[string]string{"dogs/Dockerfile": "FROM scratch\nCOPY dogs /dogs\nUSER 1\n"})
+		}, []string{"dogs"}},
+		{"a test file, which the ignore file leaves out", func(t *testing.T, dir string) {
+			writeFiles(t, dir, map[string]string{"dogs/main_test.go": "package main // more tests\n", "kit/kit_test.go": "package kit // more\n"})
+		}, nil},
+		{"local data, left out", func(t *testing.T, dir string) {
+			writeFiles(t, dir, map[string]string{"todo/data/items.db": "more data\n"})
+		}, nil},
+		{"a file outside every app", func(t *testing.T, dir string) { writeFiles(t, dir, map[string]string{"README.md": "changed\n"}) }, nil},
+		{"the context's .dockerignore, which a Dockerfile's own replaces", func(t *testing.T, dir string) {
+			writeFiles(t, dir, map[string]string{".dockerignore": "kit/\n"})
+		}, nil},
+		{"a file mode", func(t *testing.T, dir string) {
+			require.NoError(t, os.Chmod(filepath.Join(dir, "todo", "main.go"), 0o755))
+		}, []string{"todo"}},
+		{"a rename", func(t *testing.T, dir string) {
+			require.NoError(t, os.Rename(filepath.Join(dir, "dogs", "main.go"), filepath.Join(dir, "dogs", "server.go")))
+		}, []string{"dogs"}},
+		{"an ignore file that lets tests in", func(t *testing.T, dir string) {
+			writeFiles(t, dir, map[string]string{"dogs/Dockerfile.dockerignore": "*\n!dogs\n!kit\n"})
+		}, []string{"dogs"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := writeApp(t, appsTree())
+			before := tags(t, dir)
+			tt.change(t, dir)
+			after := tags(t, dir)
+			for app := range before {
+				if slices.Contains(tt.changed, app) {
+					require.NotEqual(t, before[app], after[app], "%s's image is rebuilt, so its tag must change", app)
+				} else {
+					require.Equal(t, before[app], after[app], "%s's image is not rebuilt, so its tag must stay", app)
+				}
+			}
+		})
+	}
+
+	t.Run("platform", func(t *testing.T) {
+		dir := writeApp(t, appsTree())
+		amd, err := BuildContextTag(dir, filepath.Join(dir, "dogs", "Dockerfile"), "linux/amd64")
+		require.NoError(t, err)
+		arm, err := BuildContextTag(dir, filepath.Join(dir, "dogs", "Dockerfile"), "linux/arm64")
+		require.NoError(t, err)
+		require.NotEqual(t, amd, arm)
 	})
+	t.Run("errors", func(t *testing.T) {
+		_, err := BuildContextTag(filepath.Join(t.TempDir(), "missing"), "Dockerfile", "linux/amd64")
+		require.ErrorContains(t, err, "image build context")
+		dir := writeApp(t, map[string]string{"Dockerfile": "FROM scratch\n", "Dockerfile.dockerignore": "*\n"})
+		_, err = BuildContextTag(dir, filepath.Join(dir, "Dockerfile"), "linux/amd64")
+		require.ErrorContains(t, err, "sends no files (check its ignore file)")
+		_, err = BuildContextTag(dir, filepath.Join(dir, "Nope"), "linux/amd64")
+		require.ErrorContains(t, err, "reading the Dockerfile")
+	})
+}
+
+// TestContainerImageAcrossUpdates deploys two images from one context
+// update after update, as `pulumi up` after each commit does: the mocks
+// rebuild an image whenever docker-build would and refuse, as an immutable
+// repository does, a rebuild pushed under a tag it already holds, and
+// delete an image awsx's child takes with it unless it is retained.
+func TestContainerImageAcrossUpdates(t *testing.T) {
+	dir := writeApp(t, appsTree())
+	m := mocks.New()
+	deploy := func() (map[string]any, error) {
+		return m.Run("test", nil, "", func(ctx *pulumi.Context) error {
+			for _, app := range []string{"dogs", "todo"} {
+				img, err := NewContainerImage(ctx, app, &ContainerImageArgs{Context: dir, Dockerfile: filepath.Join(dir, app, "Dockerfile")})
+				if err != nil {
+					return err
+				}
+				ctx.Export(app, img.ImageUri)
+			}
+			return nil
+		})
+	}
+	first, err := deploy()
 	require.NoError(t, err)
-	image := one(t, m, "awsx:ecr:Image")
-	require.Equal(t, apps, image["context"])
-	require.Equal(t, filepath.Join(apps, "svc", "Dockerfile"), image["dockerfile"])
-	require.Equal(t, want, image["imageTag"], "the tag covers the service and its library, not the rest of the context")
+
+	writeFiles(t, dir, map[string]string{"todo/main.go": "package main // v2\n", "dogs/main_test.go": "package main // v2\n"})
+	second, err := deploy()
+	require.NoError(t, err, "each image's tag follows its own build")
+	require.Equal(t, first["dogs"], second["dogs"], "dogs is not rebuilt")
+	require.NotEqual(t, first["todo"], second["todo"])
+	require.Equal(t, map[string][]string{"awsx:ecr:Image todo-image": {"imageTag"}}, m.Changes().Changed)
+	require.True(t, m.RegistryHas(first["todo"].(string)), "the image a rollback goes back to is still in the registry")
+	require.True(t, m.RegistryHas(second["todo"].(string)))
+}
+
+func TestRetainPushedImage(t *testing.T) {
+	child := &pulumi.ResourceTransformArgs{Custom: true, Type: "docker-build:index:Image", Name: "src-1", Props: pulumi.Map{"push": pulumi.Bool(true)}}
+	res := RetainPushedImage(context.Background(), child)
+	require.NotNil(t, res)
+	require.True(t, res.Opts.RetainOnDelete)
+	require.Equal(t, child.Props, res.Props, "only the option changes")
+	require.Nil(t, RetainPushedImage(context.Background(), &pulumi.ResourceTransformArgs{Type: "aws:ecr/repository:Repository"}))
 }
 
 func TestContainerImageRequiresContext(t *testing.T) {
@@ -142,5 +247,5 @@ func TestContainerImageRequiresContext(t *testing.T) {
 		_, err := NewContainerImage(ctx, "app", nil)
 		return err
 	})
-	require.ErrorContains(t, err, "Context (the directory with the Dockerfile) is required")
+	require.ErrorContains(t, err, "Context (the Docker build context directory) is required")
 }

@@ -2,7 +2,6 @@ package components
 
 import (
 	"encoding/base64"
-	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -108,13 +107,12 @@ func TestEC2ServiceInstanceRole(t *testing.T) {
 	}
 	require.Equal(t, []string{"arn:aws:dynamodb:us-west-2:333333333333:table/todo-table"}, actions["dynamodb:PutItem"])
 	require.Equal(t, []string{"arn:aws:ecr:us-west-2:333333333333:repository/todo"}, actions["ecr:BatchGetImage"])
-	require.Len(t, actions["logs:PutLogEvents"], 1)
-	require.True(t, strings.HasSuffix(actions["logs:PutLogEvents"][0], ":app-logs:*"), "only its own log group")
+	require.Equal(t, []string{output(t, r.m, "aws:cloudwatch/logGroup:LogGroup", "app-logs", "arn").(string) + ":*"}, actions["logs:PutLogEvents"], "only its own log group")
 	require.Len(t, actions, 8, "pull (4), logs (2) and the app's own two actions: nothing else")
 
 	attachment := one(t, r.m, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
 	require.Equal(t, "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore", attachment["policyArn"])
-	require.Equal(t, "app-instance", one(t, r.m, "aws:iam/instanceProfile:InstanceProfile")["role"])
+	require.Equal(t, output(t, r.m, "aws:iam/role:Role", "app-instance", "name"), one(t, r.m, "aws:iam/instanceProfile:InstanceProfile")["role"])
 }
 
 func TestEC2ServiceRejectsBadArgs(t *testing.T) {

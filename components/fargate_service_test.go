@@ -84,7 +84,7 @@ func TestFargateService(t *testing.T) {
 	}
 	require.Equal(t, "awslogs", c.LogConfiguration.LogDriver)
 	require.Equal(t, "us-west-2", c.LogConfiguration.Options["awslogs-region"])
-	require.Equal(t, "app-logs", c.LogConfiguration.Options["awslogs-group"], "the log group's (mocked) physical name")
+	require.Equal(t, output(t, m, "aws:cloudwatch/logGroup:LogGroup", "app-logs", "name"), c.LogConfiguration.Options["awslogs-group"], "the log group's physical name")
 	require.EqualValues(t, 365, named(t, m, "aws:cloudwatch/logGroup:LogGroup", "app-logs")["retentionInDays"])
 }
 

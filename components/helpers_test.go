@@ -33,6 +33,18 @@ func named(t *testing.T, m *mocks.Mocks, token, name string) map[string]any {
 	return r.Map()
 }
 
+// output is what the mocks answered for one of a resource's outputs: what
+// AWS gave the program, so a test can check a value is wired from the right
+// resource without depending on its format.
+func output(t *testing.T, m *mocks.Mocks, token, name, key string) any {
+	t.Helper()
+	r, ok := m.Named(token, name)
+	require.True(t, ok, "no %s named %s", token, name)
+	v, ok := r.OutputMap()[key]
+	require.True(t, ok, "%s %s has no output %q", token, name, key)
+	return v
+}
+
 // parseJSON decodes a JSON string input (policies, container definitions).
 func parseJSON(t *testing.T, v any, into any) {
 	t.Helper()

@@ -58,10 +58,10 @@ func TestPrivateServiceLoadBalancer(t *testing.T) {
 	listener := one(t, m, "aws:lb/listener:Listener")
 	require.EqualValues(t, 8080, listener["port"])
 	require.Equal(t, "TCP", listener["protocol"])
-	require.Contains(t, listener["loadBalancerArn"], "loadbalancer/net/svc-nlb/")
+	require.Equal(t, output(t, m, "aws:lb/loadBalancer:LoadBalancer", "svc-nlb", "arn"), listener["loadBalancerArn"])
 	action := listener["defaultActions"].([]any)[0].(map[string]any)
 	require.Equal(t, "forward", action["type"])
-	require.Contains(t, action["targetGroupArn"], "targetgroup/svc-tg/")
+	require.Equal(t, output(t, m, "aws:lb/targetGroup:TargetGroup", "svc-tg", "arn"), action["targetGroupArn"])
 }
 
 func TestPrivateServiceEndpointService(t *testing.T) {
@@ -113,10 +113,10 @@ func TestPrivateServiceEndpointService(t *testing.T) {
 			require.Equal(t, tt.want["allowedPrincipals"], es["allowedPrincipals"], "exactly the configured principals")
 			require.NotContains(t, es["allowedPrincipals"], "*")
 			require.Equal(t, tt.regions, es["supportedRegions"])
-			require.Len(t, es["networkLoadBalancerArns"], 1)
-			require.Contains(t, es["networkLoadBalancerArns"].([]any)[0], "loadbalancer/net/svc-nlb/")
-			require.Regexp(t, `^com\.amazonaws\.vpce\.us-west-2\.vpce-svc-`, out["name"])
-			require.Regexp(t, `^vpce-svc-`, out["id"])
+			require.Equal(t, []any{output(t, m, "aws:lb/loadBalancer:LoadBalancer", "svc-nlb", "arn")}, es["networkLoadBalancerArns"])
+			service := m.ByType("aws:ec2/vpcEndpointService:VpcEndpointService")[0]
+			require.Equal(t, service.OutputMap()["serviceName"], out["name"])
+			require.Equal(t, service.ID, out["id"])
 		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -45,8 +46,8 @@ func TestGoldenSnapshots(t *testing.T) {
 
 // snapshot renders every resource, sorted by type and name, with JSON
 // documents (policies, container definitions) and user data expanded so
-// their diffs are readable, and the source-derived image tag masked so
-// editing an app doesn't change the infrastructure snapshot.
+// their diffs are readable, and the source-derived image tag and digest
+// masked so editing an app doesn't change the infrastructure snapshot.
 func snapshot(t *testing.T, m *mocks.Mocks) []byte {
 	t.Helper()
 	resources := m.Resources()
@@ -68,6 +69,9 @@ func snapshot(t *testing.T, m *mocks.Mocks) []byte {
 	}
 	return b.Bytes()
 }
+
+// imageDigest is an image's content digest, which follows the apps' source.
+var imageDigest = regexp.MustCompile(`@sha256:[0-9a-f]{64}`)
 
 func normalize(v any) any {
 	switch v := v.(type) {
@@ -92,6 +96,7 @@ func normalize(v any) any {
 		}
 		return out
 	case string:
+		v = imageDigest.ReplaceAllString(v, "@sha256:<build digest>")
 		trimmed := strings.TrimSpace(v)
 		if strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[") {
 			var doc any

@@ -102,14 +102,13 @@ func newPrivateService(ctx *pulumi.Context, svc contract.Service, c providerConf
 	})
 }
 
-// appSharedDir is the module every service builds with (apps/servekit).
-const appSharedDir = "servekit"
-
-// appImage describes how to build apps/<name>: the build context is apps/,
-// so the service's Dockerfile can copy the shared module next to it, and
-// the image tag covers the service and that module only. Paths are relative
-// to the working directory, which keeps machine-specific paths out of the
-// state, so building from a laptop and from CI is not a change.
+// appImage describes how to build apps/<name>. The build context is apps/,
+// so the service's Dockerfile can copy the shared module (apps/servekit)
+// next to it, and apps/<name>/Dockerfile.dockerignore picks the files this
+// image is made of, so another app's change neither rebuilds it nor moves its
+// tag. Paths are relative to the working directory, which keeps
+// machine-specific paths out of the state, so building from a laptop and
+// from CI is not a change.
 func appImage(ctx *pulumi.Context, name string) (components.ContainerImageArgs, error) {
 	wd, err := os.Getwd()
 	if err != nil {
@@ -127,11 +126,11 @@ func appImage(ctx *pulumi.Context, name string) (components.ContainerImageArgs, 
 	if _, err := os.Stat(dockerfile); err != nil {
 		return components.ContainerImageArgs{}, fmt.Errorf("the %s app's Dockerfile is missing (%w); run pulumi from the private-apis checkout", name, err)
 	}
-	return components.ContainerImageArgs{
-		Context:    apps,
-		Dockerfile: dockerfile,
-		SourceDirs: []string{filepath.Join(apps, name), filepath.Join(apps, appSharedDir)},
-	}, nil
+	if _, err := os.Stat(dockerfile + ".dockerignore"); err != nil {
+		return components.ContainerImageArgs{}, fmt.Errorf("the %s app has no %s (%w): every app's Dockerfile needs its own ignore file, listing the files its image is made of, since the build context apps/ holds every app",
+			name, dockerfile+".dockerignore", err)
+	}
+	return components.ContainerImageArgs{Context: apps, Dockerfile: dockerfile}, nil
 }
 
 // consumerEndpoints reads, when this provider accepts connections itself,

@@ -136,9 +136,9 @@ func assertProviderBaseline(t *testing.T, m *mocks.Mocks, out map[string]any, b 
 	})
 }
 
-// assertImageBuiltFrom checks the image is built from the repo's own app
-// and the shared module, named by paths relative to the program, with the
-// content tag of exactly those two directories.
+// assertImageBuiltFrom checks the image is built from apps/ with the app's
+// own Dockerfile (whose ignore file picks the app's files), named by paths
+// relative to the program, and tagged with exactly what that build sends.
 func assertImageBuiltFrom(t *testing.T, m *mocks.Mocks, app string) {
 	t.Helper()
 	images := m.ByType("awsx:ecr:Image")
@@ -150,7 +150,7 @@ func assertImageBuiltFrom(t *testing.T, m *mocks.Mocks, app string) {
 	require.NoError(t, err)
 	require.Equal(t, apps, image["context"])
 	require.Equal(t, filepath.Join(apps, app, "Dockerfile"), image["dockerfile"])
-	tag, err := components.ContentTag(filepath.Join(apps, app), filepath.Join(apps, "servekit"))
+	tag, err := components.BuildContextTag(apps, filepath.Join(apps, app, "Dockerfile"), "linux/amd64")
 	require.NoError(t, err)
 	require.Equal(t, tag, image["imageTag"])
 }

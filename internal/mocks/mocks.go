@@ -1,10 +1,32 @@
-// Package mocks is the one Pulumi mocks harness every infrastructure test uses.
+// Package mocks is the one Pulumi mocks harness every infrastructure test
+// uses, modelled on what a real sequence of deployments meets rather than on
+// one run with every value known.
 //
 // It records each resource's type, name, inputs and transforms; answers the
-// AWS invokes the program makes; returns the outputs of awsx remote components
-// (which mocks never expand into children); injects stack config; and can make
-// a chosen resource fail. Tests assert on what it recorded after RunErr has
-// returned, on the test goroutine, so no assertion ever runs inside an ApplyT.
+// AWS invokes the program makes; returns the outputs of awsx remote
+// components (which mocks never expand into children); injects stack config;
+// and can make a chosen resource fail. On top of that it models the
+// lifecycle:
+//
+//   - preview: with Preview set, the run is a dry run of a stack that does
+//     not exist yet, so every value AWS computes (ids, ARNs, endpoint
+//     interfaces and states, image URIs, awsx outputs) is unknown;
+//   - names: the physical name of each resource, explicit or as Pulumi's
+//     autonaming makes it, is checked against AWS's length and character
+//     rules, failing the run as Pulumi or AWS would;
+//   - endpoint states: an endpoint to a service that holds connections for
+//     acceptance is pendingAcceptance with no network interfaces until
+//     AcceptEndpoint, and the getVpcEndpoint and getNetworkInterface invokes
+//     answer as the real ones do (an empty interface id is an error);
+//   - runs in sequence: a Mocks keeps what each update deployed, so running
+//     it again is the next `pulumi up` of the same stack: a resource whose
+//     inputs did not change keeps the outputs it had (nothing is refreshed),
+//     an immutable ECR repository refuses a tag pushed again with other
+//     content, and Changes reports what the last run added, removed or
+//     changed.
+//
+// Tests assert on what it recorded after RunErr has returned, on the test
+// goroutine, so no assertion ever runs inside an ApplyT.
 package mocks
 
 import (
@@ -18,6 +40,7 @@ import (
 	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 )
@@ -25,24 +48,46 @@ import (
 // Project is the Pulumi project name every mocked run uses.
 const Project = "private-apis"
 
+// Unknown stands for a value a preview cannot know yet, in recorded inputs
+// (Resource.Map) and in resolved exports.
+const Unknown = "<unknown>"
+
 // AvailabilityZone pairs an account-specific AZ name with its global AZ ID.
 type AvailabilityZone struct {
 	Name string
 	ID   string
 }
 
-// Resource is one registered resource as the program declared it.
+// Resource is one registered resource as the program declared it, and what
+// the mock answered.
 type Resource struct {
 	Type       string
 	Name       string
 	Custom     bool
 	Inputs     resource.PropertyMap
 	Transforms []pulumi.ResourceTransform
+	// ID and Outputs are the mock's answer: what AWS (or the engine's state)
+	// gave the program. Both are empty in a preview or when it failed.
+	ID      string
+	Outputs resource.PropertyMap
 }
 
 // Map returns the inputs as plain Go values (strings, float64, bool, []any,
-// map[string]any), which is what assertions want to compare against.
-func (r Resource) Map() map[string]any { return r.Inputs.Mappable() }
+// map[string]any), which is what assertions want to compare against. A value
+// unknown in a preview is the string Unknown.
+func (r Resource) Map() map[string]any { return plain(r.Inputs) }
+
+// OutputMap returns the mock's outputs as plain Go values.
+func (r Resource) OutputMap() map[string]any { return plain(r.Outputs) }
+
+func plain(props resource.PropertyMap) map[string]any {
+	return resource.NewObjectProperty(props).MapRepl(nil, func(v resource.PropertyValue) (any, bool) {
+		if v.IsComputed() || (v.IsOutput() && !v.OutputValue().Known) {
+			return Unknown, true
+		}
+		return nil, false
+	}).(map[string]any)
+}
 
 // Mocks implements pulumi.MockResourceMonitor. Its exported fields may be set
 // before a run to shape the simulated account.
@@ -56,16 +101,31 @@ type Mocks struct {
 	CallerArn string
 	// StackOutputs are the outputs of the stacks a StackReference can read,
 	// by fully-qualified stack name; reading any other stack fails as the
-	// engine would.
+	// engine would. A StackReference reads deployed state, so it answers in
+	// a preview too.
 	StackOutputs map[string]map[string]any
 	// AvailabilityZones the region reports. The default deliberately maps AZ
 	// names to IDs out of order, as real accounts do, so code that confuses
 	// names with IDs fails its tests.
 	AvailabilityZones []AvailabilityZone
+	// Preview makes the next run `pulumi preview` of a stack with nothing
+	// deployed: RunInfo.DryRun, and nothing AWS computes is known.
+	Preview bool
+	// AcceptanceRequired holds the endpoint service names whose service
+	// holds new connections until the provider accepts them.
+	AcceptanceRequired map[string]bool
 
 	mu        sync.Mutex
 	resources []Resource
+	previous  []Resource
 	failures  map[string]error
+	// deployed is the engine's state: what the updates so far left, by
+	// type and name.
+	deployed map[string]Resource
+	accepted map[string]bool
+	// pushed are the image tags in each ECR repository, by repository URL,
+	// and the build each points to.
+	pushed map[string]map[string]string
 }
 
 // New returns a harness for a four-AZ us-west-2 account.
@@ -79,8 +139,12 @@ func New() *Mocks {
 			{Name: "us-west-2c", ID: "usw2-az3"},
 			{Name: "us-west-2d", ID: "usw2-az4"},
 		},
-		StackOutputs: map[string]map[string]any{},
-		failures:     map[string]error{},
+		StackOutputs:       map[string]map[string]any{},
+		AcceptanceRequired: map[string]bool{},
+		failures:           map[string]error{},
+		deployed:           map[string]Resource{},
+		accepted:           map[string]bool{},
+		pushed:             map[string]map[string]string{},
 	}
 }
 
@@ -92,7 +156,18 @@ func (m *Mocks) FailResource(token, name string, err error) {
 	m.failures[token+"::"+name] = err
 }
 
-// Resources returns every recorded resource in registration order.
+// AcceptEndpoint is the provider accepting an endpoint's connection: from
+// now on the endpoint is available, with its network interfaces, to the
+// getVpcEndpoint invoke (its resource keeps the outputs it was created with
+// until an update changes it, as without a refresh).
+func (m *Mocks) AcceptEndpoint(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.accepted[id] = true
+}
+
+// Resources returns every resource the last run registered, in
+// registration order.
 func (m *Mocks) Resources() []Resource {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -122,100 +197,104 @@ func (m *Mocks) Named(token, name string) (Resource, bool) {
 	return Resource{}, false
 }
 
-// NewResource records the registration and answers with the inputs plus the
-// computed outputs a real provider would return.
+// NewResource records the registration and answers as AWS and the engine
+// would at this point of the stack's life.
 func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	inputs, unknown := registeredInputs(args)
 	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.resources = append(m.resources, Resource{
 		Type:       args.TypeToken,
 		Name:       args.Name,
 		Custom:     args.Custom,
-		Inputs:     args.Inputs.Copy(),
+		Inputs:     inputs,
 		Transforms: args.Transforms,
 	})
+	index := len(m.resources) - 1
 	err := m.failures[args.TypeToken+"::"+args.Name]
 	if err == nil {
 		err = m.failures[args.TypeToken+"::"]
 	}
-	m.mu.Unlock()
 	if err != nil {
 		return "", nil, err
 	}
 
+	var id string
+	var outputs resource.PropertyMap
 	if args.TypeToken == "pulumi:pulumi:StackReference" {
-		return m.stackReference(args.ID)
+		id, outputs, err = m.stackReference(args.ID)
+	} else {
+		id, outputs, err = m.answer(args, unknown)
 	}
-
-	outputs := args.Inputs.Copy()
-	id := args.Name + "-id"
-	for k, v := range m.computedOutputs(args) {
-		outputs[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+	if err != nil {
+		return "", nil, err
 	}
-	if v, ok := outputs["id"]; ok && v.IsString() {
-		id = v.StringValue()
-	}
+	m.resources[index].ID, m.resources[index].Outputs = id, outputs
 	return id, outputs, nil
 }
 
-func (m *Mocks) computedOutputs(args pulumi.MockResourceArgs) map[string]any {
+// registeredInputs reads the inputs as the program sent them, unknowns
+// included (the args' own copy drops them), and names the top-level keys
+// that are unknown.
+func registeredInputs(args pulumi.MockResourceArgs) (resource.PropertyMap, map[string]bool) {
+	inputs := args.Inputs.Copy()
+	if args.RegisterRPC != nil {
+		if raw, err := plugin.UnmarshalProperties(args.RegisterRPC.GetObject(), plugin.MarshalOptions{
+			KeepUnknowns: true, KeepSecrets: true, KeepResources: true,
+		}); err == nil {
+			inputs = raw
+		}
+	}
+	unknown := map[string]bool{}
+	for k, v := range inputs {
+		if v.ContainsUnknowns() {
+			unknown[string(k)] = true
+		}
+	}
+	return inputs, unknown
+}
+
+// answer is the provider's answer: in a preview the inputs and the
+// autoname only; on an update the engine's state when nothing changed, or
+// what AWS returns for a create or an update.
+func (m *Mocks) answer(args pulumi.MockResourceArgs, unknown map[string]bool) (string, resource.PropertyMap, error) {
 	in := args.Inputs.Mappable()
-	name := args.Name
-	arn := fmt.Sprintf("arn:aws:%s:%s:%s:%s", service(args.TypeToken), m.Region, m.Account, name)
-	out := map[string]any{"arn": arn}
-	if _, ok := in["name"]; !ok {
-		out["name"] = name
+	name, named, err := physicalName(args.TypeToken, args.Name, in, unknown)
+	if err != nil {
+		return "", nil, err
+	}
+	outputs := args.Inputs.Copy()
+	if named {
+		outputs[resource.PropertyKey(nameRules[args.TypeToken].Property)] = resource.NewProperty(name)
+	}
+	if m.Preview {
+		// Whatever AWS computes is left out, which a dry run reads as unknown.
+		return "", outputs, nil
 	}
 
-	switch args.TypeToken {
-	case "awsx:ec2:Vpc":
-		out = m.vpcOutputs(name, in)
-	case "awsx:ecr:Image":
-		// The digest follows the repository, not the source, so snapshots of
-		// the infrastructure don't change with every edit to an app.
-		out = map[string]any{"imageUri": fmt.Sprintf("%s@sha256:%s", in["repositoryUrl"], digest(fmt.Sprint(in["repositoryUrl"])))}
-	case "aws:ecr/repository:Repository":
-		out["repositoryUrl"] = fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", m.Account, m.Region, name)
-		out["registryId"] = m.Account
-	case "aws:iam/role:Role":
-		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:role/%s", m.Account, name)
-	case "aws:ec2/securityGroup:SecurityGroup":
-		out["id"] = "sg-" + digest(name)[:17]
-	case "aws:ec2/vpcEndpointService:VpcEndpointService":
-		svcID := "vpce-svc-" + digest(name)[:17]
-		out["id"] = svcID
-		out["serviceName"] = fmt.Sprintf("com.amazonaws.vpce.%s.%s", m.Region, svcID)
-		out["availabilityZones"] = m.azNames()
-		out["state"] = "Available"
-	case "aws:lb/loadBalancer:LoadBalancer":
-		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net/%s/%s", m.Region, m.Account, name, digest(name)[:16])
-		out["dnsName"] = fmt.Sprintf("%s-%s.elb.%s.amazonaws.com", name, digest(name)[:8], m.Region)
-	case "aws:ec2/vpcEndpoint:VpcEndpoint":
-		out["id"] = "vpce-" + digest(name)[:17]
-		subnets, _ := in["subnetIds"].([]any)
-		enis := make([]any, 0, len(subnets))
-		for _, subnet := range subnets {
-			enis = append(enis, "eni-"+digest(name + fmt.Sprint(subnet))[:17])
-		}
-		out["networkInterfaceIds"] = enis
-		out["state"] = "available"
-	case "aws:apigatewayv2/api:Api":
-		apiID := digest(name)[:10]
-		out["id"] = apiID
-		out["apiEndpoint"] = fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com", apiID, m.Region)
-		out["executionArn"] = fmt.Sprintf("arn:aws:execute-api:%s:%s:%s", m.Region, m.Account, apiID)
-	case "aws:lb/listener:Listener":
-		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:listener/%s/%s", m.Region, m.Account, name, digest(name)[:16])
-	case "aws:lb/targetGroup:TargetGroup":
-		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", m.Region, m.Account, name, digest(name)[:16])
+	key := args.TypeToken + "::" + args.Name
+	prior, existed := m.deployed[key]
+	if existed && prior.Inputs.DeepEquals(args.Inputs) && args.TypeToken != "awsx:ecr:Image" {
+		return prior.ID, prior.Outputs, nil
 	}
-	return out
+	computed, err := m.computedOutputs(args.TypeToken, args.Name, name, in, prior, existed)
+	if err != nil {
+		return "", nil, err
+	}
+	for k, v := range computed {
+		outputs[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
+	}
+	id := args.Name + "-id"
+	if v, ok := outputs["id"]; ok && v.IsString() {
+		id = v.StringValue()
+	}
+	m.deployed[key] = Resource{Type: args.TypeToken, Name: args.Name, Inputs: args.Inputs.Copy(), Transforms: args.Transforms, ID: id, Outputs: outputs}
+	return id, outputs, nil
 }
 
 // stackReference answers a StackReference read with the stack's outputs.
 func (m *Mocks) stackReference(stack string) (string, resource.PropertyMap, error) {
-	m.mu.Lock()
 	outputs, ok := m.StackOutputs[stack]
-	m.mu.Unlock()
 	if !ok {
 		return "", nil, fmt.Errorf("unknown stack %q", stack)
 	}
@@ -226,74 +305,14 @@ func (m *Mocks) stackReference(stack string) (string, resource.PropertyMap, erro
 	}), nil
 }
 
-// vpcOutputs answers for the awsx VPC component: one subnet per AZ and per
-// subnet type it was asked for, as awsx would create them.
-func (m *Mocks) vpcOutputs(name string, in map[string]any) map[string]any {
-	azs, _ := in["availabilityZoneNames"].([]any)
-	ids := map[string][]any{"Private": {}, "Public": {}, "Isolated": {}}
-	specs, _ := in["subnetSpecs"].([]any)
-	for _, s := range specs {
-		spec, _ := s.(map[string]any)
-		typ, _ := spec["type"].(string)
-		for _, az := range azs {
-			ids[typ] = append(ids[typ], fmt.Sprintf("subnet-%s-%s-%v", name, strings.ToLower(typ), az))
-		}
-	}
-	return map[string]any{
-		"vpcId":             "vpc-" + digest(name)[:17],
-		"privateSubnetIds":  ids["Private"],
-		"publicSubnetIds":   ids["Public"],
-		"isolatedSubnetIds": ids["Isolated"],
-	}
-}
-
-// Call answers the invokes the program makes. An invoke it doesn't know is an
-// error, so a new lookup can't silently get an empty answer in tests.
-func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
-	var out map[string]any
-	switch args.Token {
-	case "aws:index/getAvailabilityZones:getAvailabilityZones":
-		ids := make([]any, 0, len(m.AvailabilityZones))
-		for _, az := range m.AvailabilityZones {
-			ids = append(ids, az.ID)
-		}
-		out = map[string]any{"id": m.Region, "names": m.azNames(), "zoneIds": ids}
-	case "aws:index/getRegion:getRegion":
-		out = map[string]any{"id": m.Region, "name": m.Region, "description": "mock region"}
-	case "aws:index/getCallerIdentity:getCallerIdentity":
-		arn := m.CallerArn
-		if arn == "" {
-			arn = fmt.Sprintf("arn:aws:iam::%s:user/deployer", m.Account)
-		}
-		out = map[string]any{"id": m.Account, "accountId": m.Account, "arn": arn, "userId": "AIDAMOCK"}
-	case "aws:ec2/getNetworkInterface:getNetworkInterface":
-		id, _ := args.Args["id"].V.(string)
-		sum := digest(id)
-		out = map[string]any{"id": id, "privateIp": fmt.Sprintf("10.0.%d.%d", sum[0]%64, 10+sum[1]%200)}
-	case "aws:ssm/getParameter:getParameter":
-		name, _ := args.Args["name"].V.(string)
-		out = map[string]any{"id": name, "name": name, "type": "String", "value": "ami-0mock" + digest(name)[:12],
-			"arn": fmt.Sprintf("arn:aws:ssm:%s::parameter%s", m.Region, name)}
-	case "aws:index/getPartition:getPartition":
-		out = map[string]any{"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com"}
-	default:
-		return nil, fmt.Errorf("mocks: no answer for invoke %q; teach internal/mocks about it", args.Token)
-	}
-	return resource.NewPropertyMapFromMap(out), nil
-}
-
-func (m *Mocks) azNames() []any {
-	names := make([]any, 0, len(m.AvailabilityZones))
-	for _, az := range m.AvailabilityZones {
-		names = append(names, az.Name)
-	}
-	return names
-}
-
 // Run runs fn as stack `stack` of the project under these mocks, with config
 // given as key → value (keys without a namespace get "private-apis:"; list
 // and map values are JSON, as the Pulumi CLI passes them). It returns the
-// stack's exports resolved to plain Go values, and fn's error.
+// stack's exports resolved to plain Go values (Unknown where a preview can't
+// know them), and fn's error.
+//
+// Each Run is the next deployment of the same stack: after a successful
+// update, resources the run no longer declares are deleted from the state.
 func (m *Mocks) Run(stack string, config map[string]string, rootDir string, fn pulumi.RunFunc) (map[string]any, error) {
 	cfg := make(map[string]string, len(config))
 	for k, v := range config {
@@ -302,6 +321,13 @@ func (m *Mocks) Run(stack string, config map[string]string, rootDir string, fn p
 		}
 		cfg[k] = v
 	}
+	m.mu.Lock()
+	if len(m.resources) > 0 {
+		m.previous = m.resources
+	}
+	m.resources = nil
+	preview := m.Preview
+	m.mu.Unlock()
 
 	var exports pulumi.Map
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
@@ -311,7 +337,12 @@ func (m *Mocks) Run(stack string, config map[string]string, rootDir string, fn p
 	}, pulumi.WithMocks(Project, stack, m), func(info *pulumi.RunInfo) {
 		info.Config = cfg
 		info.RootDirectory = rootDir
+		info.DryRun = preview
 	})
+
+	if err == nil && !preview {
+		m.forgetUndeclared()
+	}
 
 	resolved := map[string]any{}
 	// RunErr has returned, so every output is settled; the timeout only keeps
@@ -324,18 +355,27 @@ func (m *Mocks) Run(stack string, config map[string]string, rootDir string, fn p
 			return resolved, fmt.Errorf("mocks: export %q: %w", k, awaitErr)
 		}
 		resolved[k] = res.Value
+		if !res.Known {
+			resolved[k] = Unknown
+		}
 	}
 	return resolved, err
 }
 
-// service guesses an ARN service part from a type token such as
-// "aws:lb/loadBalancer:LoadBalancer"; precise ARNs are set per type above.
-func service(token string) string {
-	parts := strings.Split(token, ":")
-	if len(parts) < 2 {
-		return "mock"
+// forgetUndeclared deletes from the state what the last update no longer
+// declared, as the engine does at the end of a successful update.
+func (m *Mocks) forgetUndeclared() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	declared := map[string]bool{}
+	for _, r := range m.resources {
+		declared[r.Type+"::"+r.Name] = true
 	}
-	return strings.Split(parts[1], "/")[0]
+	for key := range m.deployed {
+		if !declared[key] {
+			delete(m.deployed, key)
+		}
+	}
 }
 
 func digest(s string) string {

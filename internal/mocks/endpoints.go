@@ -1,0 +1,94 @@
+package mocks
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// Endpoint states, as EC2 reports them.
+const (
+	EndpointAvailable         = "available"
+	EndpointPendingAcceptance = "pendingAcceptance"
+)
+
+// createEndpoint is what EC2 returns for a new interface endpoint: an id,
+// and either a state of available with one network interface per subnet,
+// or, when the service holds connections for acceptance, pendingAcceptance
+// with none yet.
+func (m *Mocks) createEndpoint(logical string, in map[string]any) map[string]any {
+	id := "vpce-" + digest(logical)[:17]
+	service, _ := in["serviceName"].(string)
+	state, enis := m.endpointState(id, service, in)
+	return map[string]any{"id": id, "state": state, "networkInterfaceIds": enis}
+}
+
+func (m *Mocks) endpointState(id, service string, in map[string]any) (string, []any) {
+	if m.AcceptanceRequired[service] && !m.accepted[id] {
+		return EndpointPendingAcceptance, []any{}
+	}
+	subnets, _ := in["subnetIds"].([]any)
+	enis := make([]any, 0, len(subnets))
+	for _, subnet := range subnets {
+		enis = append(enis, "eni-"+digest(id + fmt.Sprint(subnet))[:17])
+	}
+	return EndpointAvailable, enis
+}
+
+// lookupEndpoint answers getVpcEndpoint (ec2.LookupVpcEndpoint) by id with
+// the endpoint's live state, which an accepted connection has changed even
+// where the endpoint's resource still holds what it was created with.
+func (m *Mocks) lookupEndpoint(args resource.PropertyMap) (map[string]any, error) {
+	id, _ := args["id"].V.(string)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.endpoints() {
+		if r.ID != id {
+			continue
+		}
+		in := r.Inputs.Mappable()
+		service, _ := in["serviceName"].(string)
+		state, enis := m.endpointState(id, service, in)
+		return map[string]any{
+			"id": id, "vpcId": in["vpcId"], "serviceName": service, "state": state,
+			"networkInterfaceIds": enis, "subnetIds": in["subnetIds"], "vpcEndpointType": in["vpcEndpointType"],
+		}, nil
+	}
+	return nil, fmt.Errorf("no matching EC2 VPC Endpoint found (id %q)", id)
+}
+
+// endpoints are the interface endpoints that exist: those deployed, and
+// those this run created.
+func (m *Mocks) endpoints() []Resource {
+	var out []Resource
+	for _, r := range m.deployed {
+		if r.Type == "aws:ec2/vpcEndpoint:VpcEndpoint" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// lookupNetworkInterface answers getNetworkInterface (ec2.LookupNetworkInterface)
+// for the interfaces endpoints have. The real invoke filters on the id, so
+// an empty id matches every interface in the account and fails.
+func (m *Mocks) lookupNetworkInterface(args resource.PropertyMap) (map[string]any, error) {
+	id, _ := args["id"].V.(string)
+	if id == "" {
+		return nil, fmt.Errorf("multiple EC2 Network Interfaces matched; use additional constraints to reduce matches to a single EC2 Network Interface")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range m.endpoints() {
+		in := r.Inputs.Mappable()
+		service, _ := in["serviceName"].(string)
+		_, enis := m.endpointState(r.ID, service, in)
+		for _, eni := range enis {
+			if eni == id {
+				sum := digest(id)
+				return map[string]any{"id": id, "privateIp": fmt.Sprintf("10.0.%d.%d", sum[0]%64, 10+sum[1]%200)}, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("no matching EC2 Network Interface found (id %q)", id)
+}

@@ -1,0 +1,145 @@
+package mocks
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// computedOutputs are what AWS returns on a create or an update, beyond the
+// inputs: ids, ARNs, addresses, states. physical is the resource's name in
+// AWS (empty for types without one); prior is what the state held before an
+// update (existed false on a create).
+func (m *Mocks) computedOutputs(token, logical, physical string, in map[string]any, prior Resource, existed bool) (map[string]any, error) {
+	if physical == "" {
+		physical = logical
+	}
+	out := map[string]any{"arn": fmt.Sprintf("arn:aws:%s:%s:%s:%s", service(token), m.Region, m.Account, physical)}
+	switch token {
+	case "awsx:ec2:Vpc":
+		out = m.vpcOutputs(logical, in)
+	case "awsx:ecr:Image":
+		return m.pushImage(logical, in, prior, existed)
+	case "aws:ecr/repository:Repository":
+		out["repositoryUrl"] = fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", m.Account, m.Region, physical)
+		out["registryId"] = m.Account
+	case "aws:iam/role:Role":
+		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:role/%s", m.Account, physical)
+	case "aws:ec2/securityGroup:SecurityGroup":
+		out["id"] = "sg-" + digest(logical)[:17]
+	case "aws:ec2/vpcEndpointService:VpcEndpointService":
+		svcID := "vpce-svc-" + digest(logical)[:17]
+		out["id"] = svcID
+		out["serviceName"] = fmt.Sprintf("com.amazonaws.vpce.%s.%s", m.Region, svcID)
+		out["availabilityZones"] = m.azNames()
+		out["state"] = "Available"
+	case "aws:lb/loadBalancer:LoadBalancer":
+		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net/%s/%s", m.Region, m.Account, physical, digest(logical)[:16])
+		out["dnsName"] = fmt.Sprintf("internal-%s-%s.elb.%s.amazonaws.com", physical, digest(logical)[:8], m.Region)
+	case "aws:ec2/vpcEndpoint:VpcEndpoint":
+		for k, v := range m.createEndpoint(logical, in) {
+			out[k] = v
+		}
+	case "aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter":
+		out["vpcEndpointState"] = "available"
+	case "aws:apigatewayv2/api:Api":
+		apiID := digest(logical)[:10]
+		out["id"] = apiID
+		out["apiEndpoint"] = fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com", apiID, m.Region)
+		out["executionArn"] = fmt.Sprintf("arn:aws:execute-api:%s:%s:%s", m.Region, m.Account, apiID)
+	case "aws:lb/listener:Listener":
+		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:listener/%s/%s", m.Region, m.Account, logical, digest(logical)[:16])
+	case "aws:lb/targetGroup:TargetGroup":
+		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", m.Region, m.Account, physical, digest(logical)[:16])
+	case "aws:ec2/launchTemplate:LaunchTemplate":
+		out["id"] = "lt-" + digest(logical)[:17]
+		version := 1.0
+		if existed {
+			if v, ok := prior.Outputs["latestVersion"]; ok && v.IsNumber() {
+				version = v.NumberValue() + 1
+			}
+		}
+		out["latestVersion"] = version
+	}
+	return out, nil
+}
+
+// vpcOutputs answers for the awsx VPC component: one subnet per AZ and per
+// subnet type it was asked for, as awsx would create them.
+func (m *Mocks) vpcOutputs(name string, in map[string]any) map[string]any {
+	azs, _ := in["availabilityZoneNames"].([]any)
+	ids := map[string][]any{"Private": {}, "Public": {}, "Isolated": {}}
+	specs, _ := in["subnetSpecs"].([]any)
+	for _, s := range specs {
+		spec, _ := s.(map[string]any)
+		typ, _ := spec["type"].(string)
+		for _, az := range azs {
+			ids[typ] = append(ids[typ], fmt.Sprintf("subnet-%s-%s-%v", name, strings.ToLower(typ), az))
+		}
+	}
+	return map[string]any{
+		"vpcId":             "vpc-" + digest(name)[:17],
+		"privateSubnetIds":  ids["Private"],
+		"publicSubnetIds":   ids["Public"],
+		"isolatedSubnetIds": ids["Isolated"],
+	}
+}
+
+// Call answers the invokes the program makes. An invoke it doesn't know is an
+// error, so a new lookup can't silently get an empty answer in tests.
+func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	var out map[string]any
+	var err error
+	switch args.Token {
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		ids := make([]any, 0, len(m.AvailabilityZones))
+		for _, az := range m.AvailabilityZones {
+			ids = append(ids, az.ID)
+		}
+		out = map[string]any{"id": m.Region, "names": m.azNames(), "zoneIds": ids}
+	case "aws:index/getRegion:getRegion":
+		out = map[string]any{"id": m.Region, "name": m.Region, "description": "mock region"}
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		arn := m.CallerArn
+		if arn == "" {
+			arn = fmt.Sprintf("arn:aws:iam::%s:user/deployer", m.Account)
+		}
+		out = map[string]any{"id": m.Account, "accountId": m.Account, "arn": arn, "userId": "AIDAMOCK"}
+	case "aws:ec2/getVpcEndpoint:getVpcEndpoint":
+		out, err = m.lookupEndpoint(args.Args)
+	case "aws:ec2/getNetworkInterface:getNetworkInterface":
+		out, err = m.lookupNetworkInterface(args.Args)
+	case "aws:ssm/getParameter:getParameter":
+		name, _ := args.Args["name"].V.(string)
+		out = map[string]any{"id": name, "name": name, "type": "String", "value": "ami-0mock" + digest(name)[:12],
+			"arn": fmt.Sprintf("arn:aws:ssm:%s::parameter%s", m.Region, name)}
+	case "aws:index/getPartition:getPartition":
+		out = map[string]any{"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com"}
+	default:
+		return nil, fmt.Errorf("mocks: no answer for invoke %q; teach internal/mocks about it", args.Token)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return resource.NewPropertyMapFromMap(out), nil
+}
+
+func (m *Mocks) azNames() []any {
+	names := make([]any, 0, len(m.AvailabilityZones))
+	for _, az := range m.AvailabilityZones {
+		names = append(names, az.Name)
+	}
+	return names
+}
+
+// service guesses an ARN service part from a type token such as
+// "aws:lb/loadBalancer:LoadBalancer"; precise ARNs are set per type above.
+func service(token string) string {
+	parts := strings.Split(token, ":")
+	if len(parts) < 2 {
+		return "mock"
+	}
+	return strings.Split(parts[1], "/")[0]
+}
