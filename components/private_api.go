@@ -14,8 +14,13 @@ import (
 
 // Backend is one private service the API routes to over PrivateLink.
 type Backend struct {
-	// Name is short, unique and lower-case; it names the backend's resources.
+	// Name is short, unique and lower-case; it names the backend's
+	// resources, so it must fit the longest of them: at most
+	// MaxBackendNameLen(the PrivateApi's name) characters.
 	Name string
+	// Provider is the provider's full name (its stack), for the tags and
+	// descriptions of the backend's resources. Default: Name.
+	Provider string
 	// EndpointServiceName is the provider's VPC endpoint service.
 	EndpointServiceName string
 	// ServiceRegion is the provider's region when it differs from the
@@ -31,7 +36,35 @@ type Backend struct {
 	HealthCheckPath string
 	// Routes are the HTTP API route keys it serves.
 	Routes []string
+	// RulePriority is its listener rule's priority, 1 to 50000, unique
+	// among the backends. It must not depend on the other backends (a
+	// priority another rule still holds is refused by AWS), so derive it
+	// from the backend itself. Required.
+	RulePriority int
+	// AwaitingAcceptance says the provider holds the endpoint's connection
+	// until it accepts it and has not yet: the endpoint, target group, rule,
+	// integration and routes are created, but the endpoint has no
+	// interfaces to register as targets until a later update. Otherwise the
+	// endpoint must be available, and its interfaces' IPs, read live,
+	// become the targets.
+	AwaitingAcceptance bool
 }
+
+// MaxBackendNameLen is the longest backend name a PrivateApi called apiName
+// can hold: its target groups are autonamed "<apiName>-<backend>-tg" plus
+// Pulumi's 8 random characters, within AWS's 32.
+func MaxBackendNameLen(apiName string) int {
+	return targetGroupNameLimit - autonameSuffixLen - len(apiName) - len("--tg")
+}
+
+const (
+	targetGroupNameLimit = 32
+	// autonameSuffixLen is what Pulumi adds to a logical name: "-" and 7
+	// random characters.
+	autonameSuffixLen = 8
+	// MaxRulePriority is the highest listener rule priority AWS accepts.
+	MaxRulePriority = 50000
+)
 
 // JwtAuth turns on JWT authorization.
 type JwtAuth struct {
@@ -50,11 +83,13 @@ type PrivateApiArgs struct {
 	VpcId     pulumi.StringInput
 	SubnetIds pulumi.StringArrayInput
 	Backends  []Backend
-	// ThrottlingRateLimit and ThrottlingBurstLimit apply to every route;
-	// write routes get WriteThrottlingRateLimit and WriteThrottlingBurstLimit.
-	// Defaults 100/200 and 20/40.
-	ThrottlingRateLimit, ThrottlingBurstLimit           int
-	WriteThrottlingRateLimit, WriteThrottlingBurstLimit int
+	// RouteRateLimit and RouteBurstLimit are the stage's default route
+	// limits, which API Gateway applies to each route on its own (so the
+	// API as a whole admits up to the number of routes times as much);
+	// write routes get WriteRouteRateLimit and WriteRouteBurstLimit.
+	// Defaults DefaultRouteRateLimit and the others below.
+	RouteRateLimit, RouteBurstLimit           int
+	WriteRouteRateLimit, WriteRouteBurstLimit int
 	// Jwt, when set, requires a token on every route but its PublicRoutes.
 	Jwt *JwtAuth
 	// AccessLogRetentionDays keeps access logs this long. Default 365.
@@ -65,6 +100,16 @@ type PrivateApiArgs struct {
 	// Tags are applied to every taggable resource.
 	Tags pulumi.StringMapInput
 }
+
+// Per-route throttling defaults: enough for a few hundred requests per
+// second over a handful of routes, which two small tasks or instances per
+// provider serve with room to spare; a team raises them deliberately.
+const (
+	DefaultRouteRateLimit       = 50
+	DefaultRouteBurstLimit      = 100
+	DefaultWriteRouteRateLimit  = 10
+	DefaultWriteRouteBurstLimit = 20
+)
 
 // PrivateApi is the public HTTP API and what sits between it and the
 // providers: one VPC link, ONE internal Application Load Balancer for all
@@ -94,13 +139,19 @@ func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts 
 		return nil, fmt.Errorf("private api %s: args are required", name)
 	}
 	a := *args
-	setDefault(&a.ThrottlingRateLimit, 100)
-	setDefault(&a.ThrottlingBurstLimit, 200)
-	setDefault(&a.WriteThrottlingRateLimit, 20)
-	setDefault(&a.WriteThrottlingBurstLimit, 40)
+	setDefault(&a.RouteRateLimit, DefaultRouteRateLimit)
+	setDefault(&a.RouteBurstLimit, DefaultRouteBurstLimit)
+	setDefault(&a.WriteRouteRateLimit, DefaultWriteRouteRateLimit)
+	setDefault(&a.WriteRouteBurstLimit, DefaultWriteRouteBurstLimit)
 	setDefault(&a.AccessLogRetentionDays, 365)
 	setDefault(&a.IntegrationTimeoutMilliseconds, contract.IntegrationTimeoutMilliseconds)
-	if err := a.validate(); err != nil {
+	a.Backends = append([]Backend(nil), a.Backends...)
+	for i := range a.Backends {
+		if a.Backends[i].Provider == "" {
+			a.Backends[i].Provider = a.Backends[i].Name
+		}
+	}
+	if err := a.validate(name); err != nil {
 		return nil, fmt.Errorf("private api %s: %w", name, err)
 	}
 
@@ -204,7 +255,7 @@ func isWrite(routeKey string) bool {
 	return contract.IsWriteMethod(method)
 }
 
-func (a PrivateApiArgs) validate() error {
+func (a PrivateApiArgs) validate(name string) error {
 	if a.VpcId == nil || a.SubnetIds == nil {
 		return fmt.Errorf("VpcId and SubnetIds are required")
 	}
@@ -215,13 +266,24 @@ func (a PrivateApiArgs) validate() error {
 		return fmt.Errorf("IntegrationTimeoutMilliseconds %d must be 50-30000, API Gateway's range", a.IntegrationTimeoutMilliseconds)
 	}
 	names := map[string]bool{}
+	priorities := map[int]string{}
 	routes := map[string]string{}
 	resourceNames := map[string]string{}
 	for _, b := range a.Backends {
 		if !backendNamePattern.MatchString(b.Name) || names[b.Name] {
 			return fmt.Errorf("backend name %q must be unique, lower-case letters, digits and dashes", b.Name)
 		}
+		if limit := MaxBackendNameLen(name); len(b.Name) > limit {
+			return fmt.Errorf("backend name %q is %d characters; with the API named %q it may have %d, or its target group's name would exceed AWS's 32", b.Name, len(b.Name), name, limit)
+		}
 		names[b.Name] = true
+		if b.RulePriority < 1 || b.RulePriority > MaxRulePriority {
+			return fmt.Errorf("backend %s: RulePriority %d must be 1-%d", b.Name, b.RulePriority, MaxRulePriority)
+		}
+		if other, taken := priorities[b.RulePriority]; taken {
+			return fmt.Errorf("backends %s and %s both have listener rule priority %d", other, b.Name, b.RulePriority)
+		}
+		priorities[b.RulePriority] = b.Name
 		if b.SubnetCount < 1 || b.SubnetIds == nil {
 			return fmt.Errorf("backend %s: SubnetIds and SubnetCount are required", b.Name)
 		}

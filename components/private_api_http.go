@@ -14,10 +14,10 @@ import (
 // to its route and backend and to see why it failed.
 var accessLogFormat = mustJSON(contract.AccessLogFields)
 
-// httpApi creates the public HTTP API: a VPC link into the consumer VPC, an
-// integration per backend to the shared listener, one route per route key,
-// the JWT authorizer when configured, and the $default stage with
-// throttling and access logs.
+// httpApi creates the public HTTP API: a VPC link into the consumer VPC,
+// each backend's integrations to the shared listener, one route per route
+// key, the JWT authorizer when configured, and the $default stage with
+// per-route throttling and access logs.
 func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArgs, g privateApiGroups, listenerArn pulumi.StringOutput) error {
 	httpApi, err := apigatewayv2.NewApi(ctx, name, &apigatewayv2.ApiArgs{
 		ProtocolType: pulumi.String("HTTP"),
@@ -54,44 +54,23 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 		authorizerID = authorizer.ID()
 	}
 
-	// Without authorization the user header is removed; with it, it is the
-	// token's subject. Either way a client cannot set it.
-	userHeader := pulumi.String("''")
-	userAction := "remove:header." + contract.UserHeader
-	if a.Jwt != nil {
-		userHeader = pulumi.String("$context.authorizer.claims.sub")
-		userAction = "overwrite:header." + contract.UserHeader
-	}
-
 	var routes []pulumi.Resource
 	var routeSettings apigatewayv2.StageRouteSettingArray
 	for _, b := range a.Backends {
-		integration, err := apigatewayv2.NewIntegration(ctx, name+"-"+b.Name, &apigatewayv2.IntegrationArgs{
-			ApiId:                httpApi.ID(),
-			IntegrationType:      pulumi.String("HTTP_PROXY"),
-			IntegrationMethod:    pulumi.String("ANY"),
-			IntegrationUri:       listenerArn,
-			ConnectionType:       pulumi.String("VPC_LINK"),
-			ConnectionId:         link.ID(),
-			PayloadFormatVersion: pulumi.String("1.0"),
-			TimeoutMilliseconds:  pulumi.Int(a.IntegrationTimeoutMilliseconds),
-			Description:          pulumi.Sprintf("%s over PrivateLink", b.Name),
-			RequestParameters: pulumi.StringMap{
-				"overwrite:header." + contract.BackendHeader: pulumi.String(b.Name),
-				userAction: userHeader,
-			},
-		}, pulumi.Parent(api))
+		integrations, err := api.integrations(ctx, name, a, b, integrationTarget{httpApi.ID(), link.ID(), listenerArn})
 		if err != nil {
-			return fmt.Errorf("creating integration for %s: %w", b.Name, err)
+			return err
 		}
 		for _, routeKey := range b.Routes {
 			routeArgs := &apigatewayv2.RouteArgs{
 				ApiId:             httpApi.ID(),
 				RouteKey:          pulumi.String(routeKey),
-				Target:            pulumi.Sprintf("integrations/%s", integration.ID()),
 				AuthorizationType: pulumi.String("NONE"),
 			}
-			if a.Jwt != nil && !slices.Contains(a.Jwt.PublicRoutes, routeKey) {
+			if a.Jwt == nil || slices.Contains(a.Jwt.PublicRoutes, routeKey) {
+				routeArgs.Target = pulumi.Sprintf("integrations/%s", integrations.anonymous.ID())
+			} else {
+				routeArgs.Target = pulumi.Sprintf("integrations/%s", integrations.authorized.ID())
 				routeArgs.AuthorizationType = pulumi.String("JWT")
 				routeArgs.AuthorizerId = authorizerID
 				if isWrite(routeKey) && len(a.Jwt.WriteScopes) > 0 {
@@ -106,8 +85,8 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 			if isWrite(routeKey) {
 				routeSettings = append(routeSettings, &apigatewayv2.StageRouteSettingArgs{
 					RouteKey:             pulumi.String(routeKey),
-					ThrottlingRateLimit:  pulumi.Float64(float64(a.WriteThrottlingRateLimit)),
-					ThrottlingBurstLimit: pulumi.Int(a.WriteThrottlingBurstLimit),
+					ThrottlingRateLimit:  pulumi.Float64(float64(a.WriteRouteRateLimit)),
+					ThrottlingBurstLimit: pulumi.Int(a.WriteRouteBurstLimit),
 				})
 			}
 		}
@@ -125,9 +104,11 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 		ApiId:      httpApi.ID(),
 		Name:       pulumi.String("$default"),
 		AutoDeploy: pulumi.Bool(true),
+		// API Gateway applies these to each route on its own, not to the
+		// stage as a whole; route settings replace them for write routes.
 		DefaultRouteSettings: &apigatewayv2.StageDefaultRouteSettingsArgs{
-			ThrottlingRateLimit:    pulumi.Float64(float64(a.ThrottlingRateLimit)),
-			ThrottlingBurstLimit:   pulumi.Int(a.ThrottlingBurstLimit),
+			ThrottlingRateLimit:    pulumi.Float64(float64(a.RouteRateLimit)),
+			ThrottlingBurstLimit:   pulumi.Int(a.RouteBurstLimit),
 			DetailedMetricsEnabled: pulumi.Bool(true),
 		},
 		RouteSettings: routeSettings,
@@ -143,4 +124,65 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 	api.ApiId = httpApi.ID().ToStringOutput()
 	api.ApiEndpoint = httpApi.ApiEndpoint
 	return nil
+}
+
+// backendIntegrations are a backend's integrations: anonymous, for routes
+// without authorization, removes the user header, so no caller chooses the
+// user id a backend trusts; authorized, with JWT on, sets it from the
+// token's subject. What API Gateway sends for a claim a route without an
+// authorizer doesn't have is not documented, so public routes never use the
+// authorized integration.
+type backendIntegrations struct {
+	anonymous, authorized *apigatewayv2.Integration
+}
+
+// integrationTarget is what every integration goes through: the API's VPC
+// link to the shared listener.
+type integrationTarget struct {
+	apiID, linkID pulumi.IDOutput
+	listenerArn   pulumi.StringOutput
+}
+
+func (api *PrivateApi) integrations(ctx *pulumi.Context, name string, a PrivateApiArgs, b Backend, to integrationTarget) (backendIntegrations, error) {
+	var out backendIntegrations
+	newIntegration := func(resourceName, description string, userHeader pulumi.StringMap) (*apigatewayv2.Integration, error) {
+		params := pulumi.StringMap{"overwrite:header." + contract.BackendHeader: pulumi.String(b.Name)}
+		for k, v := range userHeader {
+			params[k] = v
+		}
+		integration, err := apigatewayv2.NewIntegration(ctx, resourceName, &apigatewayv2.IntegrationArgs{
+			ApiId:                to.apiID,
+			IntegrationType:      pulumi.String("HTTP_PROXY"),
+			IntegrationMethod:    pulumi.String("ANY"),
+			IntegrationUri:       to.listenerArn,
+			ConnectionType:       pulumi.String("VPC_LINK"),
+			ConnectionId:         to.linkID,
+			PayloadFormatVersion: pulumi.String("1.0"),
+			TimeoutMilliseconds:  pulumi.Int(a.IntegrationTimeoutMilliseconds),
+			Description:          pulumi.String(description),
+			RequestParameters:    params,
+		}, pulumi.Parent(api))
+		if err != nil {
+			return nil, fmt.Errorf("creating integration %s: %w", resourceName, err)
+		}
+		return integration, nil
+	}
+	removeUser := pulumi.StringMap{"remove:header." + contract.UserHeader: pulumi.String("''")}
+	var err error
+	if a.Jwt == nil {
+		out.anonymous, err = newIntegration(name+"-"+b.Name, b.Provider+" over PrivateLink", removeUser)
+		return out, err
+	}
+	out.authorized, err = newIntegration(name+"-"+b.Name, b.Provider+" over PrivateLink, for callers with a token",
+		pulumi.StringMap{"overwrite:header." + contract.UserHeader: pulumi.String("$context.authorizer.claims.sub")})
+	if err != nil {
+		return out, err
+	}
+	for _, route := range b.Routes {
+		if slices.Contains(a.Jwt.PublicRoutes, route) {
+			out.anonymous, err = newIntegration(name+"-"+b.Name+"-public", b.Provider+" over PrivateLink, for its public routes (no caller identity)", removeUser)
+			return out, err
+		}
+	}
+	return out, nil
 }

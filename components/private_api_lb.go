@@ -52,8 +52,8 @@ func (api *PrivateApi) loadBalancer(ctx *pulumi.Context, name string, a PrivateA
 		return pulumi.StringOutput{}, fmt.Errorf("creating listener: %w", err)
 	}
 
-	for i, b := range a.Backends {
-		if err := api.backend(ctx, name, a, g, b, i, listener.Arn); err != nil {
+	for _, b := range a.Backends {
+		if err := api.backend(ctx, name, a, g, b, listener.Arn); err != nil {
 			return pulumi.StringOutput{}, fmt.Errorf("backend %s: %w", b.Name, err)
 		}
 	}
@@ -61,11 +61,18 @@ func (api *PrivateApi) loadBalancer(ctx *pulumi.Context, name string, a PrivateA
 	return listener.Arn, nil
 }
 
+// ProviderTag is the tag that names, on each of a backend's resources, the
+// provider it reaches, by its full name (resource names hold a shortened
+// one).
+const ProviderTag = "private-apis:provider"
+
 // backend connects one provider: its interface endpoint, a target group
-// whose targets are the endpoint's private IPs (looked up per ENI, one per
-// AZ, so no Lambda is needed), and a listener rule.
-func (api *PrivateApi) backend(ctx *pulumi.Context, name string, a PrivateApiArgs, g privateApiGroups, b Backend, index int, listenerArn pulumi.StringOutput) error {
+// whose targets are the endpoint's private IPs (read live from the endpoint
+// and its interfaces, one per AZ, so no Lambda is needed), and a listener
+// rule.
+func (api *PrivateApi) backend(ctx *pulumi.Context, name string, a PrivateApiArgs, g privateApiGroups, b Backend, listenerArn pulumi.StringOutput) error {
 	prefix := name + "-" + b.Name
+	tags := withTag(a.Tags, ProviderTag, b.Provider)
 	endpointArgs := &ec2.VpcEndpointArgs{
 		VpcId:             a.VpcId,
 		ServiceName:       pulumi.String(b.EndpointServiceName),
@@ -74,7 +81,7 @@ func (api *PrivateApi) backend(ctx *pulumi.Context, name string, a PrivateApiArg
 		SecurityGroupIds:  pulumi.StringArray{g.endpoints.ID()},
 		PrivateDnsEnabled: pulumi.Bool(false),
 		IpAddressType:     pulumi.String("ipv4"),
-		Tags:              a.Tags,
+		Tags:              tags,
 	}
 	if b.ServiceRegion != "" {
 		endpointArgs.ServiceRegion = pulumi.String(b.ServiceRegion)
@@ -104,25 +111,19 @@ func (api *PrivateApi) backend(ctx *pulumi.Context, name string, a PrivateApiArg
 			HealthyThreshold:   pulumi.Int(2),
 			UnhealthyThreshold: pulumi.Int(3),
 		},
-		Tags: a.Tags,
+		Tags: tags,
 	}, pulumi.Parent(api))
 	if err != nil {
 		return fmt.Errorf("creating target group: %w", err)
 	}
-	for i := 0; i < b.SubnetCount; i++ {
-		eni := endpoint.NetworkInterfaceIds.Index(pulumi.Int(i))
-		ip := ec2.LookupNetworkInterfaceOutput(ctx, ec2.LookupNetworkInterfaceOutputArgs{Id: eni}, pulumi.Parent(api)).PrivateIp()
-		if _, err := lb.NewTargetGroupAttachment(ctx, fmt.Sprintf("%s-target-%d", prefix, i+1), &lb.TargetGroupAttachmentArgs{
-			TargetGroupArn: tg.Arn,
-			TargetId:       ip,
-			Port:           pulumi.Int(b.Port),
-		}, pulumi.Parent(api)); err != nil {
-			return fmt.Errorf("registering endpoint IP %d: %w", i+1, err)
+	if !b.AwaitingAcceptance {
+		if err := api.registerEndpoint(ctx, prefix, b, endpoint, tg); err != nil {
+			return err
 		}
 	}
 	if _, err := lb.NewListenerRule(ctx, prefix+"-rule", &lb.ListenerRuleArgs{
 		ListenerArn: listenerArn,
-		Priority:    pulumi.Int(index + 1),
+		Priority:    pulumi.Int(b.RulePriority),
 		Conditions: lb.ListenerRuleConditionArray{&lb.ListenerRuleConditionArgs{
 			HttpHeader: &lb.ListenerRuleConditionHttpHeaderArgs{
 				HttpHeaderName: pulumi.String(contract.BackendHeader),
@@ -133,9 +134,54 @@ func (api *PrivateApi) backend(ctx *pulumi.Context, name string, a PrivateApiArg
 			Type:           pulumi.String("forward"),
 			TargetGroupArn: tg.Arn,
 		}},
-		Tags: a.Tags,
+		Tags: tags,
 	}, pulumi.Parent(api)); err != nil {
 		return fmt.Errorf("creating listener rule: %w", err)
 	}
 	return nil
+}
+
+// registerEndpoint makes the endpoint's private IPs, one per AZ, the target
+// group's targets. The endpoint is read live rather than from its resource:
+// the resource keeps what it was created with until an update changes it,
+// and an endpoint accepted since has interfaces its resource doesn't list.
+func (api *PrivateApi) registerEndpoint(ctx *pulumi.Context, prefix string, b Backend, endpoint *ec2.VpcEndpoint, tg *lb.TargetGroup) error {
+	live := ec2.LookupVpcEndpointOutput(ctx, ec2.LookupVpcEndpointOutputArgs{Id: endpoint.ID().ToStringOutput()}, pulumi.Parent(api))
+	interfaces := pulumi.All(live.Id(), live.State(), live.NetworkInterfaceIds()).ApplyT(func(v []any) ([]string, error) {
+		id, state, enis := v[0].(string), v[1].(string), v[2].([]string)
+		if state != "available" {
+			return nil, fmt.Errorf("endpoint %s to %s is %s, so it has no addresses to register: the provider must accept it (`pulumi up` of %s, whose private-apis:consumerStack names this stack), then run `pulumi up` of this stack again; `make up` does both",
+				id, b.Provider, state, b.Provider)
+		}
+		if len(enis) != b.SubnetCount {
+			return nil, fmt.Errorf("endpoint %s to %s has %d network interfaces, want one in each of its %d subnets", id, b.Provider, len(enis), b.SubnetCount)
+		}
+		return enis, nil
+	}).(pulumi.StringArrayOutput)
+	for i := 0; i < b.SubnetCount; i++ {
+		ip := ec2.LookupNetworkInterfaceOutput(ctx, ec2.LookupNetworkInterfaceOutputArgs{Id: interfaces.Index(pulumi.Int(i))}, pulumi.Parent(api)).PrivateIp()
+		if _, err := lb.NewTargetGroupAttachment(ctx, fmt.Sprintf("%s-target-%d", prefix, i+1), &lb.TargetGroupAttachmentArgs{
+			TargetGroupArn: tg.Arn,
+			TargetId:       ip,
+			Port:           pulumi.Int(b.Port),
+		}, pulumi.Parent(api)); err != nil {
+			return fmt.Errorf("registering endpoint IP %d: %w", i+1, err)
+		}
+	}
+	return nil
+}
+
+// withTag adds one tag to a tag map that may be nil.
+func withTag(tags pulumi.StringMapInput, key, value string) pulumi.StringMapOutput {
+	if tags == nil {
+		return pulumi.StringMap{key: pulumi.String(value)}.ToStringMapOutput()
+	}
+	return tags.ToStringMapOutput().ApplyT(func(m map[string]string) map[string]string {
+		out := make(map[string]string, len(m)+1)
+		for k, v := range m {
+			out[k] = v
+		}
+		out[key] = value
+		return out
+	}).(pulumi.StringMapOutput)
 }

@@ -54,6 +54,9 @@ type PrivateServiceArgs struct {
 // ConsumerEndpoint is a consumer's interface endpoint, as the consumer stack
 // exports it.
 type ConsumerEndpoint struct {
+	// Consumer names who created it (the consumer's stack), the key under
+	// which Accepted reports it.
+	Consumer          string
 	EndpointID        string
 	EndpointServiceID string
 }
@@ -75,8 +78,12 @@ type PrivateService struct {
 	EndpointServiceName   pulumi.StringOutput
 	AllowedPrincipals     []string
 	SupportedRegions      []string
-	Port                  int
-	HealthCheckPath       string
+	AcceptanceRequired    bool
+	// Accepted maps each accepted endpoint's Consumer to its endpoint ID,
+	// known once the connection is accepted.
+	Accepted        pulumi.StringMapOutput
+	Port            int
+	HealthCheckPath string
 }
 
 // NewPrivateService creates a PrivateService.
@@ -101,7 +108,8 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 		return nil, fmt.Errorf("private service %s: %w", name, err)
 	}
 
-	s := &PrivateService{AllowedPrincipals: a.AllowedPrincipals, SupportedRegions: a.SupportedRegions, Port: a.Port, HealthCheckPath: a.HealthCheckPath}
+	s := &PrivateService{AllowedPrincipals: a.AllowedPrincipals, SupportedRegions: a.SupportedRegions, AcceptanceRequired: a.AcceptanceRequired,
+		Port: a.Port, HealthCheckPath: a.HealthCheckPath}
 	if err := ctx.RegisterComponentResource("private-apis:privatelink:PrivateService", name, s, opts...); err != nil {
 		return nil, err
 	}
@@ -191,11 +199,13 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 		return nil, fmt.Errorf("private service %s: creating endpoint service: %w", name, err)
 	}
 
+	accepted := pulumi.StringMap{}
 	if a.AcceptanceRequired {
-		if err := s.accept(ctx, name, endpointService, a.AcceptEndpoints); err != nil {
+		if accepted, err = s.accept(ctx, name, endpointService, a.AcceptEndpoints); err != nil {
 			return nil, fmt.Errorf("private service %s: %w", name, err)
 		}
 	}
+	s.Accepted = accepted.ToStringMapOutput()
 
 	s.LoadBalancerArn = nlb.Arn
 	s.TargetGroupArn = pulumi.All(tg.Arn, listener.Arn).ApplyT(func(v []any) string {
@@ -211,6 +221,7 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 		"targetSecurityGroupId": s.TargetSecurityGroupId,
 		"endpointServiceId":     s.EndpointServiceId,
 		"endpointServiceName":   s.EndpointServiceName,
+		"accepted":              s.Accepted,
 	}); err != nil {
 		return nil, fmt.Errorf("private service %s: registering outputs: %w", name, err)
 	}
@@ -220,7 +231,8 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 // accept approves each consumer endpoint, after checking it was created for
 // this very endpoint service: the consumer's export is another account's
 // word, so it is checked, not trusted.
-func (s *PrivateService) accept(ctx *pulumi.Context, name string, service *ec2.VpcEndpointService, endpoints []ConsumerEndpoint) error {
+func (s *PrivateService) accept(ctx *pulumi.Context, name string, service *ec2.VpcEndpointService, endpoints []ConsumerEndpoint) (pulumi.StringMap, error) {
+	accepted := pulumi.StringMap{}
 	for i, e := range endpoints {
 		serviceID := service.ID().ToStringOutput().ApplyT(func(id string) (string, error) {
 			if id != e.EndpointServiceID {
@@ -228,14 +240,16 @@ func (s *PrivateService) accept(ctx *pulumi.Context, name string, service *ec2.V
 			}
 			return id, nil
 		}).(pulumi.StringOutput)
-		if _, err := ec2.NewVpcEndpointConnectionAccepter(ctx, fmt.Sprintf("%s-accept-%d", name, i+1), &ec2.VpcEndpointConnectionAccepterArgs{
+		accepter, err := ec2.NewVpcEndpointConnectionAccepter(ctx, fmt.Sprintf("%s-accept-%d", name, i+1), &ec2.VpcEndpointConnectionAccepterArgs{
 			VpcEndpointId:        pulumi.String(e.EndpointID),
 			VpcEndpointServiceId: serviceID,
-		}, pulumi.Parent(s)); err != nil {
-			return fmt.Errorf("accepting endpoint %s: %w", e.EndpointID, err)
+		}, pulumi.Parent(s))
+		if err != nil {
+			return nil, fmt.Errorf("accepting endpoint %s: %w", e.EndpointID, err)
 		}
+		accepted[e.Consumer] = accepter.VpcEndpointId
 	}
-	return nil
+	return accepted, nil
 }
 
 // securityGroups builds the NLB's group and the group its targets join. The

@@ -6,10 +6,23 @@ import (
 	"strings"
 )
 
-// SupportedRegions is an optional output: the other regions whose consumers
-// the provider accepts (cross-region PrivateLink). Providers export it so a
-// consumer in another region can check before it creates an endpoint.
-const SupportedRegions = "supportedRegions"
+// Optional outputs: a provider without them is read as having none.
+const (
+	// SupportedRegions ([]string) are the other regions whose consumers the
+	// provider accepts (cross-region PrivateLink), so a consumer in another
+	// region can check before it creates an endpoint.
+	SupportedRegions = "supportedRegions"
+	// AcceptanceRequired (bool) says the endpoint service holds each new
+	// connection until the provider accepts it.
+	AcceptanceRequired = "acceptanceRequired"
+	// AcceptedEndpoints (map of consumer stack → endpoint ID) are the
+	// consumer endpoints the provider has accepted, so a consumer knows when
+	// its endpoint can carry traffic.
+	AcceptedEndpoints = "acceptedEndpoints"
+)
+
+// OptionalOutputs lists the outputs a provider may leave out.
+var OptionalOutputs = []string{SupportedRegions, AcceptanceRequired, AcceptedEndpoints}
 
 // Provider is one provider stack's contract as the consumer reads it.
 type Provider struct {
@@ -23,7 +36,11 @@ type Provider struct {
 	Routes              []string
 	AvailabilityZoneIDs []string
 	Region              string
-	SupportedRegions    []string
+	// SupportedRegions is nil when the provider exports none.
+	SupportedRegions   []string
+	AcceptanceRequired bool
+	// AcceptedEndpoints maps a consumer stack to the endpoint accepted for it.
+	AcceptedEndpoints map[string]string
 }
 
 // Parse turns a provider stack's outputs, as a StackReference returns them
@@ -42,6 +59,15 @@ func Parse(stack string, outputs map[string]any) (Provider, error) {
 	p.Region = r.string(Region)
 	if _, ok := outputs[SupportedRegions]; ok {
 		p.SupportedRegions = r.strings(SupportedRegions, false)
+		if p.SupportedRegions == nil {
+			p.SupportedRegions = []string{}
+		}
+	}
+	if _, ok := outputs[AcceptanceRequired]; ok {
+		p.AcceptanceRequired = r.bool(AcceptanceRequired)
+	}
+	if _, ok := outputs[AcceptedEndpoints]; ok {
+		p.AcceptedEndpoints = r.stringMap(AcceptedEndpoints)
 	}
 	if r.err != nil {
 		return Provider{}, r.err
@@ -104,6 +130,45 @@ func (r *reader) int(name string) int {
 	}
 	r.wrongType(name, v, "a whole number")
 	return 0
+}
+
+func (r *reader) bool(name string) bool {
+	v, ok := r.get(name)
+	if !ok {
+		return false
+	}
+	b, ok := v.(bool)
+	if !ok {
+		r.wrongType(name, v, "true or false")
+	}
+	return b
+}
+
+func (r *reader) stringMap(name string) map[string]string {
+	v, ok := r.get(name)
+	if !ok {
+		return nil
+	}
+	out := map[string]string{}
+	switch m := v.(type) {
+	case map[string]string:
+		for k, s := range m {
+			out[k] = s
+		}
+	case map[string]any:
+		for k, item := range m {
+			s, ok := item.(string)
+			if !ok {
+				r.wrongType(name, v, "a map of strings")
+				return nil
+			}
+			out[k] = s
+		}
+	default:
+		r.wrongType(name, v, "a map of strings")
+		return nil
+	}
+	return out
 }
 
 func (r *reader) strings(name string, required bool) []string {

@@ -29,11 +29,24 @@ func TestParse(t *testing.T) {
 		t.Fatalf("parsed %+v", p)
 	}
 
-	withRegions := outputs()
-	withRegions[SupportedRegions] = []any{"us-east-1"}
-	p, err = Parse("org/private-apis/ecs-provider", withRegions)
-	if err != nil || len(p.SupportedRegions) != 1 {
-		t.Fatalf("supported regions: %+v, %v", p, err)
+	if p.AcceptanceRequired || p.AcceptedEndpoints != nil {
+		t.Fatalf("a provider without the optional outputs accepts nothing: %+v", p)
+	}
+
+	withOptional := outputs()
+	withOptional[SupportedRegions] = []any{"us-east-1"}
+	withOptional[AcceptanceRequired] = true
+	withOptional[AcceptedEndpoints] = map[string]any{"organization/private-apis/consumer": "vpce-0abc"}
+	p, err = Parse("org/private-apis/ecs-provider", withOptional)
+	if err != nil || len(p.SupportedRegions) != 1 || !p.AcceptanceRequired || p.AcceptedEndpoints["organization/private-apis/consumer"] != "vpce-0abc" {
+		t.Fatalf("optional outputs: %+v, %v", p, err)
+	}
+
+	noRegions := outputs()
+	noRegions[SupportedRegions] = []any{}
+	p, err = Parse("org/private-apis/ecs-provider", noRegions)
+	if err != nil || p.SupportedRegions == nil || len(p.SupportedRegions) != 0 {
+		t.Fatalf("an empty supportedRegions is exported, and empty: %#v, %v", p.SupportedRegions, err)
 	}
 }
 
@@ -52,6 +65,9 @@ func TestParseRejects(t *testing.T) {
 		{"empty AZs", func(o map[string]any) { o[AvailabilityZoneIDs] = []any{} }, `output "availabilityZoneIds" is empty`},
 		{"bad route", func(o map[string]any) { o[Routes] = []any{"/dogs"} }, "invalid contract"},
 		{"empty name", func(o map[string]any) { o[EndpointServiceName] = "" }, "a non-empty string"},
+		{"acceptance not a bool", func(o map[string]any) { o[AcceptanceRequired] = "yes" }, `output "acceptanceRequired" is string (yes), want true or false`},
+		{"accepted endpoints not a map", func(o map[string]any) { o[AcceptedEndpoints] = []any{"vpce-1"} }, "a map of strings"},
+		{"accepted endpoint not a string", func(o map[string]any) { o[AcceptedEndpoints] = map[string]any{"a/b/c": 1.0} }, "a map of strings"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

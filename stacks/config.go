@@ -26,8 +26,8 @@ var configKeys = map[string]bool{
 	// ECS provider.
 	"desiredCount": true, "cpu": true, "memory": true,
 	// Consumer.
-	"providers": true, "throttlingRateLimit": true, "throttlingBurstLimit": true,
-	"writeThrottlingRateLimit": true, "writeThrottlingBurstLimit": true, "accessLogRetentionDays": true,
+	"providers": true, "routeRateLimit": true, "routeBurstLimit": true,
+	"writeRouteRateLimit": true, "writeRouteBurstLimit": true, "accessLogRetentionDays": true, "listenerRulePriorities": true,
 	"jwtIssuer": true, "jwtAudiences": true, "publicRoutes": true, "writeScopes": true,
 	// EC2 provider.
 	"instanceType": true, "minSize": true, "maxSize": true, "desiredCapacity": true, "tableDeletionProtection": true,
@@ -112,6 +112,28 @@ func (r *configReader) stringList(key, example string) []string {
 		return nil
 	}
 	return list
+}
+
+func (r *configReader) intMap(key, example string) map[string]int {
+	v, ok := r.raw(key)
+	if !ok {
+		return nil
+	}
+	var m map[string]int
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		r.fail(key, strconv.Quote(v), "not a map of names to whole numbers; write it as a YAML map, e.g. %s", example)
+		return nil
+	}
+	return m
+}
+
+// renamed refuses a key an earlier version read, saying what replaced it
+// and why, so a stack file written for it fails loudly instead of being
+// ignored.
+func (r *configReader) renamed(old, replacement, why string) {
+	if v, err := r.cfg.Try(old); err == nil {
+		r.fail(old, strconv.Quote(v), "renamed to %s:%s (%s); rename it in your Pulumi.<stack>.yaml", namespace, replacement, why)
+	}
 }
 
 func (r *configReader) stringMap(key, example string) map[string]string {

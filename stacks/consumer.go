@@ -4,10 +4,14 @@ import (
 	"fmt"
 
 	"github.com/private-apis/private-apis/components"
+	"github.com/private-apis/private-apis/contract"
 	"github.com/private-apis/private-apis/internal/contractref"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
+
+// apiName names the consumer's PrivateApi, and so prefixes its resources.
+const apiName = "api"
 
 // runConsumer builds the public HTTP API in the consumer account from the
 // providers' contracts, read through StackReferences, after checking that
@@ -30,7 +34,7 @@ func runConsumer(ctx *pulumi.Context) error {
 	if err != nil {
 		return fmt.Errorf("looking up the consumer's region: %w", err)
 	}
-	plan, err := planConsumer(cfg, region.Name, caller{AccountID: identity.AccountId, Arn: identity.Arn}, providers)
+	plan, err := planConsumer(cfg, selfStackName(ctx), region.Name, caller{AccountID: identity.AccountId, Arn: identity.Arn}, providers)
 	if err != nil {
 		return err
 	}
@@ -49,8 +53,15 @@ func runConsumer(ctx *pulumi.Context) error {
 		if len(zones) == 0 {
 			zones = net.AvailabilityZoneIds // cross-region, with the region's default AZs
 		}
+		if b.AwaitingAcceptance {
+			ctx.Log.Warn(fmt.Sprintf("%s accepts each endpoint connection itself and has not accepted this consumer's yet: its endpoint, target group, rule and routes are created, and its targets once it has. Run `pulumi up -s %s` in its account (its private-apis:consumerStack must be %s), then `pulumi up -s %s` again; `make up` does both.",
+				b.Provider.Stack, contract.ShortStackName(b.Provider.Stack), selfStackName(ctx), ctx.Stack()), nil)
+		}
 		backends = append(backends, components.Backend{
 			Name:                b.Name,
+			Provider:            b.Provider.Stack,
+			RulePriority:        b.RulePriority,
+			AwaitingAcceptance:  b.AwaitingAcceptance,
 			EndpointServiceName: b.Provider.EndpointServiceName,
 			ServiceRegion:       b.ServiceRegion,
 			SubnetIds:           net.WorkloadSubnetsIn(zones),
@@ -61,15 +72,15 @@ func runConsumer(ctx *pulumi.Context) error {
 		})
 	}
 	apiArgs := &components.PrivateApiArgs{
-		VpcId:                     net.VpcId,
-		SubnetIds:                 net.WorkloadSubnetIds,
-		Backends:                  backends,
-		ThrottlingRateLimit:       cfg.ThrottlingRateLimit,
-		ThrottlingBurstLimit:      cfg.ThrottlingBurstLimit,
-		WriteThrottlingRateLimit:  cfg.WriteThrottlingRateLimit,
-		WriteThrottlingBurstLimit: cfg.WriteThrottlingBurstLimit,
-		AccessLogRetentionDays:    cfg.AccessLogRetentionDays,
-		Tags:                      tags,
+		VpcId:                  net.VpcId,
+		SubnetIds:              net.WorkloadSubnetIds,
+		Backends:               backends,
+		RouteRateLimit:         cfg.RouteRateLimit,
+		RouteBurstLimit:        cfg.RouteBurstLimit,
+		WriteRouteRateLimit:    cfg.WriteRouteRateLimit,
+		WriteRouteBurstLimit:   cfg.WriteRouteBurstLimit,
+		AccessLogRetentionDays: cfg.AccessLogRetentionDays,
+		Tags:                   tags,
 	}
 	if cfg.JwtIssuer != "" {
 		apiArgs.Jwt = &components.JwtAuth{
@@ -79,7 +90,7 @@ func runConsumer(ctx *pulumi.Context) error {
 			WriteScopes:  cfg.WriteScopes,
 		}
 	}
-	api, err := components.NewPrivateApi(ctx, "api", apiArgs)
+	api, err := components.NewPrivateApi(ctx, apiName, apiArgs)
 	if err != nil {
 		return err
 	}
@@ -91,6 +102,9 @@ func runConsumer(ctx *pulumi.Context) error {
 			"endpointId":        api.EndpointIds[b.Name],
 			"endpointServiceId": pulumi.String(b.Provider.EndpointServiceID),
 			"routes":            pulumi.ToStringArray(b.Provider.Routes),
+			// false until the provider has accepted the endpoint and a
+			// later update registered its addresses.
+			"wired": pulumi.Bool(!b.AwaitingAcceptance),
 		}
 	}
 	ctx.Export("providers", exported)

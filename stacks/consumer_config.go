@@ -2,24 +2,33 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 
 	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/contract"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Consumer defaults, also declared in Pulumi.yaml. They protect the
-// backends: one t3.small or two small Fargate tasks serve far more, and a
-// team raises them deliberately.
-const (
-	defaultThrottlingRateLimit       = 100
-	defaultThrottlingBurstLimit      = 200
-	defaultWriteThrottlingRateLimit  = 20
-	defaultWriteThrottlingBurstLimit = 40
-	defaultAccessLogRetentionDays    = 365
-)
+// defaultAccessLogRetentionDays is also declared in Pulumi.yaml, as are the
+// per-route throttling defaults, which the PrivateApi component holds.
+const defaultAccessLogRetentionDays = 365
+
+// maxRouteRate is API Gateway's default account limit in most regions: no
+// single route can be allowed more.
+const maxRouteRate = 10000
+
+// renamedConsumerKeys are keys an earlier version read, and what replaced
+// them. The old throttling keys read as if they limited the whole API, but
+// a stage's default limits apply to each route on its own.
+var renamedConsumerKeys = map[string]string{
+	"throttlingRateLimit":       "routeRateLimit",
+	"throttlingBurstLimit":      "routeBurstLimit",
+	"writeThrottlingRateLimit":  "writeRouteRateLimit",
+	"writeThrottlingBurstLimit": "writeRouteBurstLimit",
+}
 
 // A stack name as a StackReference takes it: <org>/<project>/<stack>, with
 // the literal word "organization" as the org on a self-managed backend.
@@ -28,12 +37,17 @@ var stackNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Z
 // consumerConfig is the whole config of the consumer role.
 type consumerConfig struct {
 	Network                   networkConfig
-	Providers                 []string
-	ThrottlingRateLimit       int
-	ThrottlingBurstLimit      int
-	WriteThrottlingRateLimit  int
-	WriteThrottlingBurstLimit int
-	AccessLogRetentionDays    int
+	Providers []string
+	// Each route's limits, as API Gateway applies a stage's default route
+	// settings, and those of write routes.
+	RouteRateLimit         int
+	RouteBurstLimit        int
+	WriteRouteRateLimit    int
+	WriteRouteBurstLimit   int
+	AccessLogRetentionDays int
+	// ListenerRulePriorities pins the load balancer rule priority of some
+	// providers, by stack; the others get one derived from their name.
+	ListenerRulePriorities map[string]int
 	JwtIssuer                 string
 	JwtAudiences              []string
 	PublicRoutes              []string
@@ -47,11 +61,12 @@ func loadConsumerConfig(ctx *pulumi.Context) (consumerConfig, error) {
 	c := consumerConfig{
 		Network:                   readNetworkConfig(r, components.NatNone),
 		Providers:                 r.stringList("providers", "[organization/private-apis/ecs-provider, organization/private-apis/ec2-provider]"),
-		ThrottlingRateLimit:       r.int("throttlingRateLimit", defaultThrottlingRateLimit, "100"),
-		ThrottlingBurstLimit:      r.int("throttlingBurstLimit", defaultThrottlingBurstLimit, "200"),
-		WriteThrottlingRateLimit:  r.int("writeThrottlingRateLimit", defaultWriteThrottlingRateLimit, "20"),
-		WriteThrottlingBurstLimit: r.int("writeThrottlingBurstLimit", defaultWriteThrottlingBurstLimit, "40"),
+		RouteRateLimit:            r.int("routeRateLimit", components.DefaultRouteRateLimit, "50"),
+		RouteBurstLimit:           r.int("routeBurstLimit", components.DefaultRouteBurstLimit, "100"),
+		WriteRouteRateLimit:       r.int("writeRouteRateLimit", components.DefaultWriteRouteRateLimit, "10"),
+		WriteRouteBurstLimit:      r.int("writeRouteBurstLimit", components.DefaultWriteRouteBurstLimit, "20"),
 		AccessLogRetentionDays:    r.int("accessLogRetentionDays", defaultAccessLogRetentionDays, "365"),
+		ListenerRulePriorities:    r.intMap("listenerRulePriorities", `{"organization/private-apis/orders": 4242}`),
 		JwtIssuer:                 r.string("jwtIssuer", ""),
 		JwtAudiences:              r.stringList("jwtAudiences", "[my-api-client-id]"),
 		PublicRoutes:              r.stringList("publicRoutes", `["GET /dogs"]`),
@@ -71,17 +86,33 @@ func loadConsumerConfig(ctx *pulumi.Context) (consumerConfig, error) {
 		}
 		seen[p] = true
 	}
-	positive := func(key string, v int) {
-		if v < 1 || v > 10000 {
-			r.fail(key, fmt.Sprint(v), "must be 1 to 10000 requests per second (API Gateway's account default); e.g. 100")
+	for old, key := range renamedConsumerKeys {
+		r.renamed(old, key, "API Gateway applies a stage's default limits to each route on its own, not to the API as a whole, and the new name says so")
+	}
+	perRoute := func(key string, v int) {
+		if v < 1 || v > maxRouteRate {
+			r.fail(key, fmt.Sprint(v), "must be 1 to %d requests per second for each route (API Gateway's default account limit); e.g. 50", maxRouteRate)
 		}
 	}
-	positive("throttlingRateLimit", c.ThrottlingRateLimit)
-	positive("throttlingBurstLimit", c.ThrottlingBurstLimit)
-	positive("writeThrottlingRateLimit", c.WriteThrottlingRateLimit)
-	positive("writeThrottlingBurstLimit", c.WriteThrottlingBurstLimit)
-	if c.WriteThrottlingRateLimit > c.ThrottlingRateLimit {
-		r.fail("writeThrottlingRateLimit", fmt.Sprint(c.WriteThrottlingRateLimit), "must not exceed throttlingRateLimit (%d): writes are throttled tighter", c.ThrottlingRateLimit)
+	perRoute("routeRateLimit", c.RouteRateLimit)
+	perRoute("routeBurstLimit", c.RouteBurstLimit)
+	perRoute("writeRouteRateLimit", c.WriteRouteRateLimit)
+	perRoute("writeRouteBurstLimit", c.WriteRouteBurstLimit)
+	if c.WriteRouteRateLimit > c.RouteRateLimit {
+		r.fail("writeRouteRateLimit", fmt.Sprint(c.WriteRouteRateLimit), "must not exceed routeRateLimit (%d): writes are throttled tighter", c.RouteRateLimit)
+	}
+	taken := map[int]string{}
+	for _, stack := range slices.Sorted(maps.Keys(c.ListenerRulePriorities)) {
+		priority := c.ListenerRulePriorities[stack]
+		switch {
+		case !slices.Contains(c.Providers, stack):
+			r.fail("listenerRulePriorities", fmt.Sprintf("%q", stack), "not one of private-apis:providers %q", c.Providers)
+		case priority < 1 || priority > components.MaxRulePriority:
+			r.fail("listenerRulePriorities", fmt.Sprintf("%s: %d", stack, priority), "a priority is 1 to %d", components.MaxRulePriority)
+		case taken[priority] != "":
+			r.fail("listenerRulePriorities", fmt.Sprintf("%s: %d", stack, priority), "%s has priority %d too; give each provider its own", taken[priority], priority)
+		}
+		taken[priority] = stack
 	}
 	validateRetention(r, "accessLogRetentionDays", c.AccessLogRetentionDays)
 

@@ -1,12 +1,17 @@
 package stacks
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/contract"
 )
 
@@ -23,8 +28,15 @@ type consumerPlan struct {
 // backendPlan is one provider as the consumer will reach it.
 type backendPlan struct {
 	Provider contract.Provider
-	// Name is a short, unique, resource-name-safe name for the provider.
-	Name string
+	// Name is a short, resource-name-safe name for the provider, and
+	// RulePriority its load balancer rule's priority. Both follow from the
+	// provider's own stack name alone, so adding, removing or reordering
+	// the other providers changes neither.
+	Name         string
+	RulePriority int
+	// AwaitingAcceptance: the provider holds connections for acceptance
+	// and has not accepted this consumer's endpoint yet.
+	AwaitingAcceptance bool
 	// AvailabilityZoneIDs are where its endpoint goes: the consumer's AZs
 	// the provider's service is also in, or all of them cross-region.
 	AvailabilityZoneIDs []string
@@ -39,16 +51,21 @@ type caller struct {
 	Arn       string
 }
 
-func planConsumer(cfg consumerConfig, region string, who caller, providers []contract.Provider) (consumerPlan, error) {
+// planConsumer decides the consumer, self being its own full stack name.
+func planConsumer(cfg consumerConfig, self, region string, who caller, providers []contract.Provider) (consumerPlan, error) {
 	var errs []string
 	for _, p := range providers {
 		if !principalAllowed(p.AllowedPrincipals, who) {
 			errs = append(errs, fmt.Sprintf("provider stack %s does not allow %s to connect: add %q (the consumer account) or the deploying role's ARN to private-apis:allowedPrincipals in Pulumi.%s.yaml, then run `pulumi up -s %s`",
 				p.Stack, who.Arn, "arn:"+partitionOf(who.Arn)+":iam::"+who.AccountID+":root", contract.ShortStackName(p.Stack), contract.ShortStackName(p.Stack)))
 		}
-		if p.Region != region && len(p.SupportedRegions) > 0 && !slices.Contains(p.SupportedRegions, region) {
-			errs = append(errs, fmt.Sprintf("provider stack %s is in %s and does not accept consumers from %s: add %s to its private-apis:supportedRegions",
-				p.Stack, p.Region, region, region))
+		if p.Region != region && !slices.Contains(p.SupportedRegions, region) {
+			exported := fmt.Sprintf("its supportedRegions are %q", p.SupportedRegions)
+			if p.SupportedRegions == nil {
+				exported = "it exports no supportedRegions (deploy it with this version of private-apis)"
+			}
+			errs = append(errs, fmt.Sprintf("provider stack %s is in %s and does not accept consumers from %s (%s): add %s to its private-apis:supportedRegions and run `pulumi up -s %s`",
+				p.Stack, p.Region, region, exported, region, contract.ShortStackName(p.Stack)))
 		}
 	}
 
@@ -64,7 +81,7 @@ func planConsumer(cfg consumerConfig, region string, who caller, providers []con
 	}
 	for _, route := range cfg.PublicRoutes {
 		if _, ok := owner[route]; !ok {
-			errs = append(errs, fmt.Sprintf("private-apis:publicRoutes names %q, which no provider serves; routes are: %s", route, strings.Join(sortedKeys(owner), ", ")))
+			errs = append(errs, fmt.Sprintf("private-apis:publicRoutes names %q, which no provider serves; routes are: %s", route, strings.Join(slices.Sorted(maps.Keys(owner)), ", ")))
 		}
 	}
 
@@ -83,9 +100,13 @@ func planConsumer(cfg consumerConfig, region string, who caller, providers []con
 		}
 	}
 
-	names := map[string]int{}
 	for _, p := range providers {
-		b := backendPlan{Provider: p, Name: uniqueName(names, contract.ShortStackName(p.Stack))}
+		b := backendPlan{
+			Provider:           p,
+			Name:               backendName(p.Stack),
+			RulePriority:       rulePriority(cfg.ListenerRulePriorities, p.Stack),
+			AwaitingAcceptance: p.AcceptanceRequired && p.AcceptedEndpoints[self] == "",
+		}
 		if p.Region != region {
 			b.ServiceRegion = p.Region
 			b.AvailabilityZoneIDs = plan.AvailabilityZoneIDs
@@ -103,10 +124,42 @@ func planConsumer(cfg consumerConfig, region string, who caller, providers []con
 		plan.Backends = append(plan.Backends, b)
 	}
 
+	errs = append(errs, collisions(plan.Backends)...)
+
 	if len(errs) > 0 {
 		return consumerPlan{}, fmt.Errorf("the providers' contracts don't fit this consumer; nothing was created:\n%s", strings.Join(errs, "\n"))
 	}
 	return plan, nil
+}
+
+// collisions reports two providers that would share a resource name or a
+// rule priority. Both derive from a hash of the stack name, so this is rare;
+// the fix must not move the provider already deployed, so the message
+// proposes pinning the other one.
+func collisions(backends []backendPlan) []string {
+	var errs []string
+	names := map[string]string{}
+	priorities := map[int]string{}
+	used := map[int]bool{}
+	for _, b := range backends {
+		used[b.RulePriority] = true
+	}
+	for _, b := range backends {
+		if other, ok := names[b.Name]; ok {
+			errs = append(errs, fmt.Sprintf("provider stacks %s and %s would share the resource name %q (the start of their stack names and a hash of the full names): rename one of the stacks", other, b.Provider.Stack, b.Name))
+		}
+		names[b.Name] = b.Provider.Stack
+		if other, ok := priorities[b.RulePriority]; ok {
+			free := b.RulePriority
+			for used[free] {
+				free = free%components.MaxRulePriority + 1
+			}
+			errs = append(errs, fmt.Sprintf("provider stacks %s and %s both get load balancer rule priority %d (a hash of the stack name): pin the one you are adding to a free priority in private-apis:listenerRulePriorities, e.g. {%q: %d}",
+				other, b.Provider.Stack, b.RulePriority, b.Provider.Stack, free))
+		}
+		priorities[b.RulePriority] = b.Provider.Stack
+	}
+	return errs
 }
 
 var assumedRole = regexp.MustCompile(`^arn:([a-z-]+):sts::([0-9]{12}):assumed-role/([^/]+)/`)
@@ -166,25 +219,37 @@ func describeZones(providers []contract.Provider) string {
 
 var nameUnsafe = regexp.MustCompile(`[^a-z0-9-]+`)
 
-// uniqueName makes a short resource-name-safe name, numbered on repeats
-// (two orgs may both have an "ecs-provider" stack).
-func uniqueName(seen map[string]int, base string) string {
-	name := strings.Trim(nameUnsafe.ReplaceAllString(strings.ToLower(base), "-"), "-")
-	if name == "" {
-		name = "provider"
+// backendNameHashLen is the number of hex digits of the full stack name's
+// hash in a backend name: they tell apart stacks whose names start alike.
+const backendNameHashLen = 4
+
+// backendName is the provider's short, resource-name-safe name: the start
+// of its stack name (as much as the PrivateApi's resource names leave room
+// for) and a hash of its full name, so it depends on that provider alone
+// and two orgs' "prod" stacks still differ.
+func backendName(stack string) string {
+	limit := components.MaxBackendNameLen(apiName) - backendNameHashLen - 1
+	base := strings.Trim(nameUnsafe.ReplaceAllString(strings.ToLower(contract.ShortStackName(stack)), "-"), "-")
+	if len(base) > limit {
+		base = strings.TrimRight(base[:limit], "-")
 	}
-	seen[name]++
-	if n := seen[name]; n > 1 {
-		return fmt.Sprintf("%s-%d", name, n)
+	if base == "" {
+		base = "provider"
 	}
-	return name
+	return base + "-" + stackHash(stack)[:backendNameHashLen]
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// rulePriority is the provider's pinned priority, or one derived from its
+// full stack name alone.
+func rulePriority(pinned map[string]int, stack string) int {
+	if p, ok := pinned[stack]; ok {
+		return p
 	}
-	sort.Strings(keys)
-	return keys
+	sum := sha256.Sum256([]byte("rule-priority:" + stack))
+	return 1 + int(binary.BigEndian.Uint32(sum[:4])%components.MaxRulePriority)
+}
+
+func stackHash(stack string) string {
+	sum := sha256.Sum256([]byte(stack))
+	return hex.EncodeToString(sum[:])
 }

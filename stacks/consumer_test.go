@@ -86,9 +86,10 @@ func TestConsumerBuildsOneApiForEveryProvider(t *testing.T) {
 			require.Len(t, in["securityGroupIds"], 1)
 			require.Nil(t, in["serviceRegion"])
 		}
-		dog, ok := m.Named("aws:ec2/vpcEndpoint:VpcEndpoint", "api-ecs-provider-endpoint")
-		require.True(t, ok)
+		dog, ok := m.Named("aws:ec2/vpcEndpoint:VpcEndpoint", "api-"+backendName(dognamesStack)+"-endpoint")
+		require.True(t, ok, "named after the provider's stack")
 		require.Equal(t, "com.amazonaws.vpce.us-west-2.vpce-svc-0dog", dog.Map()["serviceName"])
+		require.Equal(t, dognamesStack, dog.Map()["tags"].(map[string]any)["private-apis:provider"], "the full stack name is in the tags")
 	})
 
 	t.Run("one hardened internal load balancer", func(t *testing.T) {
@@ -109,14 +110,16 @@ func TestConsumerBuildsOneApiForEveryProvider(t *testing.T) {
 		}
 		attachments := m.ByType("aws:lb/targetGroupAttachment:TargetGroupAttachment")
 		require.Len(t, attachments, 4, "one target per endpoint IP, per AZ")
-		for _, a := range attachments {
-			require.Regexp(t, `^10\.0\.\d+\.\d+$`, a.Map()["targetId"], "the endpoint ENI's private IP")
-		}
 		rules := m.ByType("aws:lb/listenerRule:ListenerRule")
 		require.Len(t, rules, 2)
-		header := rules[0].Map()["conditions"].([]any)[0].(map[string]any)["httpHeader"].(map[string]any)
-		require.Equal(t, "X-Private-Apis-Backend", header["httpHeaderName"])
-		require.Equal(t, []any{"ec2-provider"}, header["values"])
+		for _, stack := range []string{dognamesStack, todoStack} {
+			rule, ok := m.Named("aws:lb/listenerRule:ListenerRule", "api-"+backendName(stack)+"-rule")
+			require.True(t, ok, stack)
+			header := rule.Map()["conditions"].([]any)[0].(map[string]any)["httpHeader"].(map[string]any)
+			require.Equal(t, "X-Private-Apis-Backend", header["httpHeaderName"])
+			require.Equal(t, []any{backendName(stack)}, header["values"])
+			require.EqualValues(t, rulePriority(nil, stack), rule.Map()["priority"], "derived from the stack name alone")
+		}
 	})
 
 	t.Run("HTTP API with explicit routes, throttling and access logs", func(t *testing.T) {
@@ -149,23 +152,24 @@ func TestConsumerBuildsOneApiForEveryProvider(t *testing.T) {
 		require.Equal(t, "$default", stage["name"])
 		require.Equal(t, true, stage["autoDeploy"])
 		defaults := stage["defaultRouteSettings"].(map[string]any)
-		require.EqualValues(t, 100, defaults["throttlingRateLimit"])
-		require.EqualValues(t, 200, defaults["throttlingBurstLimit"])
+		require.EqualValues(t, 50, defaults["throttlingRateLimit"], "each route's own limit")
+		require.EqualValues(t, 100, defaults["throttlingBurstLimit"])
 		var writeRoutes []any
 		for _, s := range stage["routeSettings"].([]any) {
 			rs := s.(map[string]any)
-			require.EqualValues(t, 20, rs["throttlingRateLimit"], "writes are throttled tighter")
+			require.EqualValues(t, 10, rs["throttlingRateLimit"], "writes are throttled tighter")
+			require.EqualValues(t, 20, rs["throttlingBurstLimit"])
 			writeRoutes = append(writeRoutes, rs["routeKey"])
 		}
 		require.ElementsMatch(t, []any{"POST /todo", "DELETE /todo/{id}"}, writeRoutes)
 		logs := stage["accessLogSettings"].(map[string]any)
-		require.Contains(t, logs["destinationArn"], "api-access-logs")
 		for _, field := range []string{"$context.requestId", "$context.routeKey", "$context.status", "$context.responseLatency", "$context.integrationErrorMessage"} {
 			require.Contains(t, logs["format"], field)
 		}
 		group, ok := m.Named("aws:cloudwatch/logGroup:LogGroup", "api-access-logs")
 		require.True(t, ok)
 		require.EqualValues(t, 365, group.Map()["retentionInDays"])
+		require.Equal(t, group.OutputMap()["arn"], logs["destinationArn"])
 	})
 
 	t.Run("security groups admit only the hop before", func(t *testing.T) {
@@ -179,13 +183,15 @@ func TestConsumerBuildsOneApiForEveryProvider(t *testing.T) {
 	})
 
 	t.Run("exports", func(t *testing.T) {
-		require.Regexp(t, `^https://[0-9a-f]+\.execute-api\.us-west-2\.amazonaws\.com$`, out["apiEndpoint"])
+		require.Equal(t, m.ByType("aws:apigatewayv2/api:Api")[0].OutputMap()["apiEndpoint"], out["apiEndpoint"])
 		providers := out["providers"].(map[string]any)
 		require.Len(t, providers, 2)
 		dog := providers[dognamesStack].(map[string]any)
-		require.Regexp(t, `^vpce-`, dog["endpointId"])
+		endpoint, _ := m.Named("aws:ec2/vpcEndpoint:VpcEndpoint", "api-"+backendName(dognamesStack)+"-endpoint")
+		require.Equal(t, endpoint.ID, dog["endpointId"], "what the provider accepts")
 		require.Equal(t, "vpce-svc-0dog", dog["endpointServiceId"], "so the provider can check what it accepts")
 		require.Equal(t, []string{"GET /dogs", "GET /dogs/males", "GET /dogs/females"}, dog["routes"])
+		require.Equal(t, true, dog["wired"])
 	})
 }
 
@@ -218,9 +224,22 @@ func TestConsumerWithJWTAuthorization(t *testing.T) {
 			require.Nil(t, in["authorizationScopes"], key)
 		}
 	}
+	// Token routes give the backend the token's subject; the public route
+	// goes through an integration that drops whatever a client sent.
+	integrations := map[string]map[string]any{}
 	for _, i := range m.ByType("aws:apigatewayv2/integration:Integration") {
-		require.Equal(t, "$context.authorizer.claims.sub", i.Map()["requestParameters"].(map[string]any)["overwrite:header.x-user-id"],
-			"backends get the token's subject, which a client cannot overwrite")
+		integrations[i.ID] = i.Map()["requestParameters"].(map[string]any)
+	}
+	require.Len(t, integrations, 3, "both providers', and the dog names' public one")
+	for _, r := range m.ByType("aws:apigatewayv2/route:Route") {
+		in := r.Map()
+		params := integrations[strings.TrimPrefix(in["target"].(string), "integrations/")]
+		if in["authorizationType"] == "NONE" {
+			require.Equal(t, "''", params["remove:header.x-user-id"], "%s: no caller chooses the user id", in["routeKey"])
+			require.NotContains(t, params, "overwrite:header.x-user-id")
+			continue
+		}
+		require.Equal(t, "$context.authorizer.claims.sub", params["overwrite:header.x-user-id"], in["routeKey"])
 	}
 }
 
@@ -237,7 +256,7 @@ func TestConsumerThreeProviders(t *testing.T) {
 	require.Len(t, m.ByType("aws:lb/targetGroup:TargetGroup"), 3)
 	require.Len(t, m.ByType("aws:apigatewayv2/integration:Integration"), 3)
 	require.Len(t, m.ByType("aws:apigatewayv2/route:Route"), 9)
-	tg, ok := m.Named("aws:lb/targetGroup:TargetGroup", "api-orders-tg")
+	tg, ok := m.Named("aws:lb/targetGroup:TargetGroup", "api-"+backendName("acme/private-apis/orders")+"-tg")
 	require.True(t, ok)
 	require.EqualValues(t, 9090, tg.Map()["port"])
 	require.Equal(t, "/health", tg.Map()["healthCheck"].(map[string]any)["path"])
@@ -313,6 +332,14 @@ func TestConsumerRefusesContractsThatDontFit(t *testing.T) {
 			p[todoStack]["region"] = "eu-west-1"
 			p[todoStack]["supportedRegions"] = []any{"us-east-1"}
 		}, want: []string{"ec2-provider is in eu-west-1 and does not accept consumers from us-west-2", "add us-west-2 to its private-apis:supportedRegions"}},
+		{name: "cross-region provider that supports no other region", providers: func(p map[string]map[string]any) {
+			p[todoStack]["region"] = "eu-west-1"
+			p[todoStack]["supportedRegions"] = []any{}
+		}, want: []string{"ec2-provider is in eu-west-1 and does not accept consumers from us-west-2 (its supportedRegions are [])", "add us-west-2 to its private-apis:supportedRegions"}},
+		{name: "cross-region provider that exports no supported regions", providers: func(p map[string]map[string]any) {
+			p[todoStack]["region"] = "eu-west-1"
+			delete(p[todoStack], "supportedRegions")
+		}, want: []string{"ec2-provider is in eu-west-1 and does not accept consumers from us-west-2 (it exports no supportedRegions", "add us-west-2"}},
 		{name: "unknown public route", cfg: with(validConsumerConfig(), "jwtIssuer", "https://issuer.example.com", "jwtAudiences", `["a"]`, "publicRoutes", `["GET /cats"]`),
 			want: []string{`private-apis:publicRoutes names "GET /cats", which no provider serves`}},
 	}
@@ -346,9 +373,16 @@ func TestConsumerBadConfig(t *testing.T) {
 		{"no providers", with(base, "providers", "<unset>"), []string{"private-apis:providers: required for the consumer", "organization/private-apis/ecs-provider"}},
 		{"short stack name", with(base, "providers", `["ecs-provider"]`), []string{"private-apis:providers", `"ecs-provider"`, "<org>/<project>/<stack>"}},
 		{"duplicate provider", with(base, "providers", `["a/b/c","a/b/c"]`), []string{`"a/b/c": listed twice`}},
-		{"zero rate", with(base, "throttlingRateLimit", "0"), []string{"private-apis:throttlingRateLimit = 0", "1 to 10000"}},
-		{"rate not a number", with(base, "throttlingBurstLimit", "lots"), []string{"private-apis:throttlingBurstLimit", `"lots"`, "not a whole number"}},
-		{"writes looser than default", with(base, "writeThrottlingRateLimit", "500"), []string{"private-apis:writeThrottlingRateLimit = 500", "must not exceed throttlingRateLimit (100)"}},
+		{"zero rate", with(base, "routeRateLimit", "0"), []string{"private-apis:routeRateLimit = 0", "1 to 10000 requests per second for each route"}},
+		{"rate not a number", with(base, "routeBurstLimit", "lots"), []string{"private-apis:routeBurstLimit", `"lots"`, "not a whole number"}},
+		{"writes looser than reads", with(base, "writeRouteRateLimit", "500"), []string{"private-apis:writeRouteRateLimit = 500", "must not exceed routeRateLimit (50)"}},
+		{"a key from before the rename", with(base, "throttlingRateLimit", "100", "writeThrottlingBurstLimit", "40"), []string{
+			`private-apis:throttlingRateLimit = "100": renamed to private-apis:routeRateLimit`, "to each route on its own",
+			`private-apis:writeThrottlingBurstLimit = "40": renamed to private-apis:writeRouteBurstLimit`}},
+		{"priority of a stack not listed", with(base, "listenerRulePriorities", `{"a/b/c": 10}`), []string{`private-apis:listenerRulePriorities = "a/b/c": not one of private-apis:providers`}},
+		{"priority out of range", with(base, "listenerRulePriorities", `{"`+todoStack+`": 50001}`), []string{"private-apis:listenerRulePriorities = organization/private-apis/ec2-provider: 50001: a priority is 1 to 50000"}},
+		{"priority given twice", with(base, "listenerRulePriorities", `{"`+todoStack+`": 7, "`+dognamesStack+`": 7}`), []string{"has priority 7 too"}},
+		{"priorities not numbers", with(base, "listenerRulePriorities", `{"`+todoStack+`": "high"}`), []string{"private-apis:listenerRulePriorities", "not a map of names to whole numbers"}},
 		{"retention", with(base, "accessLogRetentionDays", "10"), []string{"private-apis:accessLogRetentionDays = 10"}},
 		{"http issuer", with(base, "jwtIssuer", "http://issuer", "jwtAudiences", `["a"]`), []string{"private-apis:jwtIssuer", `"http://issuer"`, "not an https URL"}},
 		{"issuer without audiences", with(base, "jwtIssuer", "https://issuer.example.com"), []string{"private-apis:jwtAudiences: required with jwtIssuer"}},

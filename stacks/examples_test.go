@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/contract"
 	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
@@ -51,8 +52,8 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 		"role": "", "natGateways": "", "acceptanceRequired": false,
 		"instanceType": defaultInstanceType, "minSize": defaultMinSize, "maxSize": defaultMaxSize,
 		"desiredCapacity": 0, "tableDeletionProtection": true,
-		"throttlingRateLimit": defaultThrottlingRateLimit, "throttlingBurstLimit": defaultThrottlingBurstLimit,
-		"writeThrottlingRateLimit": defaultWriteThrottlingRateLimit, "writeThrottlingBurstLimit": defaultWriteThrottlingBurstLimit,
+		"routeRateLimit": components.DefaultRouteRateLimit, "routeBurstLimit": components.DefaultRouteBurstLimit,
+		"writeRouteRateLimit": components.DefaultWriteRouteRateLimit, "writeRouteBurstLimit": components.DefaultWriteRouteBurstLimit,
 		"accessLogRetentionDays": defaultAccessLogRetentionDays, "jwtIssuer": "",
 	}
 	for key, want := range defaults {
@@ -105,6 +106,37 @@ func TestExampleStackFiles(t *testing.T) {
 	consumer := deployed["consumer"]
 	require.Len(t, consumer.out["providers"], 2)
 	require.Len(t, consumer.m.ByType("aws:apigatewayv2/route:Route"), len(contract.DogNames.Routes)+len(contract.Todo.Routes))
+}
+
+// TestExampleStacksPreview previews each shipped stack as `pulumi preview`
+// does before its first deployment: nothing AWS computes is known yet, and
+// AWS's name rules already apply. The consumer reads the providers'
+// deployed contracts, as a StackReference does in a preview too.
+func TestExampleStacksPreview(t *testing.T) {
+	proj := loadProject(t)
+	deployed := deployExamples(t)
+	contracts := map[string]map[string]any{}
+	for _, stack := range exampleStacks[:2] {
+		contracts["organization/private-apis/"+stack] = deployed[stack].out
+	}
+	for _, stack := range exampleStacks {
+		t.Run(stack, func(t *testing.T) {
+			m := mocks.New()
+			m.Preview = true
+			if stack == "consumer" {
+				m.Account = "111111111111"
+				m.StackOutputs = contracts
+			}
+			out, err := m.Run(stack, exampleConfig(t, proj, stack), repoRoot(t), Run)
+			require.NoError(t, err)
+			require.Equal(t, len(deployed[stack].m.Resources()), len(m.Resources()), "a preview shows every resource the update creates")
+			for _, key := range []string{"vpcId", "apiEndpoint", "endpointServiceName", "imageUri"} {
+				if v, ok := out[key]; ok {
+					require.Equal(t, mocks.Unknown, v, "%s is computed by AWS", key)
+				}
+			}
+		})
+	}
 }
 
 // exampleConfig merges Pulumi.yaml's defaults with Pulumi.<stack>.yaml as

@@ -154,7 +154,7 @@ func consumerEndpoints(ctx *pulumi.Context, c providerConfig) ([]components.Cons
 	if id == "" || serviceID == "" {
 		return nil, fmt.Errorf("consumer stack %s exports no endpointId/endpointServiceId for %s: deploy the consumer with this version of private-apis", c.ConsumerStack, selfStackName(ctx))
 	}
-	return []components.ConsumerEndpoint{{EndpointID: id, EndpointServiceID: serviceID}}, nil
+	return []components.ConsumerEndpoint{{Consumer: c.ConsumerStack, EndpointID: id, EndpointServiceID: serviceID}}, nil
 }
 
 // selfStackName is this stack's fully-qualified name, as the consumer's

@@ -28,5 +28,7 @@ func exportProviderContract(ctx *pulumi.Context, svc contract.Service, private *
 	ctx.Export(contract.AvailabilityZoneIDs, pulumi.ToStringArray(net.AvailabilityZoneIds))
 	ctx.Export(contract.Region, pulumi.String(region.Name))
 	ctx.Export(contract.SupportedRegions, pulumi.ToStringArray(private.SupportedRegions))
+	ctx.Export(contract.AcceptanceRequired, pulumi.Bool(private.AcceptanceRequired))
+	ctx.Export(contract.AcceptedEndpoints, private.Accepted)
 	return nil
 }

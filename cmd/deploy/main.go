@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 func printOutputs(ctx context.Context, ws orchestrate.Workspace, plan orchestrate.Plan, out io.Writer) error {
 	show := map[string][]string{plan.Consumer: {"apiEndpoint", "providers"}}
 	for _, p := range plan.Providers {
-		show[p] = append(append([]string(nil), contract.Outputs...), contract.SupportedRegions)
+		show[p] = append(append([]string(nil), contract.Outputs...), contract.OptionalOutputs...)
 	}
 	for _, name := range append(append([]string(nil), plan.Providers...), plan.Consumer) {
 		s, err := ws.Stack(ctx, name)

@@ -14,7 +14,7 @@ import (
 // Read reads every provider's contract as plain values, so they can be
 // checked before anything is created. Secret outputs are read like others.
 func Read(ctx *pulumi.Context, stacks []string) ([]contract.Provider, error) {
-	names := append(append([]string(nil), contract.Outputs...), contract.SupportedRegions)
+	names := append(append([]string(nil), contract.Outputs...), contract.OptionalOutputs...)
 	providers := make([]contract.Provider, 0, len(stacks))
 	for _, stack := range stacks {
 		outputs, err := Outputs(ctx, stack, names)

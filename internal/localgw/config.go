@@ -21,10 +21,10 @@ const (
 
 // The throttling config keys, without the project namespace.
 const (
-	keyRate       = "throttlingRateLimit"
-	keyBurst      = "throttlingBurstLimit"
-	keyWriteRate  = "writeThrottlingRateLimit"
-	keyWriteBurst = "writeThrottlingBurstLimit"
+	keyRate       = "routeRateLimit"
+	keyBurst      = "routeBurstLimit"
+	keyWriteRate  = "writeRouteRateLimit"
+	keyWriteBurst = "writeRouteBurstLimit"
 )
 
 type projectFile struct {
@@ -40,7 +40,7 @@ type stackFile struct {
 
 // LoadThrottling reads the consumer's throttling the way Pulumi resolves it
 // for the consumer stack: each key from Pulumi.consumer.yaml
-// ("private-apis:throttlingRateLimit"), else the default declared in
+// ("private-apis:routeRateLimit"), else the default declared in
 // Pulumi.yaml's config block, so the numbers live only where the deployment
 // reads them. A missing Pulumi.consumer.yaml means every default applies.
 // A value that is not a whole number > 0 is an error naming the file, the

@@ -10,16 +10,16 @@ import (
 const testProject = `name: private-apis
 runtime: go
 config:
-  throttlingRateLimit:
+  routeRateLimit:
     type: integer
     default: 100
-  throttlingBurstLimit:
+  routeBurstLimit:
     type: integer
     default: 200
-  writeThrottlingRateLimit:
+  writeRouteRateLimit:
     type: integer
     default: 20
-  writeThrottlingBurstLimit:
+  writeRouteBurstLimit:
     type: integer
     default: 40
 `
@@ -47,9 +47,9 @@ func TestLoadThrottling(t *testing.T) {
 	}{
 		{"defaults without a consumer file", testProject, "", Throttling{100, 200, 20, 40}},
 		{"defaults with no throttling keys", testProject, "config:\n  aws:region: us-west-2\n", Throttling{100, 200, 20, 40}},
-		{"consumer overrides some", testProject, "config:\n  private-apis:throttlingRateLimit: 7\n  private-apis:writeThrottlingBurstLimit: \"3\"\n", Throttling{7, 200, 20, 3}},
-		{"other project namespace ignored", testProject, "config:\n  other:throttlingRateLimit: 7\n", Throttling{100, 200, 20, 40}},
-		{"namespaced default", strings.Replace(testProject, "  throttlingRateLimit:", "  private-apis:throttlingRateLimit:", 1), "", Throttling{100, 200, 20, 40}},
+		{"consumer overrides some", testProject, "config:\n  private-apis:routeRateLimit: 7\n  private-apis:writeRouteBurstLimit: \"3\"\n", Throttling{7, 200, 20, 3}},
+		{"other project namespace ignored", testProject, "config:\n  other:routeRateLimit: 7\n", Throttling{100, 200, 20, 40}},
+		{"namespaced default", strings.Replace(testProject, "  routeRateLimit:", "  private-apis:routeRateLimit:", 1), "", Throttling{100, 200, 20, 40}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,14 +71,14 @@ func TestLoadThrottlingRejects(t *testing.T) {
 		consumer string
 		want     []string
 	}{
-		{"not a number", testProject, "config:\n  private-apis:throttlingBurstLimit: lots\n", []string{ConsumerFile, "private-apis:throttlingBurstLimit (line 2)", `"lots"`}},
-		{"zero", testProject, "config:\n  private-apis:writeThrottlingRateLimit: 0\n", []string{"private-apis:writeThrottlingRateLimit", `"0"`}},
-		{"negative", testProject, "config:\n  private-apis:throttlingRateLimit: -5\n", []string{"private-apis:throttlingRateLimit", `"-5"`}},
-		{"fraction", testProject, "config:\n  private-apis:throttlingRateLimit: 1.5\n", []string{"private-apis:throttlingRateLimit", `"1.5"`}},
-		{"list", testProject, "config:\n  private-apis:throttlingRateLimit: [1]\n", []string{"private-apis:throttlingRateLimit"}},
-		{"every bad key at once", testProject, "config:\n  private-apis:throttlingRateLimit: x\n  private-apis:throttlingBurstLimit: y\n", []string{"throttlingRateLimit", "throttlingBurstLimit"}},
-		{"bad default", strings.Replace(testProject, "default: 40", "default: forty", 1), "", []string{ProjectFile, "default of writeThrottlingBurstLimit", `"forty"`}},
-		{"missing default", strings.Replace(testProject, "    default: 200\n", "", 1), "", []string{"declares no default for throttlingBurstLimit"}},
+		{"not a number", testProject, "config:\n  private-apis:routeBurstLimit: lots\n", []string{ConsumerFile, "private-apis:routeBurstLimit (line 2)", `"lots"`}},
+		{"zero", testProject, "config:\n  private-apis:writeRouteRateLimit: 0\n", []string{"private-apis:writeRouteRateLimit", `"0"`}},
+		{"negative", testProject, "config:\n  private-apis:routeRateLimit: -5\n", []string{"private-apis:routeRateLimit", `"-5"`}},
+		{"fraction", testProject, "config:\n  private-apis:routeRateLimit: 1.5\n", []string{"private-apis:routeRateLimit", `"1.5"`}},
+		{"list", testProject, "config:\n  private-apis:routeRateLimit: [1]\n", []string{"private-apis:routeRateLimit"}},
+		{"every bad key at once", testProject, "config:\n  private-apis:routeRateLimit: x\n  private-apis:routeBurstLimit: y\n", []string{"routeRateLimit", "routeBurstLimit"}},
+		{"bad default", strings.Replace(testProject, "default: 40", "default: forty", 1), "", []string{ProjectFile, "default of writeRouteBurstLimit", `"forty"`}},
+		{"missing default", strings.Replace(testProject, "    default: 200\n", "", 1), "", []string{"declares no default for routeBurstLimit"}},
 		{"no project name", strings.Replace(testProject, "name: private-apis\n", "", 1), "", []string{"no project name"}},
 		{"bad consumer YAML", testProject, "config: [\n", []string{"parsing", ConsumerFile}},
 	}

@@ -52,7 +52,7 @@ func TestThrottlingValidate(t *testing.T) {
 	}
 	bad := ok
 	bad.WriteBurstLimit = 0
-	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "writeThrottlingBurstLimit is 0") {
-		t.Fatalf("error = %v, want it to name writeThrottlingBurstLimit", err)
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "writeRouteBurstLimit is 0") {
+		t.Fatalf("error = %v, want it to name writeRouteBurstLimit", err)
 	}
 }

@@ -1,0 +1,205 @@
+package stacks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/private-apis/private-apis/internal/mocks"
+	"github.com/stretchr/testify/require"
+)
+
+// The consumer across the deployments of its life: previews, providers
+// added, removed and reordered, long stack names, and a provider that
+// accepts each connection itself.
+
+const ordersStack = "acme/private-apis/orders"
+
+func threeProviders() map[string]map[string]any {
+	p := twoProviders()
+	p[ordersStack] = providerContract("0ord", "GET /orders", "POST /orders")
+	return p
+}
+
+// ownedBy reports whether a consumer resource belongs to one provider: its
+// backend's resources, and the routes of its route keys.
+func ownedBy(r mocks.Resource, stack string, routes []any) bool {
+	if strings.HasPrefix(r.Name, apiName+"-"+backendName(stack)) {
+		return true
+	}
+	if r.Type == "aws:apigatewayv2/route:Route" {
+		return slices.Contains(routes, r.Map()["routeKey"])
+	}
+	return false
+}
+
+// TestConsumerProviderListChanges deploys the consumer, changes the list of
+// providers as teams come and go, and deploys again: the providers that
+// stay keep every one of their resources exactly as they were. Rule
+// priorities and names that moved with list positions would change them,
+// and AWS refuses a priority another rule still holds.
+func TestConsumerProviderListChanges(t *testing.T) {
+	tests := []struct {
+		name          string
+		before, after []string
+	}{
+		{"a provider added at the front", []string{dognamesStack, todoStack}, []string{ordersStack, dognamesStack, todoStack}},
+		{"a provider added at the end", []string{dognamesStack, todoStack}, []string{dognamesStack, todoStack, ordersStack}},
+		{"the first provider removed", []string{ordersStack, dognamesStack, todoStack}, []string{dognamesStack, todoStack}},
+		{"providers reordered", []string{dognamesStack, todoStack, ordersStack}, []string{todoStack, ordersStack, dognamesStack}},
+		{"another org's stack of the same name added", []string{dognamesStack, todoStack}, []string{"acme/private-apis/ecs-provider", dognamesStack, todoStack}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			providers := threeProviders()
+			providers["acme/private-apis/ecs-provider"] = providerContract("0acme", "GET /cats")
+			m := mocks.New()
+			m.Account = "111111111111"
+			m.StackOutputs = providers
+			_, err := m.Run("consumer", validConsumerConfig(tt.before...), repoRoot(t), Run)
+			require.NoError(t, err)
+			_, err = m.Run("consumer", validConsumerConfig(tt.after...), repoRoot(t), Run)
+			require.NoError(t, err, "the second deployment")
+
+			changes := m.Changes()
+			for _, stack := range tt.before {
+				if !slices.Contains(tt.after, stack) {
+					continue
+				}
+				routes := providers[stack]["routes"].([]any)
+				owned := 0
+				for _, r := range m.Resources() {
+					if !ownedBy(r, stack, routes) {
+						continue
+					}
+					owned++
+					key := r.Type + " " + r.Name
+					require.NotContains(t, changes.Changed, key, "%s stays, so its %s must not change", stack, key)
+					require.NotContains(t, changes.Added, key)
+				}
+				require.GreaterOrEqual(t, owned, 8, "%s: endpoint, target group, targets, rule, integration, routes", stack)
+				for _, key := range changes.Removed {
+					require.NotContains(t, key, backendName(stack), "%s stays, so none of its resources go", stack)
+				}
+			}
+		})
+	}
+}
+
+// TestConsumerLongProviderStackNames: names the consumer derives from a
+// provider's stack must fit AWS's limits (a target group name has 32
+// characters, Pulumi's autonaming takes 8) whatever the stack is called,
+// in a preview and an update, with the full name kept in the tags.
+func TestConsumerLongProviderStackNames(t *testing.T) {
+	stacks := []string{
+		"organization/private-apis/dognames-production",
+		"organization/private-apis/billing-payments-prod-usw2",
+		"acme-platform/payments/billing-payments-production-us-west-2-blue",
+		"acme-platform/payments/billing-payments-production-us-west-2-green",
+		"o/p/A_Stack.With.Dots",
+	}
+	providers := map[string]map[string]any{}
+	for i, s := range stacks {
+		providers[s] = providerContract(fmt.Sprintf("0%d", i), fmt.Sprintf("GET /svc%d", i))
+	}
+	for _, preview := range []bool{true, false} {
+		t.Run(fmt.Sprintf("preview=%v", preview), func(t *testing.T) {
+			m, _, err := runConsumerStack(t, validConsumerConfig(stacks...), providers, func(m *mocks.Mocks) { m.Preview = preview })
+			require.NoError(t, err, "every name fits AWS's rules")
+			tgs := m.ByType("aws:lb/targetGroup:TargetGroup")
+			require.Len(t, tgs, len(stacks))
+			var tagged []any
+			for _, tg := range tgs {
+				tagged = append(tagged, tg.Map()["tags"].(map[string]any)["private-apis:provider"])
+			}
+			require.ElementsMatch(t, stacks, tagged, "the full names are in the tags")
+		})
+	}
+	require.Equal(t, "dognames-pro-"+stackHash(stacks[0])[:4], backendName(stacks[0]), "as much of the name as fits, and a hash of all of it")
+	require.NotEqual(t, backendName(stacks[2]), backendName(stacks[3]), "names that start alike still differ")
+	require.Equal(t, "a-stack-with-"+stackHash(stacks[4])[:4], backendName(stacks[4]))
+}
+
+// TestConsumerFirstDeploymentWithAcceptance runs a first deployment with a
+// provider that accepts each connection itself, in the order `make up`
+// runs it: the provider (nothing to accept yet), the consumer (its endpoint
+// waits, so it is created without targets, and the consumer exports it),
+// the provider again (it accepts that endpoint and says so in its
+// contract), and the consumer again, which registers the endpoint's
+// addresses: traffic can flow.
+func TestConsumerFirstDeploymentWithAcceptance(t *testing.T) {
+	provider := mocks.New()
+	provider.Account = "333333333333"
+	provider.StackOutputs = map[string]map[string]any{consumerStackName: {}}
+	providerCfg := with(validEC2Config(), "acceptanceRequired", "true", "consumerStack", consumerStackName)
+	contract, err := provider.Run("ec2-provider", providerCfg, repoRoot(t), Run)
+	require.NoError(t, err, "provider, first pass")
+	require.Equal(t, true, contract["acceptanceRequired"])
+	require.Empty(t, contract["acceptedEndpoints"], "nothing accepted yet")
+
+	consumer := mocks.New()
+	consumer.Account = "111111111111"
+	consumer.AcceptanceRequired[contract["endpointServiceName"].(string)] = true
+	consumer.StackOutputs = twoProviders()
+	consumer.StackOutputs[todoStack] = contract
+	exports, err := consumer.Run("consumer", validConsumerConfig(), repoRoot(t), Run)
+	require.NoError(t, err, "consumer, first pass: a pending endpoint doesn't fail it")
+	todo := exports["providers"].(map[string]any)[todoStack].(map[string]any)
+	require.Equal(t, false, todo["wired"])
+	endpointID := todo["endpointId"].(string)
+	for _, a := range consumer.ByType("aws:lb/targetGroupAttachment:TargetGroupAttachment") {
+		require.NotContains(t, a.Name, backendName(todoStack), "no addresses to register while the endpoint waits")
+	}
+
+	provider.StackOutputs[consumerStackName] = exports
+	contract, err = provider.Run("ec2-provider", providerCfg, repoRoot(t), Run)
+	require.NoError(t, err, "provider, acceptance pass")
+	accepters := provider.ByType("aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter")
+	require.Len(t, accepters, 1)
+	require.Equal(t, endpointID, accepters[0].Map()["vpcEndpointId"])
+	require.Equal(t, map[string]string{consumerStackName: endpointID}, contract["acceptedEndpoints"])
+	consumer.AcceptEndpoint(endpointID)
+
+	consumer.StackOutputs[todoStack] = contract
+	exports, err = consumer.Run("consumer", validConsumerConfig(), repoRoot(t), Run)
+	require.NoError(t, err, "consumer, second pass")
+	require.Equal(t, true, exports["providers"].(map[string]any)[todoStack].(map[string]any)["wired"])
+	changes := consumer.Changes()
+	prefix := "aws:lb/targetGroupAttachment:TargetGroupAttachment " + apiName + "-" + backendName(todoStack) + "-target-"
+	require.Equal(t, []string{prefix + "1", prefix + "2"}, changes.Added, "the endpoint's addresses become targets")
+	require.Empty(t, changes.Changed)
+	require.Empty(t, changes.Removed)
+}
+
+// TestConsumerRulePriorityCollision finds two stack names whose derived
+// priorities collide: the consumer refuses them with the fix, and pinning
+// the one being added resolves it without moving the other.
+func TestConsumerRulePriorityCollision(t *testing.T) {
+	seen := map[int]string{}
+	var first, second string
+	for i := 0; first == ""; i++ {
+		stack := fmt.Sprintf("organization/private-apis/svc%d", i)
+		p := rulePriority(nil, stack)
+		if other, ok := seen[p]; ok {
+			first, second = other, stack
+		}
+		seen[p] = stack
+	}
+	providers := map[string]map[string]any{
+		first:  providerContract("0a", "GET /a"),
+		second: providerContract("0b", "GET /b"),
+	}
+	_, _, err := runConsumerStack(t, validConsumerConfig(first, second), providers, nil)
+	require.ErrorContains(t, err, fmt.Sprintf("provider stacks %s and %s both get load balancer rule priority %d", first, second, rulePriority(nil, first)))
+	require.ErrorContains(t, err, fmt.Sprintf("pin the one you are adding to a free priority in private-apis:listenerRulePriorities, e.g. {%q:", second))
+
+	m, _, err := runConsumerStack(t, with(validConsumerConfig(first, second), "listenerRulePriorities", fmt.Sprintf(`{%q: 77}`, second)), providers, nil)
+	require.NoError(t, err)
+	rule, ok := m.Named("aws:lb/listenerRule:ListenerRule", apiName+"-"+backendName(first)+"-rule")
+	require.True(t, ok)
+	require.EqualValues(t, rulePriority(nil, first), rule.Map()["priority"], "the provider already deployed keeps its priority")
+	rule, ok = m.Named("aws:lb/listenerRule:ListenerRule", apiName+"-"+backendName(second)+"-rule")
+	require.True(t, ok)
+	require.EqualValues(t, 77, rule.Map()["priority"])
+}
