@@ -36,7 +36,7 @@ var stackNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Z
 
 // consumerConfig is the whole config of the consumer role.
 type consumerConfig struct {
-	Network                   networkConfig
+	Network   networkConfig
 	Providers []string
 	// Each route's limits, as API Gateway applies a stage's default route
 	// settings, and those of write routes.
@@ -48,10 +48,10 @@ type consumerConfig struct {
 	// ListenerRulePriorities pins the load balancer rule priority of some
 	// providers, by stack; the others get one derived from their name.
 	ListenerRulePriorities map[string]int
-	JwtIssuer                 string
-	JwtAudiences              []string
-	PublicRoutes              []string
-	WriteScopes               []string
+	JwtIssuer              string
+	JwtAudiences           []string
+	PublicRoutes           []string
+	WriteScopes            []string
 }
 
 // loadConsumerConfig reads and validates the consumer's own config; the
@@ -59,18 +59,18 @@ type consumerConfig struct {
 func loadConsumerConfig(ctx *pulumi.Context) (consumerConfig, error) {
 	r := newConfigReader(ctx)
 	c := consumerConfig{
-		Network:                   readNetworkConfig(r, components.NatNone),
-		Providers:                 r.stringList("providers", "[organization/private-apis/ecs-provider, organization/private-apis/ec2-provider]"),
-		RouteRateLimit:            r.int("routeRateLimit", components.DefaultRouteRateLimit, "50"),
-		RouteBurstLimit:           r.int("routeBurstLimit", components.DefaultRouteBurstLimit, "100"),
-		WriteRouteRateLimit:       r.int("writeRouteRateLimit", components.DefaultWriteRouteRateLimit, "10"),
-		WriteRouteBurstLimit:      r.int("writeRouteBurstLimit", components.DefaultWriteRouteBurstLimit, "20"),
-		AccessLogRetentionDays:    r.int("accessLogRetentionDays", defaultAccessLogRetentionDays, "365"),
-		ListenerRulePriorities:    r.intMap("listenerRulePriorities", `{"organization/private-apis/orders": 4242}`),
-		JwtIssuer:                 r.string("jwtIssuer", ""),
-		JwtAudiences:              r.stringList("jwtAudiences", "[my-api-client-id]"),
-		PublicRoutes:              r.stringList("publicRoutes", `["GET /dogs"]`),
-		WriteScopes:               r.stringList("writeScopes", "[todo/write]"),
+		Network:                readNetworkConfig(r, components.NatNone),
+		Providers:              r.stringList("providers", "[organization/private-apis/ecs-provider, organization/private-apis/ec2-provider]"),
+		RouteRateLimit:         r.int("routeRateLimit", components.DefaultRouteRateLimit, "50"),
+		RouteBurstLimit:        r.int("routeBurstLimit", components.DefaultRouteBurstLimit, "100"),
+		WriteRouteRateLimit:    r.int("writeRouteRateLimit", components.DefaultWriteRouteRateLimit, "10"),
+		WriteRouteBurstLimit:   r.int("writeRouteBurstLimit", components.DefaultWriteRouteBurstLimit, "20"),
+		AccessLogRetentionDays: r.int("accessLogRetentionDays", defaultAccessLogRetentionDays, "365"),
+		ListenerRulePriorities: r.intMap("listenerRulePriorities", `{"organization/private-apis/orders": 4242}`),
+		JwtIssuer:              r.string("jwtIssuer", ""),
+		JwtAudiences:           r.stringList("jwtAudiences", "[my-api-client-id]"),
+		PublicRoutes:           r.stringList("publicRoutes", `["GET /dogs"]`),
+		WriteScopes:            r.stringList("writeScopes", "[todo/write]"),
 	}
 
 	if len(c.Providers) == 0 {
