@@ -1,11 +1,14 @@
 // Command deploy runs every private-apis stack in the right order with one
 // command, through the Pulumi Automation API on this repository's program:
 //
-//	deploy [flags] preview|up|destroy|outputs
+//	deploy [flags] preview|up|destroy|outputs|ready
 //
 // preview and up run the provider stacks at once, then the consumer, then
-// (up only) the providers that accept endpoint connections themselves;
-// destroy runs the consumer first; outputs prints each stack's contract.
+// (up only) the providers that accept endpoint connections themselves and
+// the consumer again, which registers the endpoints they accepted; destroy
+// runs the consumer first; outputs prints each stack's contract; ready
+// exits 0 when every provider has a contract, so the consumer can be
+// previewed, and 3 when one has none yet (a new setup), naming it.
 // Each stack uses the credentials its own Pulumi.<stack>.yaml names
 // (aws:profile or aws:assumeRole). Progress lines are prefixed with their
 // stack, the first failure stops every stage not yet started, and a summary
@@ -36,9 +39,18 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "deploy:", err)
+		if errors.Is(err, errNotDeployed) {
+			os.Exit(3)
+		}
 		os.Exit(1)
 	}
 }
+
+// errNotDeployed is ready's answer when a provider has no contract yet.
+var errNotDeployed = errors.New("not every provider stack is deployed")
+
+// operations are the commands deploy takes.
+var operations = []string{"preview", "up", "destroy", "outputs", "ready"}
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("deploy", flag.ContinueOnError)
@@ -48,15 +60,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	project := fs.String("project", ".", "directory holding Pulumi.yaml")
 	yes := fs.Bool("yes", false, "confirm destroy")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: deploy [flags] preview|up|destroy|outputs")
+		fmt.Fprintln(stderr, "usage: deploy [flags] "+strings.Join(operations, "|"))
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || !slices.Contains([]string{"preview", "up", "destroy", "outputs"}, fs.Arg(0)) {
+	if fs.NArg() != 1 || !slices.Contains(operations, fs.Arg(0)) {
 		fs.Usage()
-		return fmt.Errorf("expected one of preview, up, destroy or outputs, got %q", strings.Join(fs.Args(), " "))
+		return fmt.Errorf("expected one of %s, got %q", strings.Join(operations, ", "), strings.Join(fs.Args(), " "))
 	}
 	op := fs.Arg(0)
 	if op == "destroy" && !*yes {
@@ -75,8 +87,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	if op == "outputs" {
+	switch op {
+	case "outputs":
 		return printOutputs(ctx, ws, plan, stdout)
+	case "ready":
+		return checkReady(ctx, ws, plan, stdout)
 	}
 	fmt.Fprintf(stdout, "%s: providers %s, then consumer %s\n", op, strings.Join(plan.Providers, ", "), plan.Consumer)
 	results, runErr := orchestrate.Run(ctx, ws, orchestrate.Op(op), plan, stdout)
@@ -85,6 +100,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return errors.Join(runErr, fmt.Errorf("writing the summary: %w", err))
 	}
 	return runErr
+}
+
+// checkReady says whether the consumer can be previewed: it reads the
+// providers' contracts, which exist once they are deployed.
+func checkReady(ctx context.Context, ws orchestrate.Workspace, plan orchestrate.Plan, out io.Writer) error {
+	missing, err := orchestrate.Undeployed(ctx, ws, plan.Providers)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%w: no contract yet from %s; the consumer stack %s reads the providers' contracts, so it can be previewed once they are deployed (`make up` deploys the providers first)",
+			errNotDeployed, strings.Join(missing, ", "), plan.Consumer)
+	}
+	_, err = fmt.Fprintf(out, "ready: %s can read the contracts of %s\n", plan.Consumer, strings.Join(plan.Providers, ", "))
+	return err
 }
 
 // printOutputs prints each provider's contract and the consumer's endpoint.

@@ -140,19 +140,27 @@ func TestOrchestratorAgainstTheRealEngine(t *testing.T) {
 		_, err := auto.NewStack(ctx, name, ws.Workspace())
 		require.NoError(t, err, "creating stack %s", name)
 	}
-	// The todo provider approves connections itself: up gains a third pass.
+	// Before the providers' first deployment they have no contracts: a
+	// preview says the consumer must wait for them, and succeeds.
+	results, err := Run(ctx, ws, Preview, plan, &bytes.Buffer{})
+	require.NoError(t, err)
+	require.Equal(t, Skipped, results[2].Status)
+	require.Contains(t, results[2].Note, "provider stacks ecs-provider, ec2-provider have no contract yet")
+
+	// The todo provider approves connections itself: up gains an
+	// acceptance pass and a second consumer pass.
 	require.NoError(t, ws.Workspace().SetConfig(ctx, "ec2-provider", "private-apis:acceptanceRequired", auto.ConfigValue{Value: "true"}))
 	require.NoError(t, ws.Workspace().SetConfig(ctx, "ec2-provider", "private-apis:consumerStack", auto.ConfigValue{Value: "organization/private-apis/consumer"}))
 
 	var progress bytes.Buffer
-	results, err := Run(ctx, ws, Up, plan, &progress)
+	results, err = Run(ctx, ws, Up, plan, &progress)
 	require.NoError(t, err, progress.String())
 	var order []string
 	for _, r := range results {
 		require.Equal(t, Succeeded, r.Status, r.Stack)
 		order = append(order, r.Stage+"/"+r.Stack)
 	}
-	require.Equal(t, []string{"providers/ecs-provider", "providers/ec2-provider", "consumer/consumer", "acceptance/ec2-provider"}, order)
+	require.Equal(t, []string{"providers/ecs-provider", "providers/ec2-provider", "consumer/consumer", "acceptance/ec2-provider", "wiring/consumer"}, order)
 	require.Contains(t, progress.String(), "[consumer] ")
 	for _, line := range strings.Split(strings.TrimSpace(progress.String()), "\n") {
 		require.Regexp(t, `^\[(ecs-provider|ec2-provider|consumer)\]( |$)`, line)
@@ -175,6 +183,7 @@ func TestOrchestratorAgainstTheRealEngine(t *testing.T) {
 		Routes:              contract.Todo.Routes,
 		AvailabilityZoneIDs: []string{"usw2-az1", "usw2-az2"},
 		Region:              "us-west-2",
+		SupportedRegions:    []string{}, // exported, and empty
 	}, read[1])
 
 	// A provider update that drops an output breaks the consumer's next

@@ -1,7 +1,9 @@
 // Package orchestrate runs the project's stacks in the order they depend on
 // each other, as one command: the providers (at once), then the consumer,
-// then the providers that accept endpoint connections themselves; destroy
-// goes the other way. The first failure stops every stage not yet started,
+// then the providers that accept endpoint connections themselves and the
+// consumer once more, to register the endpoints they accepted; destroy goes
+// the other way. A preview of the consumer waits until the providers have
+// contracts to read. The first failure stops every stage not yet started,
 // and a summary says what ran, what changed and what failed.
 //
 // It drives stacks through the small Workspace and Stack interfaces, which
@@ -13,8 +15,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/private-apis/private-apis/contract"
 )
 
 // Op is what to do to the stacks.
@@ -74,6 +79,8 @@ type Result struct {
 	Changes  Changes
 	Duration time.Duration
 	Err      error
+	// Note says why a stack was skipped when that is not a failure.
+	Note string
 }
 
 // stage is a set of stack operations that may run at the same time.
@@ -81,6 +88,9 @@ type stage struct {
 	name   string
 	op     Op
 	stacks []string
+	// wait, when set, is checked before the stage starts: a non-empty
+	// answer skips the stage, with that note, without failing the run.
+	wait func(context.Context) (string, error)
 }
 
 // Run runs op over the plan's stacks, streaming progress to out with each
@@ -103,9 +113,18 @@ func Run(ctx context.Context, ws Workspace, op Op, plan Plan, out io.Writer) ([]
 	var stages []stage
 	switch op {
 	case Preview:
-		stages = []stage{{"providers", Preview, plan.Providers}, {"consumer", Preview, []string{plan.Consumer}}}
+		// A consumer reads the providers' contracts, which exist once they
+		// are deployed: on a new setup only the providers can be previewed.
+		wait := func(ctx context.Context) (string, error) {
+			missing, err := Undeployed(ctx, ws, plan.Providers)
+			if err != nil || len(missing) == 0 {
+				return "", err
+			}
+			return fmt.Sprintf("provider stacks %s have no contract yet (never deployed): the consumer can be previewed once they are; `make up` deploys them first", strings.Join(missing, ", ")), nil
+		}
+		stages = []stage{{name: "providers", op: Preview, stacks: plan.Providers}, {name: "consumer", op: Preview, stacks: []string{plan.Consumer}, wait: wait}}
 	case Up:
-		stages = []stage{{"providers", Up, plan.Providers}, {"consumer", Up, []string{plan.Consumer}}}
+		stages = []stage{{name: "providers", op: Up, stacks: plan.Providers}, {name: "consumer", op: Up, stacks: []string{plan.Consumer}}}
 		var accepting []string
 		for _, name := range plan.Providers {
 			ok, err := stacks[name].AcceptsConnections(ctx)
@@ -117,10 +136,14 @@ func Run(ctx context.Context, ws Workspace, op Op, plan Plan, out io.Writer) ([]
 			}
 		}
 		if len(accepting) > 0 {
-			stages = append(stages, stage{"acceptance", Up, accepting})
+			// The consumer's endpoints to them wait for this pass; the
+			// consumer's next one registers their addresses as targets.
+			stages = append(stages,
+				stage{name: "acceptance", op: Up, stacks: accepting},
+				stage{name: "wiring", op: Up, stacks: []string{plan.Consumer}})
 		}
 	case Destroy:
-		stages = []stage{{"consumer", Destroy, []string{plan.Consumer}}, {"providers", Destroy, plan.Providers}}
+		stages = []stage{{name: "consumer", op: Destroy, stacks: []string{plan.Consumer}}, {name: "providers", op: Destroy, stacks: plan.Providers}}
 	default:
 		return nil, fmt.Errorf("unknown operation %q: use preview, up or destroy", op)
 	}
@@ -129,9 +152,16 @@ func Run(ctx context.Context, ws Workspace, op Op, plan Plan, out io.Writer) ([]
 	var mu sync.Mutex // guards out across concurrent stacks
 	failed := false
 	for _, st := range stages {
-		if failed {
+		var note string
+		if !failed && st.wait != nil {
+			var err error
+			if note, err = st.wait(ctx); err != nil {
+				return results, err
+			}
+		}
+		if failed || note != "" {
 			for _, name := range st.stacks {
-				results = append(results, Result{Stage: st.name, Stack: name, Op: st.op, Status: Skipped})
+				results = append(results, Result{Stage: st.name, Stack: name, Op: st.op, Status: Skipped, Note: note})
 			}
 			continue
 		}
@@ -151,6 +181,26 @@ func Run(ctx context.Context, ws Workspace, op Op, plan Plan, out io.Writer) ([]
 		}
 	}
 	return results, errors.Join(errs...)
+}
+
+// Undeployed names the provider stacks that export no contract yet, which a
+// consumer cannot be previewed or deployed without.
+func Undeployed(ctx context.Context, ws Workspace, providers []string) ([]string, error) {
+	var missing []string
+	for _, name := range providers {
+		s, err := ws.Stack(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		outputs, err := s.Outputs(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading the outputs of %s: %w", name, err)
+		}
+		if _, ok := outputs[contract.EndpointServiceName]; !ok {
+			missing = append(missing, name)
+		}
+	}
+	return missing, nil
 }
 
 // runStage runs one stage's stacks concurrently and waits for all of them:

@@ -49,6 +49,8 @@ type fakeStack struct {
 	ev      *events
 	fail    map[Op]error
 	accepts bool
+	// undeployed stacks have no outputs yet.
+	undeployed bool
 	// rendezvous, when set, makes the operation wait until every stack
 	// sharing it has started: a stage that ran them one after another
 	// would time out, so passing proves they ran concurrently.
@@ -83,7 +85,10 @@ func (s *fakeStack) Destroy(ctx context.Context, w io.Writer) (Changes, error) {
 	return s.run(ctx, Destroy, w)
 }
 func (s *fakeStack) Outputs(context.Context) (map[string]any, error) {
-	return map[string]any{"stack": s.name}, nil
+	if s.undeployed {
+		return map[string]any{}, nil
+	}
+	return map[string]any{"endpointServiceName": "com.amazonaws.vpce.us-west-2.vpce-svc-" + s.name}, nil
 }
 func (s *fakeStack) AcceptsConnections(context.Context) (bool, error) { return s.accepts, nil }
 
@@ -136,26 +141,53 @@ func TestUpRunsProvidersTogetherThenTheConsumer(t *testing.T) {
 	require.Equal(t, []string{"providers", "providers", "consumer"}, []string{results[0].Stage, results[1].Stage, results[2].Stage})
 }
 
-func TestUpAcceptsConnectionsAfterTheConsumer(t *testing.T) {
+// TestUpAcceptsConnectionsThenWiresThem: a provider that accepts
+// connections itself runs again after the consumer (its endpoint exists
+// now), and the consumer runs once more after that (the endpoint is
+// accepted now, so its addresses can be registered): one `make up` ends
+// with traffic able to flow.
+func TestUpAcceptsConnectionsThenWiresThem(t *testing.T) {
 	ev := &events{}
 	ws := newFake(ev, "ecs-provider", "ec2-provider", "consumer")
 	ws.stacks["ec2-provider"].accepts = true
 	results, err := Run(context.Background(), ws, Up, plan, io.Discard)
 	require.NoError(t, err)
-	require.Len(t, results, 4)
-	last := results[3]
-	require.Equal(t, Result{Stage: "acceptance", Stack: "ec2-provider", Op: Up, Status: Succeeded}, Result{Stage: last.Stage, Stack: last.Stack, Op: last.Op, Status: last.Status})
+	var stages []string
+	for _, r := range results {
+		require.Equal(t, Succeeded, r.Status)
+		stages = append(stages, r.Stage+"/"+r.Stack)
+	}
+	require.Equal(t, []string{"providers/ecs-provider", "providers/ec2-provider", "consumer/consumer", "acceptance/ec2-provider", "wiring/consumer"}, stages)
 
-	log := ev.all()
-	var ec2Ups []int
-	for i, e := range log {
-		if e == "start up ec2-provider" {
-			ec2Ups = append(ec2Ups, i)
+	starts := func(event string) []int {
+		var at []int
+		for i, e := range ev.all() {
+			if e == event {
+				at = append(at, i)
+			}
+		}
+		return at
+	}
+	ec2Ups, consumerUps := starts("start up ec2-provider"), starts("start up consumer")
+	require.Len(t, ec2Ups, 2, "ec2-provider runs twice; ecs-provider, which doesn't accept, once")
+	require.Len(t, starts("start up ecs-provider"), 1)
+	require.Len(t, consumerUps, 2)
+	require.Greater(t, ec2Ups[1], ev.index(t, "end up consumer"), "the second pass sees the consumer's endpoints")
+	var lastEC2End int
+	for i, e := range ev.all() {
+		if e == "end up ec2-provider" {
+			lastEC2End = i
 		}
 	}
-	require.Len(t, ec2Ups, 2, "ec2-provider runs twice; ecs-provider, which doesn't accept, once")
-	require.Greater(t, ec2Ups[1], ev.index(t, "end up consumer"), "the second pass sees the consumer's endpoints")
-	require.Equal(t, 1, strings.Count(strings.Join(log, "\n"), "start up ecs-provider"))
+	require.Greater(t, consumerUps[1], lastEC2End, "the consumer's second pass follows the acceptance")
+}
+
+func TestUpWithoutAcceptanceRunsEachStackOnce(t *testing.T) {
+	ev := &events{}
+	ws := newFake(ev, "ecs-provider", "ec2-provider", "consumer")
+	results, err := Run(context.Background(), ws, Up, plan, io.Discard)
+	require.NoError(t, err)
+	require.Len(t, results, 3, "no acceptance, no wiring pass")
 }
 
 func TestDestroyRunsInReverse(t *testing.T) {
@@ -168,6 +200,31 @@ func TestDestroyRunsInReverse(t *testing.T) {
 	require.Less(t, consumerEnd, ev.index(t, "start destroy ecs-provider"), "endpoints go before the services they use")
 	require.Less(t, consumerEnd, ev.index(t, "start destroy ec2-provider"))
 	require.Equal(t, "consumer", results[0].Stack)
+}
+
+// TestPreviewOfANewSetup: before the providers are first deployed they have
+// no contracts, so the consumer can't be previewed; the run says so and
+// succeeds, rather than failing every pull request of a new setup.
+func TestPreviewOfANewSetup(t *testing.T) {
+	ev := &events{}
+	ws := newFake(ev, "ecs-provider", "ec2-provider", "consumer")
+	ws.stacks["ec2-provider"].undeployed = true
+	results, err := Run(context.Background(), ws, Preview, plan, io.Discard)
+	require.NoError(t, err)
+	require.Len(t, results, 3)
+	consumer := results[2]
+	require.Equal(t, Skipped, consumer.Status)
+	require.Contains(t, consumer.Note, "provider stacks ec2-provider have no contract yet (never deployed): the consumer can be previewed once they are")
+	require.NotContains(t, ev.all(), "start preview consumer")
+	require.Contains(t, ev.all(), "end preview ec2-provider", "the providers themselves are previewed")
+
+	var summary bytes.Buffer
+	require.NoError(t, WriteSummary(&summary, results))
+	require.Contains(t, summary.String(), "preview consumer skipped: provider stacks ec2-provider have no contract yet")
+
+	missing, err := Undeployed(context.Background(), ws, plan.Providers)
+	require.NoError(t, err)
+	require.Equal(t, []string{"ec2-provider"}, missing)
 }
 
 func TestPreviewHasNoAcceptancePass(t *testing.T) {
@@ -198,6 +255,7 @@ func TestFirstFailureStopsWhatHasNotStarted(t *testing.T) {
 		"providers/ec2-provider":  Succeeded, // already running: finished, not interrupted
 		"consumer/consumer":       Skipped,
 		"acceptance/ec2-provider": Skipped,
+		"wiring/consumer":         Skipped,
 	}, statuses)
 	require.NotContains(t, ev.all(), "start up consumer")
 

@@ -25,8 +25,13 @@ func WriteSummary(out io.Writer, results []Result) error {
 		return err
 	}
 	for _, r := range results {
-		if r.Status == Failed {
+		switch {
+		case r.Status == Failed:
 			if _, err := fmt.Fprintf(out, "\n%s %s failed: %v\n", r.Op, r.Stack, r.Err); err != nil {
+				return err
+			}
+		case r.Note != "":
+			if _, err := fmt.Fprintf(out, "\n%s %s skipped: %s\n", r.Op, r.Stack, r.Note); err != nil {
 				return err
 			}
 		}
