@@ -1,7 +1,23 @@
 // Package components holds the reusable Pulumi ComponentResources that the
-// stacks wire together: a Network, a PrivateService (internal NLB published
-// as a VPC endpoint service), a ContainerImage (ECR repository plus the image
-// built from source) and a FargateService.
+// stacks wire together:
+//
+//   - Network (private-apis:network:Network): a VPC in chosen AZ IDs with
+//     workload subnets, the chosen NAT strategy, flow logs and a default
+//     security group stripped of its rules;
+//   - PrivateService (private-apis:privatelink:PrivateService): an internal
+//     NLB published as a VPC endpoint service for exact principals, which
+//     accepts the consumer endpoints it is told to;
+//   - ContainerImage (private-apis:ecr:ContainerImage): an ECR repository and
+//     the image built from source, tagged by exactly what the build sends and
+//     kept for rollbacks;
+//   - FargateService (private-apis:ecs:FargateService): a container on ECS
+//     Fargate behind a PrivateService;
+//   - EC2Service (private-apis:ec2:EC2Service): a container on an EC2 Auto
+//     Scaling group behind a PrivateService;
+//   - Table (private-apis:dynamodb:Table): a DynamoDB table with
+//     point-in-time recovery and deletion protection;
+//   - PrivateApi (private-apis:apigateway:PrivateApi): the public HTTP API,
+//     an interface endpoint per provider and one internal load balancer.
 //
 // Components take typed Args and never read stack config: deciding values is
 // the stacks package's job, so a component can be reused by any role and tested

@@ -93,7 +93,7 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 	setDefault(&a.MinSize, 2)
 	setDefault(&a.MaxSize, 4)
 	setDefault(&a.DesiredCapacity, a.MinSize)
-	setDefault(&a.LogRetentionDays, 365)
+	setDefault(&a.LogRetentionDays, DefaultLogRetentionDays)
 	setDefault(&a.HealthCheckGracePeriodSeconds, 300)
 	setDefault(&a.StopTimeoutSeconds, 30)
 	if a.InstanceType == "" {

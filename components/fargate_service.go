@@ -72,7 +72,7 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 	setDefault(&a.Cpu, 256)
 	setDefault(&a.Memory, 512)
 	setDefault(&a.DesiredCount, 2)
-	setDefault(&a.LogRetentionDays, 365)
+	setDefault(&a.LogRetentionDays, DefaultLogRetentionDays)
 	setDefault(&a.HealthCheckGracePeriodSeconds, 60)
 	setDefault(&a.StopTimeoutSeconds, 30)
 	if err := CheckFargateSize(a.Cpu, a.Memory); err != nil {

@@ -82,7 +82,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		a.NatGateways = NatSingle
 	}
 	if a.LogRetentionDays == 0 {
-		a.LogRetentionDays = 365
+		a.LogRetentionDays = DefaultLogRetentionDays
 	}
 	natStrategy, ok := map[NatStrategy]awsxec2.NatGatewayStrategy{
 		NatNone:     awsxec2.NatGatewayStrategyNone,

@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -66,6 +67,16 @@ const (
 	MaxRulePriority = 50000
 )
 
+// CheckJwtIssuer accepts what API Gateway's JWT authorizer takes as an
+// issuer: an https URL with a host, such as a Cognito user pool's.
+func CheckJwtIssuer(issuer string) error {
+	u, err := url.Parse(issuer)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("issuer %q is not an https URL; use the issuer of your identity provider, e.g. https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbCdEf", issuer)
+	}
+	return nil
+}
+
 // JwtAuth turns on JWT authorization.
 type JwtAuth struct {
 	Issuer    string
@@ -83,13 +94,10 @@ type PrivateApiArgs struct {
 	VpcId     pulumi.StringInput
 	SubnetIds pulumi.StringArrayInput
 	Backends  []Backend
-	// RouteRateLimit and RouteBurstLimit are the stage's default route
-	// limits, which API Gateway applies to each route on its own (so the
-	// API as a whole admits up to the number of routes times as much);
-	// write routes get WriteRouteRateLimit and WriteRouteBurstLimit.
-	// Defaults DefaultRouteRateLimit and the others below.
-	RouteRateLimit, RouteBurstLimit           int
-	WriteRouteRateLimit, WriteRouteBurstLimit int
+	// Throttling is applied by API Gateway to each route on its own, so the
+	// API as a whole admits up to the number of routes times as much. A
+	// zero limit takes contract.DefaultThrottling's.
+	Throttling contract.Throttling
 	// Jwt, when set, requires a token on every route but its PublicRoutes.
 	Jwt *JwtAuth
 	// AccessLogRetentionDays keeps access logs this long. Default 365.
@@ -100,16 +108,6 @@ type PrivateApiArgs struct {
 	// Tags are applied to every taggable resource.
 	Tags pulumi.StringMapInput
 }
-
-// Per-route throttling defaults: enough for a few hundred requests per
-// second over a handful of routes, which two small tasks or instances per
-// provider serve with room to spare; a team raises them deliberately.
-const (
-	DefaultRouteRateLimit       = 50
-	DefaultRouteBurstLimit      = 100
-	DefaultWriteRouteRateLimit  = 10
-	DefaultWriteRouteBurstLimit = 20
-)
 
 // PrivateApi is the public HTTP API and what sits between it and the
 // providers: one VPC link, ONE internal Application Load Balancer for all
@@ -139,11 +137,8 @@ func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts 
 		return nil, fmt.Errorf("private api %s: args are required", name)
 	}
 	a := *args
-	setDefault(&a.RouteRateLimit, DefaultRouteRateLimit)
-	setDefault(&a.RouteBurstLimit, DefaultRouteBurstLimit)
-	setDefault(&a.WriteRouteRateLimit, DefaultWriteRouteRateLimit)
-	setDefault(&a.WriteRouteBurstLimit, DefaultWriteRouteBurstLimit)
-	setDefault(&a.AccessLogRetentionDays, 365)
+	a.Throttling = a.Throttling.WithDefaults()
+	setDefault(&a.AccessLogRetentionDays, DefaultLogRetentionDays)
 	setDefault(&a.IntegrationTimeoutMilliseconds, contract.IntegrationTimeoutMilliseconds)
 	a.Backends = append([]Backend(nil), a.Backends...)
 	for i := range a.Backends {
@@ -265,10 +260,13 @@ func (a PrivateApiArgs) validate(name string) error {
 	if a.IntegrationTimeoutMilliseconds < 50 || a.IntegrationTimeoutMilliseconds > 30000 {
 		return fmt.Errorf("IntegrationTimeoutMilliseconds %d must be 50-30000, API Gateway's range", a.IntegrationTimeoutMilliseconds)
 	}
+	for _, p := range a.Throttling.Problems() {
+		return fmt.Errorf("Throttling: %w", p)
+	}
 	names := map[string]bool{}
 	priorities := map[int]string{}
-	routes := map[string]string{}
 	resourceNames := map[string]string{}
+	services := make([]contract.Service, 0, len(a.Backends))
 	for _, b := range a.Backends {
 		if !backendNamePattern.MatchString(b.Name) || names[b.Name] {
 			return fmt.Errorf("backend name %q must be unique, lower-case letters, digits and dashes", b.Name)
@@ -291,20 +289,24 @@ func (a PrivateApiArgs) validate(name string) error {
 		if err := svc.Validate(); err != nil {
 			return err
 		}
+		services = append(services, svc)
 		for _, r := range b.Routes {
-			if other, ok := routes[r]; ok {
-				return fmt.Errorf("route %q is served by both %s and %s", r, other, b.Name)
-			}
-			routes[r] = b.Name
-			if other, ok := resourceNames[routeResourceName(r)]; ok {
+			if other, ok := resourceNames[routeResourceName(r)]; ok && other != r {
 				return fmt.Errorf("routes %q and %q would share the resource name %q", other, r, routeResourceName(r))
 			}
 			resourceNames[routeResourceName(r)] = r
 		}
 	}
+	routes, conflicts := contract.RouteOwners(services)
+	if len(conflicts) > 0 {
+		return conflicts[0]
+	}
 	if a.Jwt != nil {
-		if !strings.HasPrefix(a.Jwt.Issuer, "https://") || len(a.Jwt.Audiences) == 0 {
-			return fmt.Errorf("Jwt needs an https Issuer and at least one Audience")
+		if err := CheckJwtIssuer(a.Jwt.Issuer); err != nil {
+			return fmt.Errorf("Jwt: %w", err)
+		}
+		if len(a.Jwt.Audiences) == 0 {
+			return fmt.Errorf("Jwt needs at least one Audience")
 		}
 		for _, r := range a.Jwt.PublicRoutes {
 			if _, ok := routes[r]; !ok {

@@ -82,11 +82,11 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 				return fmt.Errorf("creating route %q: %w", routeKey, err)
 			}
 			routes = append(routes, route)
-			if isWrite(routeKey) {
+			if rate, burst, own := a.Throttling.RouteLimit(routeKey); own {
 				routeSettings = append(routeSettings, &apigatewayv2.StageRouteSettingArgs{
 					RouteKey:             pulumi.String(routeKey),
-					ThrottlingRateLimit:  pulumi.Float64(float64(a.WriteRouteRateLimit)),
-					ThrottlingBurstLimit: pulumi.Int(a.WriteRouteBurstLimit),
+					ThrottlingRateLimit:  pulumi.Float64(float64(rate)),
+					ThrottlingBurstLimit: pulumi.Int(burst),
 				})
 			}
 		}
@@ -107,8 +107,8 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 		// API Gateway applies these to each route on its own, not to the
 		// stage as a whole; route settings replace them for write routes.
 		DefaultRouteSettings: &apigatewayv2.StageDefaultRouteSettingsArgs{
-			ThrottlingRateLimit:    pulumi.Float64(float64(a.RouteRateLimit)),
-			ThrottlingBurstLimit:   pulumi.Int(a.RouteBurstLimit),
+			ThrottlingRateLimit:    pulumi.Float64(float64(a.Throttling.RateLimit)),
+			ThrottlingBurstLimit:   pulumi.Int(a.Throttling.BurstLimit),
 			DetailedMetricsEnabled: pulumi.Bool(true),
 		},
 		RouteSettings: routeSettings,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/private-apis/private-apis/contract"
 	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
@@ -59,9 +60,10 @@ func TestPrivateApiDefaults(t *testing.T) {
 	require.NoError(t, err)
 	stage := one(t, r.m, "aws:apigatewayv2/stage:Stage")
 	defaults := stage["defaultRouteSettings"].(map[string]any)
-	require.EqualValues(t, DefaultRouteRateLimit, defaults["throttlingRateLimit"], "applied to each route on its own")
-	require.EqualValues(t, DefaultRouteBurstLimit, defaults["throttlingBurstLimit"])
-	require.Equal(t, []any{map[string]any{"routeKey": "POST /todo", "throttlingRateLimit": float64(DefaultWriteRouteRateLimit), "throttlingBurstLimit": float64(DefaultWriteRouteBurstLimit)}},
+	d := contract.DefaultThrottling
+	require.EqualValues(t, d.RateLimit, defaults["throttlingRateLimit"], "applied to each route on its own")
+	require.EqualValues(t, d.BurstLimit, defaults["throttlingBurstLimit"])
+	require.Equal(t, []any{map[string]any{"routeKey": "POST /todo", "throttlingRateLimit": float64(d.WriteRateLimit), "throttlingBurstLimit": float64(d.WriteBurstLimit)}},
 		stage["routeSettings"], "POST /todo is the only write")
 	for _, i := range r.m.ByType("aws:apigatewayv2/integration:Integration") {
 		require.EqualValues(t, 29000, i.Map()["timeoutMilliseconds"])
@@ -249,7 +251,10 @@ func TestPrivateApiRejectsBadArgs(t *testing.T) {
 		{"greedy route", func(a *PrivateApiArgs) { a.Backends[0].Routes = []string{"ANY /{proxy+}"} }, "greedy"},
 		{"colliding resource names", func(a *PrivateApiArgs) { a.Backends[1].Routes = []string{"GET /dogs-x", "GET /dogs/x"} }, "would share the resource name"},
 		{"no subnets", func(a *PrivateApiArgs) { a.Backends[0].SubnetCount = 0 }, "SubnetIds and SubnetCount are required"},
-		{"http issuer", func(a *PrivateApiArgs) { a.Jwt = &JwtAuth{Issuer: "http://x", Audiences: []string{"a"}} }, "https Issuer"},
+		{"http issuer", func(a *PrivateApiArgs) { a.Jwt = &JwtAuth{Issuer: "http://x", Audiences: []string{"a"}} }, `Jwt: issuer "http://x" is not an https URL`},
+		{"no audience", func(a *PrivateApiArgs) { a.Jwt = &JwtAuth{Issuer: "https://x"} }, "at least one Audience"},
+		{"write limit over the read limit", func(a *PrivateApiArgs) { a.Throttling = contract.Throttling{RateLimit: 5, WriteRateLimit: 6} },
+			"Throttling: writeRouteRateLimit = 6: must not exceed routeRateLimit (5)"},
 		{"unknown public route", func(a *PrivateApiArgs) {
 			a.Jwt = &JwtAuth{Issuer: "https://x", Audiences: []string{"a"}, PublicRoutes: []string{"GET /cats"}}
 		}, `public route "GET /cats"`},

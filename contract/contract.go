@@ -91,6 +91,25 @@ func (s Service) Validate() error {
 	return nil
 }
 
+// RouteOwners assigns each route key to the service that serves it, and
+// reports every key two services claim: a request can go to one backend
+// only, so the consumer stack, the PrivateApi component and the local
+// gateway all refuse them, through this one check.
+func RouteOwners(services []Service) (map[string]string, []error) {
+	owner := map[string]string{}
+	var errs []error
+	for _, s := range services {
+		for _, route := range s.Routes {
+			if other, taken := owner[route]; taken {
+				errs = append(errs, fmt.Errorf("route %q is served by both %s and %s: a route key must belong to one provider", route, other, s.Name))
+				continue
+			}
+			owner[route] = s.Name
+		}
+	}
+	return owner, errs
+}
+
 // SplitRouteKey splits an HTTP API route key such as "GET /dogs/{id}" into
 // its method and path, checking the shape API Gateway accepts.
 func SplitRouteKey(key string) (method, path string, err error) {

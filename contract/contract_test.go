@@ -66,3 +66,50 @@ func TestServiceValidateRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestThrottling(t *testing.T) {
+	d := DefaultThrottling
+	if p := d.Problems(); len(p) > 0 {
+		t.Fatalf("the defaults have problems: %v", p)
+	}
+	if got := (Throttling{RateLimit: 7}).WithDefaults(); got != (Throttling{7, d.BurstLimit, d.WriteRateLimit, d.WriteBurstLimit}) {
+		t.Fatalf("WithDefaults = %+v", got)
+	}
+	for key, want := range map[string][3]any{
+		"GET /dogs":         {d.RateLimit, d.BurstLimit, false},
+		"GET /todo/{id}":    {d.RateLimit, d.BurstLimit, false},
+		"POST /todo":        {d.WriteRateLimit, d.WriteBurstLimit, true},
+		"DELETE /todo/{id}": {d.WriteRateLimit, d.WriteBurstLimit, true},
+	} {
+		rate, burst, own := d.RouteLimit(key)
+		if rate != want[0] || burst != want[1] || own != want[2] {
+			t.Errorf("RouteLimit(%q) = %d, %d, %v; want %v", key, rate, burst, own, want)
+		}
+	}
+	bad := Throttling{RateLimit: 10, BurstLimit: 0, WriteRateLimit: 20, WriteBurstLimit: 10001}
+	var got []string
+	for _, p := range bad.Problems() {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		"routeBurstLimit = 0: must be 1 to 10000 requests per second for each route (API Gateway's default account limit); e.g. 50",
+		"writeRouteBurstLimit = 10001: must be 1 to 10000 requests per second for each route (API Gateway's default account limit); e.g. 50",
+		"writeRouteRateLimit = 20: must not exceed routeRateLimit (10): writes are throttled tighter",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestRouteOwners(t *testing.T) {
+	owner, errs := RouteOwners([]Service{
+		{Name: "a", Routes: []string{"GET /x", "GET /y"}},
+		{Name: "b", Routes: []string{"GET /y", "GET /z"}},
+	})
+	if len(errs) != 1 || errs[0].Error() != `route "GET /y" is served by both a and b: a route key must belong to one provider` {
+		t.Fatalf("errors %v", errs)
+	}
+	if owner["GET /x"] != "a" || owner["GET /y"] != "a" || owner["GET /z"] != "b" {
+		t.Fatalf("owners %v", owner)
+	}
+}

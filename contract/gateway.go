@@ -1,5 +1,10 @@
 package contract
 
+import (
+	"fmt"
+	"strings"
+)
+
 // AccessLogFields are the fields of the consumer API's JSON access log, each
 // with the API Gateway context variable that fills it. The deployed stage
 // logs exactly these, and a local stand-in for the API logs the same names.
@@ -38,3 +43,96 @@ const IntegrationTimeoutMilliseconds = 29000
 // Services lists every private service this repository runs, for tools
 // that need all of them (the stacks pick theirs by role).
 var Services = []Service{DogNames, Todo}
+
+// The consumer's throttling config keys, without the project namespace.
+const (
+	KeyRouteRateLimit       = "routeRateLimit"
+	KeyRouteBurstLimit      = "routeBurstLimit"
+	KeyWriteRouteRateLimit  = "writeRouteRateLimit"
+	KeyWriteRouteBurstLimit = "writeRouteBurstLimit"
+)
+
+// MaxRouteRate is API Gateway's default account limit in most regions: no
+// route can usefully be allowed more.
+const MaxRouteRate = 10000
+
+// Throttling is a stage's throttling as API Gateway applies it: every route
+// has a token bucket of its own, not one shared by the API. A route gets
+// RateLimit requests per second with bursts of BurstLimit (the stage's
+// default route settings), except a write route (POST, PUT, PATCH,
+// DELETE), whose route setting replaces them with WriteRateLimit and
+// WriteBurstLimit. The consumer stack deploys it; the local gateway
+// reproduces it.
+type Throttling struct {
+	RateLimit, BurstLimit           int
+	WriteRateLimit, WriteBurstLimit int
+}
+
+// DefaultThrottling is what a consumer gets without throttling config:
+// enough for a few hundred requests per second over a handful of routes,
+// which two small tasks or instances per provider serve with room to spare.
+// Pulumi.yaml declares the same defaults (a test keeps them in step).
+var DefaultThrottling = Throttling{RateLimit: 50, BurstLimit: 100, WriteRateLimit: 10, WriteBurstLimit: 20}
+
+// WithDefaults fills each unset (zero) limit from DefaultThrottling.
+func (t Throttling) WithDefaults() Throttling {
+	d := DefaultThrottling
+	if t.RateLimit == 0 {
+		t.RateLimit = d.RateLimit
+	}
+	if t.BurstLimit == 0 {
+		t.BurstLimit = d.BurstLimit
+	}
+	if t.WriteRateLimit == 0 {
+		t.WriteRateLimit = d.WriteRateLimit
+	}
+	if t.WriteBurstLimit == 0 {
+		t.WriteBurstLimit = d.WriteBurstLimit
+	}
+	return t
+}
+
+// RouteLimit is the rate and burst API Gateway gives a route key, and
+// whether they come from a route setting of its own rather than the stage's
+// defaults.
+func (t Throttling) RouteLimit(routeKey string) (rate, burst int, routeSetting bool) {
+	method, _, _ := strings.Cut(routeKey, " ")
+	if IsWriteMethod(method) {
+		return t.WriteRateLimit, t.WriteBurstLimit, true
+	}
+	return t.RateLimit, t.BurstLimit, false
+}
+
+// ThrottlingProblem is one limit API Gateway would not take, or that
+// defeats its purpose, named by its config key.
+type ThrottlingProblem struct {
+	Key     string
+	Value   int
+	Problem string
+}
+
+func (p ThrottlingProblem) Error() string {
+	return fmt.Sprintf("%s = %d: %s", p.Key, p.Value, p.Problem)
+}
+
+// Problems lists every limit out of range: each must be 1 to MaxRouteRate
+// (a zero burst would refuse every request), and writes must not be allowed
+// more than reads.
+func (t Throttling) Problems() []ThrottlingProblem {
+	var out []ThrottlingProblem
+	for _, l := range []struct {
+		key string
+		v   int
+	}{
+		{KeyRouteRateLimit, t.RateLimit}, {KeyRouteBurstLimit, t.BurstLimit},
+		{KeyWriteRouteRateLimit, t.WriteRateLimit}, {KeyWriteRouteBurstLimit, t.WriteBurstLimit},
+	} {
+		if l.v < 1 || l.v > MaxRouteRate {
+			out = append(out, ThrottlingProblem{l.key, l.v, fmt.Sprintf("must be 1 to %d requests per second for each route (API Gateway's default account limit); e.g. 50", MaxRouteRate)})
+		}
+	}
+	if t.WriteRateLimit > t.RateLimit {
+		out = append(out, ThrottlingProblem{KeyWriteRouteRateLimit, t.WriteRateLimit, fmt.Sprintf("must not exceed %s (%d): writes are throttled tighter", KeyRouteRateLimit, t.RateLimit)})
+	}
+	return out
+}

@@ -75,10 +75,7 @@ func runConsumer(ctx *pulumi.Context) error {
 		VpcId:                  net.VpcId,
 		SubnetIds:              net.WorkloadSubnetIds,
 		Backends:               backends,
-		RouteRateLimit:         cfg.RouteRateLimit,
-		RouteBurstLimit:        cfg.RouteBurstLimit,
-		WriteRouteRateLimit:    cfg.WriteRouteRateLimit,
-		WriteRouteBurstLimit:   cfg.WriteRouteBurstLimit,
+		Throttling:             cfg.Throttling,
 		AccessLogRetentionDays: cfg.AccessLogRetentionDays,
 		Tags:                   tags,
 	}

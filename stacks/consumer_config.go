@@ -3,7 +3,6 @@ package stacks
 import (
 	"fmt"
 	"maps"
-	"net/url"
 	"regexp"
 	"slices"
 
@@ -11,14 +10,6 @@ import (
 	"github.com/private-apis/private-apis/contract"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
-
-// defaultAccessLogRetentionDays is also declared in Pulumi.yaml, as are the
-// per-route throttling defaults, which the PrivateApi component holds.
-const defaultAccessLogRetentionDays = 365
-
-// maxRouteRate is API Gateway's default account limit in most regions: no
-// single route can be allowed more.
-const maxRouteRate = 10000
 
 // renamedConsumerKeys are keys an earlier version read, and what replaced
 // them. The old throttling keys read as if they limited the whole API, but
@@ -38,12 +29,8 @@ var stackNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Z
 type consumerConfig struct {
 	Network   networkConfig
 	Providers []string
-	// Each route's limits, as API Gateway applies a stage's default route
-	// settings, and those of write routes.
-	RouteRateLimit         int
-	RouteBurstLimit        int
-	WriteRouteRateLimit    int
-	WriteRouteBurstLimit   int
+	// Throttling is each route's limits, as API Gateway applies them.
+	Throttling             contract.Throttling
 	AccessLogRetentionDays int
 	// ListenerRulePriorities pins the load balancer rule priority of some
 	// providers, by stack; the others get one derived from their name.
@@ -59,13 +46,15 @@ type consumerConfig struct {
 func loadConsumerConfig(ctx *pulumi.Context) (consumerConfig, error) {
 	r := newConfigReader(ctx)
 	c := consumerConfig{
-		Network:                readNetworkConfig(r, components.NatNone),
-		Providers:              r.stringList("providers", "[organization/private-apis/ecs-provider, organization/private-apis/ec2-provider]"),
-		RouteRateLimit:         r.int("routeRateLimit", components.DefaultRouteRateLimit, "50"),
-		RouteBurstLimit:        r.int("routeBurstLimit", components.DefaultRouteBurstLimit, "100"),
-		WriteRouteRateLimit:    r.int("writeRouteRateLimit", components.DefaultWriteRouteRateLimit, "10"),
-		WriteRouteBurstLimit:   r.int("writeRouteBurstLimit", components.DefaultWriteRouteBurstLimit, "20"),
-		AccessLogRetentionDays: r.int("accessLogRetentionDays", defaultAccessLogRetentionDays, "365"),
+		Network:   readNetworkConfig(r, components.NatNone),
+		Providers: r.stringList("providers", "[organization/private-apis/ecs-provider, organization/private-apis/ec2-provider]"),
+		Throttling: contract.Throttling{
+			RateLimit:       r.int(contract.KeyRouteRateLimit, contract.DefaultThrottling.RateLimit, "50"),
+			BurstLimit:      r.int(contract.KeyRouteBurstLimit, contract.DefaultThrottling.BurstLimit, "100"),
+			WriteRateLimit:  r.int(contract.KeyWriteRouteRateLimit, contract.DefaultThrottling.WriteRateLimit, "10"),
+			WriteBurstLimit: r.int(contract.KeyWriteRouteBurstLimit, contract.DefaultThrottling.WriteBurstLimit, "20"),
+		},
+		AccessLogRetentionDays: r.int("accessLogRetentionDays", components.DefaultLogRetentionDays, "365"),
 		ListenerRulePriorities: r.intMap("listenerRulePriorities", `{"organization/private-apis/orders": 4242}`),
 		JwtIssuer:              r.string("jwtIssuer", ""),
 		JwtAudiences:           r.stringList("jwtAudiences", "[my-api-client-id]"),
@@ -89,17 +78,8 @@ func loadConsumerConfig(ctx *pulumi.Context) (consumerConfig, error) {
 	for old, key := range renamedConsumerKeys {
 		r.renamed(old, key, "API Gateway applies a stage's default limits to each route on its own, not to the API as a whole, and the new name says so")
 	}
-	perRoute := func(key string, v int) {
-		if v < 1 || v > maxRouteRate {
-			r.fail(key, fmt.Sprint(v), "must be 1 to %d requests per second for each route (API Gateway's default account limit); e.g. 50", maxRouteRate)
-		}
-	}
-	perRoute("routeRateLimit", c.RouteRateLimit)
-	perRoute("routeBurstLimit", c.RouteBurstLimit)
-	perRoute("writeRouteRateLimit", c.WriteRouteRateLimit)
-	perRoute("writeRouteBurstLimit", c.WriteRouteBurstLimit)
-	if c.WriteRouteRateLimit > c.RouteRateLimit {
-		r.fail("writeRouteRateLimit", fmt.Sprint(c.WriteRouteRateLimit), "must not exceed routeRateLimit (%d): writes are throttled tighter", c.RouteRateLimit)
+	for _, p := range c.Throttling.Problems() {
+		r.fail(p.Key, fmt.Sprint(p.Value), "%s", p.Problem)
 	}
 	taken := map[int]string{}
 	for _, stack := range slices.Sorted(maps.Keys(c.ListenerRulePriorities)) {
@@ -117,9 +97,8 @@ func loadConsumerConfig(ctx *pulumi.Context) (consumerConfig, error) {
 	validateRetention(r, "accessLogRetentionDays", c.AccessLogRetentionDays)
 
 	if c.JwtIssuer != "" {
-		u, err := url.Parse(c.JwtIssuer)
-		if err != nil || u.Scheme != "https" || u.Host == "" {
-			r.fail("jwtIssuer", fmt.Sprintf("%q", c.JwtIssuer), "not an https URL; use the issuer of your identity provider, e.g. https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbCdEf")
+		if err := components.CheckJwtIssuer(c.JwtIssuer); err != nil {
+			r.fail("jwtIssuer", fmt.Sprintf("%q", c.JwtIssuer), "%v", err)
 		}
 		if len(c.JwtAudiences) == 0 {
 			r.failf("jwtAudiences", "required with jwtIssuer: list the audiences (client IDs) tokens must carry")

@@ -69,15 +69,13 @@ func planConsumer(cfg consumerConfig, self, region string, who caller, providers
 		}
 	}
 
-	owner := map[string]string{}
-	for _, p := range providers {
-		for _, route := range p.Routes {
-			if other, taken := owner[route]; taken {
-				errs = append(errs, fmt.Sprintf("route %q is served by both %s and %s: a route key must belong to one provider", route, other, p.Stack))
-				continue
-			}
-			owner[route] = p.Stack
-		}
+	services := make([]contract.Service, len(providers))
+	for i, p := range providers {
+		services[i] = contract.Service{Name: p.Stack, Routes: p.Routes}
+	}
+	owner, conflicts := contract.RouteOwners(services)
+	for _, err := range conflicts {
+		errs = append(errs, err.Error())
 	}
 	for _, route := range cfg.PublicRoutes {
 		if _, ok := owner[route]; !ok {

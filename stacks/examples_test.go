@@ -47,14 +47,14 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 	require.Equal(t, configKeys, declared)
 
 	defaults := map[string]any{
-		"vpcCidr": defaultVpcCidr, "logRetentionDays": defaultLogRetentionDays,
+		"vpcCidr": defaultVpcCidr, "logRetentionDays": components.DefaultLogRetentionDays,
 		"desiredCount": defaultDesiredCount, "cpu": defaultCPU, "memory": defaultMemory,
 		"role": "", "natGateways": "", "acceptanceRequired": false,
 		"instanceType": defaultInstanceType, "minSize": defaultMinSize, "maxSize": defaultMaxSize,
 		"desiredCapacity": 0, "tableDeletionProtection": true,
-		"routeRateLimit": components.DefaultRouteRateLimit, "routeBurstLimit": components.DefaultRouteBurstLimit,
-		"writeRouteRateLimit": components.DefaultWriteRouteRateLimit, "writeRouteBurstLimit": components.DefaultWriteRouteBurstLimit,
-		"accessLogRetentionDays": defaultAccessLogRetentionDays, "jwtIssuer": "",
+		contract.KeyRouteRateLimit: contract.DefaultThrottling.RateLimit, contract.KeyRouteBurstLimit: contract.DefaultThrottling.BurstLimit,
+		contract.KeyWriteRouteRateLimit: contract.DefaultThrottling.WriteRateLimit, contract.KeyWriteRouteBurstLimit: contract.DefaultThrottling.WriteBurstLimit,
+		"accessLogRetentionDays": components.DefaultLogRetentionDays, "jwtIssuer": "", "listenerRulePriorities": map[string]any{},
 	}
 	for key, want := range defaults {
 		require.EqualValues(t, want, proj.Config[key].Default, "Pulumi.yaml default of %s", key)

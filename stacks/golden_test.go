@@ -81,7 +81,11 @@ func normalize(v any) any {
 			if k == "userData" {
 				if s, ok := val.(string); ok {
 					if raw, err := base64.StdEncoding.DecodeString(s); err == nil {
-						out[k] = strings.Split(string(raw), "\n")
+						var lines []any
+						for _, line := range strings.Split(string(raw), "\n") {
+							lines = append(lines, normalize(line))
+						}
+						out[k] = lines
 						continue
 					}
 				}

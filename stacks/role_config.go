@@ -11,16 +11,15 @@ import (
 // Defaults that Pulumi.yaml declares too. Unit tests and Automation API runs
 // don't see Pulumi.yaml's defaults, so the program holds its own.
 const (
-	defaultVpcCidr          = "10.0.0.0/16"
-	defaultLogRetentionDays = 365
-	defaultDesiredCount     = 2
-	defaultCPU              = 256
-	defaultMemory           = 512
-	maxDesiredCount         = 1000
-	defaultInstanceType     = "t3.small"
-	defaultMinSize          = 2
-	defaultMaxSize          = 4
-	maxGroupSize            = 100
+	defaultVpcCidr      = "10.0.0.0/16"
+	defaultDesiredCount = 2
+	defaultCPU          = 256
+	defaultMemory       = 512
+	maxDesiredCount     = 1000
+	defaultInstanceType = "t3.small"
+	defaultMinSize      = 2
+	defaultMaxSize      = 4
+	maxGroupSize        = 100
 )
 
 // networkConfig holds the keys every role reads.
@@ -67,7 +66,7 @@ func readNetworkConfig(r *configReader, defaultNat components.NatStrategy) netwo
 		VpcCidr:             r.string("vpcCidr", defaultVpcCidr),
 		NatGateways:         components.NatStrategy(r.string("natGateways", string(defaultNat))),
 		Tags:                r.stringMap("tags", "{team: payments}"),
-		LogRetentionDays:    r.int("logRetentionDays", defaultLogRetentionDays, "365"),
+		LogRetentionDays:    r.int("logRetentionDays", components.DefaultLogRetentionDays, "365"),
 	}
 	validateAZIDs(r, c.AvailabilityZoneIds)
 	validateCIDR(r, c.VpcCidr)
