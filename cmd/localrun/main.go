@@ -20,7 +20,6 @@
 //	-repo DIR             the repository root (default: found from the working directory)
 //	-throttle-rate N      for load measurement only: replace every throttling
 //	-throttle-burst N     rate and burst limit of the config with N
-//	-cpuprofile FILE      profile the gateway's process, for go tool pprof
 //
 // The access log (one JSON line per request) goes to stdout, the services'
 // own logs to stderr prefixed with their name.
@@ -59,7 +58,7 @@ func main() {
 
 // run is main without the process globals, so tests drive it with their own
 // context, environment and output.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	opts, err := parseFlags(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // -h: the usage is printed, nothing else to do
@@ -68,13 +67,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	opts.Stdout, opts.Stderr = stdout, stderr
-	if opts.CPUProfile != "" {
-		stopProfile, perr := startCPUProfile(opts.CPUProfile)
-		if perr != nil {
-			return perr
-		}
-		defer func() { err = errors.Join(err, stopProfile()) }()
-	}
 	topo, err := startTopology(ctx, opts)
 	if err != nil && ctx.Err() != nil {
 		// Ctrl-C during the build or start: what started is stopped, and
@@ -113,7 +105,6 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	repo := fs.String("repo", "", "the repository root (default: the nearest directory at or above the working directory holding Pulumi.yaml and contract/)")
 	localDir := fs.String("local-dir", "", "where binaries and service data go (default <repo>/.local)")
 	rate := fs.Int("throttle-rate", 0, "for load measurement only: every throttling rate limit, requests a second (default: from Pulumi.consumer.yaml)")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of localrun (the gateway) to this file, for go tool pprof")
 	burst := fs.Int("throttle-burst", 0, "for load measurement only: every throttling burst limit (default: from Pulumi.consumer.yaml)")
 	servicePorts := map[string]*int{}
 	for _, s := range contract.Services {
@@ -133,7 +124,6 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		GatewayPort:  *port,
 		ServicePorts: map[string]int{},
 		Services:     contract.Services,
-		CPUProfile:   *cpuProfile,
 	}
 	if opts.GatewayPort != 0 { // 0 picks a free port
 		if err := checkPort("-port", opts.GatewayPort); err != nil {
@@ -184,6 +174,9 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 			return options{}, fmt.Errorf("-throttle-rate and -throttle-burst go together and must be > 0 (got %d and %d)", *rate, *burst)
 		}
 		t = localgw.Throttling{RateLimit: *rate, BurstLimit: *burst, WriteRateLimit: *rate, WriteBurstLimit: *burst}
+		for _, p := range t.Problems() {
+			return options{}, fmt.Errorf("-throttle-rate %d and -throttle-burst %d: %w", *rate, *burst, p)
+		}
 		opts.ThrottlingSource = "-throttle-rate and -throttle-burst, NOT the deployed limits"
 	}
 	opts.Throttling = t

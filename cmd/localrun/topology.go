@@ -36,8 +36,6 @@ type options struct {
 	ThrottlingSource string
 	// IntegrationTimeout is the gateway's; 0 is the deployed value.
 	IntegrationTimeout time.Duration
-	// CPUProfile, when set, is where run writes localrun's CPU profile.
-	CPUProfile string
 	// Stdout receives the access log; Stderr the services' logs and
 	// progress messages.
 	Stdout, Stderr io.Writer

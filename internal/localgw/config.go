@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/private-apis/private-apis/contract"
 	"gopkg.in/yaml.v3"
 )
 
@@ -17,14 +18,6 @@ import (
 const (
 	ProjectFile  = "Pulumi.yaml"
 	ConsumerFile = "Pulumi.consumer.yaml"
-)
-
-// The throttling config keys, without the project namespace.
-const (
-	keyRate       = "routeRateLimit"
-	keyBurst      = "routeBurstLimit"
-	keyWriteRate  = "writeRouteRateLimit"
-	keyWriteBurst = "writeRouteBurstLimit"
 )
 
 type projectFile struct {
@@ -88,10 +81,13 @@ func LoadThrottling(repoRoot string) (Throttling, error) {
 		return v
 	}
 	t := Throttling{
-		RateLimit:       get(keyRate),
-		BurstLimit:      get(keyBurst),
-		WriteRateLimit:  get(keyWriteRate),
-		WriteBurstLimit: get(keyWriteBurst),
+		RateLimit:       get(contract.KeyRouteRateLimit),
+		BurstLimit:      get(contract.KeyRouteBurstLimit),
+		WriteRateLimit:  get(contract.KeyWriteRouteRateLimit),
+		WriteBurstLimit: get(contract.KeyWriteRouteBurstLimit),
+	}
+	for _, p := range t.Problems() {
+		errs = append(errs, fmt.Errorf("%s and %s: %w", stackPath, projectPath, p))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Throttling{}, err

@@ -38,6 +38,10 @@ func writeRepo(t *testing.T, project, consumer string) string {
 	return dir
 }
 
+func limits(rate, burst, writeRate, writeBurst int) Throttling {
+	return Throttling{RateLimit: rate, BurstLimit: burst, WriteRateLimit: writeRate, WriteBurstLimit: writeBurst}
+}
+
 func TestLoadThrottling(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -45,11 +49,11 @@ func TestLoadThrottling(t *testing.T) {
 		consumer string
 		want     Throttling
 	}{
-		{"defaults without a consumer file", testProject, "", Throttling{100, 200, 20, 40}},
-		{"defaults with no throttling keys", testProject, "config:\n  aws:region: us-west-2\n", Throttling{100, 200, 20, 40}},
-		{"consumer overrides some", testProject, "config:\n  private-apis:routeRateLimit: 7\n  private-apis:writeRouteBurstLimit: \"3\"\n", Throttling{7, 200, 20, 3}},
-		{"other project namespace ignored", testProject, "config:\n  other:routeRateLimit: 7\n", Throttling{100, 200, 20, 40}},
-		{"namespaced default", strings.Replace(testProject, "  routeRateLimit:", "  private-apis:routeRateLimit:", 1), "", Throttling{100, 200, 20, 40}},
+		{"defaults without a consumer file", testProject, "", limits(100, 200, 20, 40)},
+		{"defaults with no throttling keys", testProject, "config:\n  aws:region: us-west-2\n", limits(100, 200, 20, 40)},
+		{"consumer overrides some", testProject, "config:\n  private-apis:routeRateLimit: 70\n  private-apis:writeRouteBurstLimit: \"3\"\n", limits(70, 200, 20, 3)},
+		{"other project namespace ignored", testProject, "config:\n  other:routeRateLimit: 7\n", limits(100, 200, 20, 40)},
+		{"namespaced default", strings.Replace(testProject, "  routeRateLimit:", "  private-apis:routeRateLimit:", 1), "", limits(100, 200, 20, 40)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,6 +99,9 @@ func TestLoadThrottlingRejects(t *testing.T) {
 			}
 		})
 	}
+	if _, err := LoadThrottling(writeRepo(t, testProject, "config:\n  private-apis:writeRouteRateLimit: 500\n")); err == nil || !strings.Contains(err.Error(), "writeRouteRateLimit = 500: must not exceed routeRateLimit (100)") {
+		t.Errorf("writes looser than reads: error = %v", err)
+	}
 	if _, err := LoadThrottling(t.TempDir()); err == nil || !strings.Contains(err.Error(), ProjectFile) {
 		t.Errorf("missing Pulumi.yaml: error = %v", err)
 	}
@@ -107,10 +114,7 @@ func TestLoadThrottlingRepository(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := got.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	if got.WriteRateLimit > got.RateLimit {
-		t.Fatalf("write rate %d above the API rate %d", got.WriteRateLimit, got.RateLimit)
+	if p := got.Problems(); len(p) > 0 {
+		t.Fatal(p)
 	}
 }

@@ -1,36 +1,38 @@
 // Package localgw is a local stand-in for the consumer stack's API Gateway
 // HTTP API, so the whole system runs on a laptop without AWS.
 //
-// It reproduces what a client of the deployed API can observe, from the
-// same definitions the stacks deploy, never a second copy:
+// It is an http.Handler on net/http's server in front of an
+// httputil.ReverseProxy, and reproduces what a client of the deployed API
+// can observe, from the same definitions the stacks deploy:
 //
-//   - routes: the route keys of contract.Services, matched by HTTP API rules
-//     ({param} is one path segment, {proxy+} the rest of the path, ANY any
-//     method, the most specific route wins, HEAD does not match GET, and
-//     anything unmatched is 404 {"message":"Not Found"});
-//   - throttling: a token bucket for the whole API and a tighter one per
-//     write route, with the limits of Pulumi.consumer.yaml or the defaults
-//     declared in Pulumi.yaml (LoadThrottling), 429 {"message":"Too Many
-//     Requests"} over the limit;
-//   - the integration: the request is proxied as is, except that a
-//     client's x-user-id header is removed and X-Private-Apis-Backend names
-//     the backend, as the deployed integration's request parameters do; a
-//     refused connection is 503 {"message":"Service Unavailable"} and a
-//     backend slower than contract.IntegrationTimeoutMilliseconds is 504
-//     {"message":"Gateway Timeout"};
+//   - routes: the route keys of contract.Services, matched as HTTP API
+//     matches them ({param} is one path segment, {proxy+} the rest of the
+//     path, ANY any method, the most specific route wins, HEAD does not
+//     match GET) against the decoded path, which is also the path the
+//     backend gets (API Gateway decodes it, so /dogs%2Fmales is
+//     GET /dogs/males); anything unmatched is 404 {"message":"Not Found"};
+//   - throttling: a token bucket per route, as a stage applies its
+//     default route settings to each route on its own, with write routes'
+//     own settings (contract.Throttling, read by LoadThrottling from the
+//     files the consumer stack deploys with); 429 {"message":"Too Many
+//     Requests"} over a route's limit;
+//   - the integration: the whole request is read first (over 10 MB is 413,
+//     a malformed body 400, at once), then proxied with the client's
+//     x-user-id removed and X-Private-Apis-Backend naming the backend, as
+//     the integration's request parameters do; the whole response is read
+//     before any of it is sent, as API Gateway buffers it, so a client
+//     never sees half a response; a backend that doesn't answer, body
+//     included, within contract.IntegrationTimeoutMilliseconds gets API
+//     Gateway's 503 {"message":"Service Unavailable"}, and one that refuses
+//     the connection or answers malformed HTTP gets the consumer load
+//     balancer's 502 page, which API Gateway passes through;
 //   - the access log: one JSON line per request with exactly the fields of
-//     contract.AccessLogFields, every value a string ("-" when empty), which
-//     is what the deployed stage's format produces.
+//     contract.AccessLogFields, every value a string ("-" when empty), as
+//     the deployed stage's format writes them.
 //
-// It does not reproduce JWT authorization, TLS, custom domains, payload
-// size limits or API Gateway's own per-account quotas.
-//
-// It speaks HTTP/1.1 (and 1.0) on both sides, with its own connection loop
-// rather than net/http's server and transport, because what it spends per
-// request decides how much of a service's throughput survives it (serve.go
-// says more). Requests and responses are still parsed by net/http. It keeps
-// one backend connection per client connection and backend; it relays
-// bodies of unknown length as they arrive; it does not pass on trailers,
-// 1xx informational responses or protocol upgrades (HTTP APIs have no
-// upgrades, and the services here use none of the three).
+// It serves only its own address: a Host other than 127.0.0.1, localhost
+// or ::1 with its port is 403, so a web page can't read it through DNS
+// rebinding. It does not reproduce JWT authorization, TLS, custom domains,
+// CORS, API Gateway's account-wide quota or its answers to malformed HTTP
+// (net/http's server answers those).
 package localgw

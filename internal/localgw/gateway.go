@@ -1,6 +1,7 @@
 package localgw
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -9,9 +10,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
 	"net/url"
 	"strconv"
-	"sync"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -21,6 +23,18 @@ import (
 // RequestIDHeader carries the request ID on every response, as API
 // Gateway's apigw-requestid header does.
 const RequestIDHeader = "Apigw-Requestid"
+
+// ErrClosed is what Serve returns once Shutdown or Close has been called.
+var ErrClosed = http.ErrServerClosed
+
+// HTTP API's quotas that a client can run into.
+const (
+	maxPayloadBytes = 10 << 20 // request and response payload
+	maxHeaderBytes  = 10240    // request line and header values
+)
+
+// Throttling is the deployed stage's throttling, per route.
+type Throttling = contract.Throttling
 
 // Backend is one service and where it runs locally.
 type Backend struct {
@@ -37,86 +51,54 @@ type Config struct {
 	Backends []Backend
 	// Throttling is the stage's throttling, usually from LoadThrottling.
 	Throttling Throttling
-	// IntegrationTimeout bounds a backend's whole exchange: sending the
-	// request, its response headers and its body. Zero means
-	// contract.IntegrationTimeoutMilliseconds, the deployed value. Tests
-	// make it short.
+	// IntegrationTimeout bounds a backend's whole answer, body included.
+	// Zero means contract.IntegrationTimeoutMilliseconds, the deployed
+	// value; tests make it short.
 	IntegrationTimeout time.Duration
 	// AccessLog receives one JSON line per request; nil logs nothing.
 	AccessLog io.Writer
 	// Now is the clock for throttling and latencies; nil means time.Now.
-	// Connection deadlines always use the real clock.
 	Now func() time.Time
 }
 
-// backend is a Backend as the proxy uses it.
-type backend struct {
-	name  string
-	addr  string // host:port, dialled and sent as Host
-	index int    // in Gateway.backends and a client's upstreams
-}
-
-// Gateway is the local HTTP API. Serve runs it on a listener; it speaks
-// HTTP/1.1 to clients and to backends (see serve.go for why it does not use
-// net/http's server and transport).
+// Gateway is the local HTTP API: an http.Handler, and the server and
+// transport it runs with.
 type Gateway struct {
-	routes   *RouteTable
-	api      *bucket // the whole API's throttling
-	log      *accessLog
-	now      func() time.Time
-	timeout  time.Duration
-	dialer   net.Dialer
-	backends []*backend
-
-	// generation is bumped by CloseIdleConnections; a kept-alive backend
-	// connection from an older generation is closed instead of reused.
-	generation atomic.Uint64
+	routes    *RouteTable
+	proxy     *httputil.ReverseProxy
+	transport *http.Transport
+	server    *http.Server
+	log       *accessLog
+	now       func() time.Time
+	timeout   time.Duration
 
 	idPrefix string
 	idSeq    atomic.Uint64
-
-	mu        sync.Mutex
-	closing   atomic.Bool
-	listeners map[net.Listener]struct{}
-	clients   map[*clientConn]struct{}
-	active    sync.WaitGroup // one per client connection, for Close
 }
 
 // New builds the gateway's routes, throttling and backends.
 func New(cfg Config) (*Gateway, error) {
-	if err := cfg.Throttling.Validate(); err != nil {
-		return nil, fmt.Errorf("throttling: %w", err)
+	for _, p := range cfg.Throttling.Problems() {
+		return nil, fmt.Errorf("throttling: %w", p)
 	}
-	if err := accessLogMatchesContract(); err != nil {
-		return nil, err
-	}
-	timeout := cfg.IntegrationTimeout
-	if timeout <= 0 {
-		timeout = contract.IntegrationTimeoutMilliseconds * time.Millisecond
-	}
-	g := &Gateway{
-		now:       cfg.Now,
-		timeout:   timeout,
-		dialer:    net.Dialer{KeepAlive: 30 * time.Second}, // each dial has the exchange's deadline
-		listeners: map[net.Listener]struct{}{},
-		clients:   map[*clientConn]struct{}{},
-	}
+	g := &Gateway{now: cfg.Now, timeout: cfg.IntegrationTimeout, log: newAccessLog(cfg.AccessLog)}
 	if g.now == nil {
 		g.now = time.Now
 	}
+	if g.timeout <= 0 {
+		g.timeout = contract.IntegrationTimeoutMilliseconds * time.Millisecond
+	}
 	services := make([]contract.Service, len(cfg.Backends))
-	byName := make(map[string]*backend, len(cfg.Backends))
+	targets := make(map[string]*url.URL, len(cfg.Backends))
 	for i, b := range cfg.Backends {
 		if b.URL == nil || b.URL.Scheme != "http" || b.URL.Host == "" || b.URL.Port() == "" {
 			return nil, fmt.Errorf("backend %s: URL %v must be http://host:port", b.Service.Name, b.URL)
 		}
-		if _, dup := byName[b.Service.Name]; dup {
+		if _, dup := targets[b.Service.Name]; dup {
 			return nil, fmt.Errorf("backend %s is listed twice", b.Service.Name)
 		}
 		services[i] = b.Service
-		be := &backend{name: b.Service.Name, addr: b.URL.Host, index: i}
-		byName[be.name] = be
-		g.backends = append(g.backends, be)
+		targets[b.Service.Name] = b.URL
 	}
 	routes, err := NewRouteTable(services)
 	if err != nil {
@@ -124,105 +106,156 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	start := g.now()
 	for _, r := range routes.routes {
-		r.backend = byName[r.Backend]
-		if contract.IsWriteMethod(r.Method) {
-			r.limit = newBucket(cfg.Throttling.WriteRateLimit, cfg.Throttling.WriteBurstLimit, start)
-		}
+		r.target = targets[r.Backend]
+		rate, burst, _ := cfg.Throttling.RouteLimit(r.Key)
+		r.limit = newBucket(rate, burst, start)
 	}
 	g.routes = routes
-	g.api = newBucket(cfg.Throttling.RateLimit, cfg.Throttling.BurstLimit, start)
 
 	var seed [4]byte
 	if _, err := rand.Read(seed[:]); err != nil {
 		return nil, fmt.Errorf("seeding request IDs: %w", err)
 	}
 	g.idPrefix = hex.EncodeToString(seed[:])
-	if cfg.AccessLog != nil {
-		g.log = newAccessLog(cfg.AccessLog)
+
+	// Backends are on loopback: connections are cheap, so a generous idle
+	// pool and short idle timeout (below servekit's 120 s) are all it needs.
+	g.transport = &http.Transport{
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   64,
+		IdleConnTimeout:       30 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		// A backend's content encoding passes through untouched.
+		DisableCompression: true,
+	}
+	g.proxy = &httputil.ReverseProxy{
+		Rewrite:        g.rewrite,
+		Transport:      g.transport,
+		ModifyResponse: g.bufferResponse,
+		ErrorHandler:   g.integrationFailed,
+	}
+	g.server = &http.Server{
+		Handler:           g,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// Room for the integration timeout after the request is read.
+		WriteTimeout:   g.timeout + 30*time.Second,
+		IdleTimeout:    60 * time.Second,
+		MaxHeaderBytes: maxHeaderBytes,
 	}
 	return g, nil
 }
 
-// errorResponse is one of API Gateway's own answers, with its status line
-// and fixed headers written once.
-type errorResponse struct {
-	status int
-	head   string // status line without the protocol, and fixed headers
-	body   string
+// Serve accepts connections on ln until Shutdown or Close, and then
+// returns ErrClosed.
+func (g *Gateway) Serve(ln net.Listener) error { return g.server.Serve(ln) }
+
+// Shutdown stops accepting, lets requests in flight finish until ctx ends,
+// and flushes the access log.
+func (g *Gateway) Shutdown(ctx context.Context) error {
+	err := g.server.Shutdown(ctx)
+	g.transport.CloseIdleConnections()
+	return errors.Join(err, g.log.close())
 }
 
-func newErrorResponse(status int, message string) errorResponse {
-	body := `{"message":"` + message + `"}`
-	return errorResponse{
-		status: status,
-		head: strconv.Itoa(status) + " " + http.StatusText(status) + "\r\n" +
-			"Content-Type: application/json\r\n" +
-			"Content-Length: " + strconv.Itoa(len(body)) + "\r\n",
-		body: body,
-	}
-}
-
-var (
-	notFound            = newErrorResponse(http.StatusNotFound, "Not Found")
-	tooManyRequests     = newErrorResponse(http.StatusTooManyRequests, "Too Many Requests")
-	serviceUnavailable  = newErrorResponse(http.StatusServiceUnavailable, "Service Unavailable")
-	gatewayTimeout      = newErrorResponse(http.StatusGatewayTimeout, "Gateway Timeout")
-	badRequest          = newErrorResponse(http.StatusBadRequest, "Bad Request")
-	headersTooLarge     = newErrorResponse(http.StatusRequestHeaderFieldsTooLarge, "Request Header Fields Too Large")
-	expectationFailed   = newErrorResponse(http.StatusExpectationFailed, "Expectation Failed")
-	notImplemented      = newErrorResponse(http.StatusNotImplemented, "Not Implemented")
-	versionNotSupported = newErrorResponse(http.StatusHTTPVersionNotSupported, "HTTP Version Not Supported")
-)
-
-// requestID is unique per gateway process: a random prefix and a counter,
-// cheaper than a random ID per request.
-func (g *Gateway) requestID() string {
-	var b [24]byte
-	n := copy(b[:], g.idPrefix)
-	b[n] = '-'
-	return string(strconv.AppendUint(b[:n+1], g.idSeq.Add(1), 10))
-}
-
-// integrationFailure is API Gateway's answer when the integration fails: a
-// backend slower than the integration timeout is 504; anything else
-// (refused, reset, unreachable) is 503, what a private integration answers
-// with no healthy target.
-func integrationFailure(err error) *errorResponse {
-	if isTimeout(err) {
-		return &gatewayTimeout
-	}
-	return &serviceUnavailable
-}
-
-func isTimeout(err error) bool {
-	if errors.Is(err, context.DeadlineExceeded) {
-		return true
-	}
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
-}
-
-// CloseIdleConnections makes every kept-alive backend connection be
-// dropped instead of reused, for example after a backend restarted, so no
-// request is sent on a dead one. A connection is closed when its client
-// connection next needs it, or ends.
-func (g *Gateway) CloseIdleConnections() { g.generation.Add(1) }
-
-// Close stops the gateway at once: listeners and client connections are
-// closed, in-flight requests cut off, and the access log flushed. Shutdown
-// first lets in-flight requests finish.
+// Close stops at once, cutting off requests in flight, and flushes the
+// access log.
 func (g *Gateway) Close() error {
-	err := g.closeListeners()
-	g.mu.Lock()
-	for cc := range g.clients {
-		cc.abort()
+	err := g.server.Close()
+	g.transport.CloseIdleConnections()
+	return errors.Join(err, g.log.close())
+}
+
+// CloseIdleConnections drops kept-alive backend connections, for example
+// after a backend restarted.
+func (g *Gateway) CloseIdleConnections() { g.transport.CloseIdleConnections() }
+
+// exchange is what one request went through, for the access log.
+type exchange struct {
+	id                 string
+	start              time.Time
+	route              *Route
+	sent               time.Time
+	integrationStatus  int
+	integrationLatency time.Duration // < 0 when no backend was called
+	integrationError   string
+}
+
+type exchangeKey struct{}
+
+func exchangeOf(ctx context.Context) *exchange { return ctx.Value(exchangeKey{}).(*exchange) }
+
+// ServeHTTP answers a request as the deployed API would.
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	x := &exchange{id: g.requestID(), start: g.now(), integrationLatency: -1}
+	w.Header().Set(RequestIDHeader, x.id)
+	rec := &recorder{ResponseWriter: w}
+	defer func() { g.log.write(x, r, rec, g.now()) }()
+
+	if !ownHost(r) {
+		writeMessage(rec, http.StatusForbidden, "Forbidden")
+		return
 	}
-	g.mu.Unlock()
-	// Aborted connections end at once; waiting for them means their
-	// requests are in the access log before it is flushed.
-	g.active.Wait()
-	if g.log != nil {
-		err = errors.Join(err, g.log.close())
+	route, ok := g.routes.Match(r.Method, r.URL.Path)
+	if !ok {
+		writeMessage(rec, http.StatusNotFound, "Not Found")
+		return
 	}
-	return err
+	x.route = route
+	if !route.limit.allow(x.start) {
+		writeMessage(rec, http.StatusTooManyRequests, "Too Many Requests")
+		return
+	}
+	// API Gateway takes the whole request before calling the integration,
+	// so a bad or oversized body is answered at once, the backend never
+	// seeing it.
+	body, err := io.ReadAll(http.MaxBytesReader(rec, r.Body, maxPayloadBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		writeMessage(rec, http.StatusRequestEntityTooLarge, "Request Entity Too Large")
+		return
+	case err != nil:
+		writeMessage(rec, http.StatusBadRequest, "Bad Request")
+		return
+	}
+
+	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), exchangeKey{}, x), g.timeout)
+	defer cancel()
+	out := r.WithContext(ctx)
+	out.ContentLength, out.TransferEncoding = int64(len(body)), nil
+	out.Body, out.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+	if len(body) > 0 {
+		out.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+		out.Body, _ = out.GetBody()
+	}
+	g.proxy.ServeHTTP(rec, out)
+}
+
+// requestID is unique per gateway process: a random prefix and a counter.
+func (g *Gateway) requestID() string {
+	return g.idPrefix + "-" + strconv.FormatUint(g.idSeq.Add(1), 10)
+}
+
+// ownHost accepts only the gateway's own loopback address as Host, so a web
+// page whose name resolves to 127.0.0.1 (DNS rebinding) can't read the API.
+func ownHost(r *http.Request) bool {
+	local, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok {
+		return false
+	}
+	_, port, err := net.SplitHostPort(local.String())
+	if err != nil {
+		return false
+	}
+	host, hostPort, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host, hostPort = r.Host, "80"
+	}
+	switch strings.ToLower(host) {
+	case "127.0.0.1", "localhost", "::1":
+		return hostPort == port
+	}
+	return false
 }

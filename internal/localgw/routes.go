@@ -2,6 +2,7 @@ package localgw
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strings"
 
@@ -32,9 +33,9 @@ type Route struct {
 	// Backend is the name of the service that serves the route.
 	Backend string
 
-	segs    []segment
-	limit   *bucket  // a write route's own bucket; nil for reads
-	backend *backend // where the integration goes, set by New
+	segs   []segment
+	limit  *bucket  // the route's own throttling, set by New
+	target *url.URL // where the integration goes, set by New
 }
 
 // RouteTable matches requests to routes. Routes are kept most specific
@@ -48,16 +49,14 @@ type RouteTable struct {
 // both too.
 func NewRouteTable(services []contract.Service) (*RouteTable, error) {
 	t := &RouteTable{}
-	owner := map[string]string{}
+	if _, conflicts := contract.RouteOwners(services); len(conflicts) > 0 {
+		return nil, conflicts[0]
+	}
 	for _, s := range services {
 		if s.Name == "" {
 			return nil, fmt.Errorf("a service has no name")
 		}
 		for _, key := range s.Routes {
-			if prev, ok := owner[key]; ok {
-				return nil, fmt.Errorf("route %q is claimed by both %s and %s", key, prev, s.Name)
-			}
-			owner[key] = s.Name
 			r, err := parseRoute(key)
 			if err != nil {
 				return nil, fmt.Errorf("service %s: %w", s.Name, err)

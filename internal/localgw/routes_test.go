@@ -97,7 +97,7 @@ func TestNewRouteTableRejects(t *testing.T) {
 		{"greedy not last", []contract.Service{{Name: "a", Routes: []string{"GET /{proxy+}/a"}}}, "last segment"},
 		{"empty segment", []contract.Service{{Name: "a", Routes: []string{"GET /a//b"}}}, "empty path segment"},
 		{"mixed segment", []contract.Service{{Name: "a", Routes: []string{"GET /a{b}"}}}, "mixes"},
-		{"conflict", []contract.Service{{Name: "a", Routes: []string{"GET /a"}}, {Name: "b", Routes: []string{"GET /a"}}}, "claimed by both a and b"},
+		{"conflict", []contract.Service{{Name: "a", Routes: []string{"GET /a"}}, {Name: "b", Routes: []string{"GET /a"}}}, "is served by both a and b"},
 		{"no routes", []contract.Service{{Name: "a"}}, "no routes"},
 		{"no name", []contract.Service{{Routes: []string{"GET /a"}}}, "no name"},
 	}

@@ -1,40 +1,9 @@
 package localgw
 
 import (
-	"fmt"
 	"sync"
 	"time"
 )
-
-// Throttling is the consumer stage's throttling: RateLimit requests per
-// second with bursts of BurstLimit for the whole API, and per write route
-// (POST, PUT, PATCH, DELETE) the tighter WriteRateLimit and
-// WriteBurstLimit. The names are the config keys' names.
-type Throttling struct {
-	RateLimit       int
-	BurstLimit      int
-	WriteRateLimit  int
-	WriteBurstLimit int
-}
-
-// Validate refuses what the consumer stack refuses: every limit must be
-// positive, as a zero burst would reject every request.
-func (t Throttling) Validate() error {
-	for _, l := range []struct {
-		key string
-		v   int
-	}{
-		{keyRate, t.RateLimit},
-		{keyBurst, t.BurstLimit},
-		{keyWriteRate, t.WriteRateLimit},
-		{keyWriteBurst, t.WriteBurstLimit},
-	} {
-		if l.v <= 0 {
-			return fmt.Errorf("%s is %d, want a whole number > 0", l.key, l.v)
-		}
-	}
-	return nil
-}
 
 // bucket is a token bucket: it holds up to burst tokens, gains rate tokens
 // a second, and each request takes one. It starts full, as a fresh stage

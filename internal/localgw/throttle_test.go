@@ -1,7 +1,6 @@
 package localgw
 
 import (
-	"strings"
 	"testing"
 	"time"
 )
@@ -42,17 +41,5 @@ func TestBucketBurstThenRefill(t *testing.T) {
 	// A clock going backwards neither refills nor breaks the bucket.
 	if b.allow(t0) {
 		t.Fatal("allowed on a clock that went backwards")
-	}
-}
-
-func TestThrottlingValidate(t *testing.T) {
-	ok := Throttling{RateLimit: 100, BurstLimit: 200, WriteRateLimit: 20, WriteBurstLimit: 40}
-	if err := ok.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	bad := ok
-	bad.WriteBurstLimit = 0
-	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "writeRouteBurstLimit is 0") {
-		t.Fatalf("error = %v, want it to name writeRouteBurstLimit", err)
 	}
 }
