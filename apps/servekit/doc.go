@@ -20,6 +20,8 @@
 //   - [Router], [Body] and [Write] build the handler: JSON everywhere,
 //     including the 404 and 405 answers, in the {"message":"..."} shape
 //     that API Gateway uses, and the health check.
+//   - [Query] reads a request's query string and refuses, naming the
+//     parameter, what it can't parse, where net/url would drop it.
 //   - [LogRequests] logs every request when LOG_LEVEL=debug and costs
 //     nothing otherwise.
 //

@@ -22,7 +22,7 @@ func TestLogRequests(t *testing.T) {
 		t.Run(tt.level.String(), func(t *testing.T) {
 			var logs bytes.Buffer
 			logger := Config{LogLevel: tt.level}.NewLogger(&logs)
-			mux := testRouter(Write, &Health{})
+			mux := testRouter(&Health{})
 			h := LogRequests(logger, mux)
 			if tt.lines == 0 && h != mux {
 				t.Error("LogRequests wrapped the handler with debug disabled")

@@ -16,17 +16,18 @@ type item struct {
 	Data string `json:"data"`
 }
 
-// largeBody does not fit net/http's response buffer.
-var largeBody = NewBody([]item{{"1", strings.Repeat("x", implicitLengthMax)}})
+// largeBody does not fit net/http's response buffer (2 KiB), so its length
+// is not one net/http could count itself.
+var largeBody = NewBody([]item{{"1", strings.Repeat("x", 4096)}})
 
 // testRouter is a service as the services build theirs, sending every
-// response through write: routes with one and with several methods, a
+// response through Write: routes with one and with several methods, a
 // health check, the catch-all 404.
-func testRouter(write WriteFunc, health *Health) http.Handler {
+func testRouter(health *Health) http.Handler {
 	small := NewBody(item{"1", "small"})
-	rt := NewRouter(write)
+	rt := NewRouter()
 	send := func(code int, b *Body) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { write(w, r, code, b) })
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { Write(w, r, code, b) })
 	}
 	rt.Route("/small", Methods{http.MethodGet: send(http.StatusOK, &small)})
 	rt.Route("/large", Methods{http.MethodGet: send(http.StatusOK, &largeBody)})
@@ -37,17 +38,6 @@ func testRouter(write WriteFunc, health *Health) http.Handler {
 	})
 	rt.Health("/healthz", health)
 	return rt.Handler()
-}
-
-// writeFuncs are the two ways to send a response; always says whether it
-// always declares Content-Length.
-var writeFuncs = []struct {
-	name   string
-	write  WriteFunc
-	always bool
-}{
-	{"Write", Write, false},
-	{"WriteWithLength", WriteWithLength, true},
 }
 
 func do(h http.Handler, method, path string) *httptest.ResponseRecorder {
@@ -97,36 +87,27 @@ func TestWrite(t *testing.T) {
 		{"PUT", "/small", 405, notAllow},
 		{"HEAD", "/items", 200, ""},
 	}
-	for _, wf := range writeFuncs {
-		mux := testRouter(wf.write, &Health{})
-		for _, tt := range tests {
-			t.Run(wf.name+" "+tt.method+" "+tt.path, func(t *testing.T) {
-				rec := do(mux, tt.method, tt.path)
-				if rec.Code != tt.code || rec.Body.String() != tt.body {
-					t.Fatalf("got %d %q, want %d %q", rec.Code, rec.Body, tt.code, tt.body)
-				}
-				servekittest.CheckJSONHeaders(t, rec.Header())
-				// Declared: always by WriteWithLength; by Write only where
-				// net/http cannot count the body.
-				declared := wf.always || tt.method == "HEAD" || tt.path == "/large"
-				full := len(tt.body)
-				if tt.method == "HEAD" {
-					full = do(mux, "GET", tt.path).Body.Len()
-				}
-				got := rec.Header().Get("Content-Length")
-				if declared && got != strconv.Itoa(full) {
-					t.Errorf("Content-Length = %q, want %d", got, full)
-				}
-				if !declared && got != "" {
-					t.Errorf("Content-Length = %q, want it left to net/http", got)
-				}
-			})
-		}
+	mux := testRouter(&Health{})
+	for _, tt := range tests {
+		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
+			rec := do(mux, tt.method, tt.path)
+			if rec.Code != tt.code || rec.Body.String() != tt.body {
+				t.Fatalf("got %d %q, want %d %q", rec.Code, rec.Body, tt.code, tt.body)
+			}
+			servekittest.CheckJSONHeaders(t, rec.Header())
+			full := len(tt.body)
+			if tt.method == "HEAD" {
+				full = do(mux, "GET", tt.path).Body.Len()
+			}
+			if got := rec.Header().Get("Content-Length"); got != strconv.Itoa(full) {
+				t.Errorf("Content-Length = %q, want %d", got, full)
+			}
+		})
 	}
 }
 
 func TestNoContent(t *testing.T) {
-	rec := do(testRouter(Write, &Health{}), "DELETE", "/items/1")
+	rec := do(testRouter(&Health{}), "DELETE", "/items/1")
 	if rec.Code != http.StatusNoContent || rec.Body.Len() != 0 {
 		t.Fatalf("got %d %q, want 204 and no body", rec.Code, rec.Body)
 	}
@@ -137,53 +118,37 @@ func TestNoContent(t *testing.T) {
 }
 
 // TestContentLengthOnTheWire checks what clients see over a real
-// connection: an exact Content-Length and no chunking, whether the write
-// function left the header to net/http or declared it.
+// connection: an exact Content-Length and no chunking.
 func TestContentLengthOnTheWire(t *testing.T) {
-	for _, wf := range writeFuncs {
-		h := testRouter(wf.write, &Health{})
-		srv := httptest.NewServer(h)
-		defer srv.Close()
-		for _, tt := range []struct{ method, path string }{
-			{"GET", "/small"}, {"GET", "/large"}, {"POST", "/items"}, {"GET", "/healthz"},
-			{"GET", "/nope"}, {"POST", "/small"}, {"HEAD", "/small"}, {"HEAD", "/large"},
-		} {
-			req, err := http.NewRequest(tt.method, srv.URL+tt.path, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp, err := srv.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			body, err := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := int64(len(body))
-			if tt.method == "HEAD" {
-				want = int64(do(h, "GET", tt.path).Body.Len())
-			}
-			if resp.ContentLength != want || len(resp.TransferEncoding) != 0 {
-				t.Errorf("%s: %s %s: Content-Length %d, transfer encoding %v, want Content-Length %d",
-					wf.name, tt.method, tt.path, resp.ContentLength, resp.TransferEncoding, want)
-			}
-			servekittest.CheckJSONHeaders(t, resp.Header)
+	h := testRouter(&Health{})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	for _, tt := range []struct{ method, path string }{
+		{"GET", "/small"}, {"GET", "/large"}, {"POST", "/items"}, {"GET", "/healthz"},
+		{"GET", "/nope"}, {"POST", "/small"}, {"HEAD", "/small"}, {"HEAD", "/large"},
+	} {
+		req, err := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-}
-
-func TestWriteAllocs(t *testing.T) {
-	b := NewBody(item{"1", "small"})
-	req := httptest.NewRequest("GET", "/small", nil)
-	w := servekittest.NewDiscardWriter()
-	allocs := testing.AllocsPerRun(1000, func() {
-		w.Reset()
-		Write(w, req, http.StatusOK, &b)
-	})
-	if allocs != 0 {
-		t.Errorf("Write allocates %v times per call, want 0", allocs)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := int64(len(body))
+		if tt.method == "HEAD" {
+			want = int64(do(h, "GET", tt.path).Body.Len())
+		}
+		if resp.ContentLength != want || len(resp.TransferEncoding) != 0 {
+			t.Errorf("%s %s: Content-Length %d, transfer encoding %v, want Content-Length %d",
+				tt.method, tt.path, resp.ContentLength, resp.TransferEncoding, want)
+		}
+		servekittest.CheckJSONHeaders(t, resp.Header)
 	}
 }
 
@@ -199,7 +164,7 @@ func BenchmarkWrite(b *testing.B) {
 }
 
 func TestRoute(t *testing.T) {
-	mux := testRouter(Write, &Health{})
+	mux := testRouter(&Health{})
 	tests := []struct {
 		method, path string
 		code         int
@@ -238,7 +203,7 @@ func TestRoute(t *testing.T) {
 }
 
 func TestRouteExplicitHead(t *testing.T) {
-	rt := NewRouter(Write)
+	rt := NewRouter()
 	head := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) })
 	rt.Route("/x", Methods{http.MethodGet: http.NotFoundHandler(), http.MethodHead: head})
 	if rec := do(rt.Handler(), "HEAD", "/x"); rec.Code != 299 {
@@ -251,7 +216,7 @@ func TestRouteExplicitHead(t *testing.T) {
 
 func TestHealth(t *testing.T) {
 	health := &Health{}
-	mux := testRouter(Write, health)
+	mux := testRouter(health)
 	steps := []struct {
 		drain bool
 		code  int

@@ -6,9 +6,6 @@ import (
 	"strings"
 )
 
-// WriteFunc sends a JSON response: [Write] or [WriteWithLength].
-type WriteFunc func(w http.ResponseWriter, r *http.Request, code int, b *Body)
-
 // Methods maps the HTTP methods a path answers to their handlers, e.g.
 // {http.MethodGet: list, http.MethodPost: create}. A GET handler also
 // serves HEAD, as net/http's ServeMux arranges.
@@ -19,23 +16,17 @@ type Methods map[string]http.Handler
 // does not take, a 404 for any unknown path, both in the {"message":"..."}
 // shape, and a health check for the load balancer.
 type Router struct {
-	mux   *http.ServeMux
-	write WriteFunc
-	// static holds the GET handlers of paths without wildcards, which
-	// ServeHTTP serves without asking the mux (see there).
-	static map[string]http.Handler
+	mux *http.ServeMux
 }
 
 // NewRouter returns a Router whose own answers (404, 405, health check) go
-// out through write, which should be the function the service sends its
-// other responses with, so that all of them look alike, down to whether
-// Content-Length is in the header map and so where it stands on the wire.
-func NewRouter(write WriteFunc) *Router {
-	rt := &Router{mux: http.NewServeMux(), write: write, static: map[string]http.Handler{}}
+// out through [Write], as the services' other responses do.
+func NewRouter() *Router {
+	rt := &Router{mux: http.NewServeMux()}
 	// The catch-all: the least specific pattern, so it only sees the paths
 	// no route claims.
 	rt.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		write(w, r, http.StatusNotFound, &notFoundBody)
+		Write(w, r, http.StatusNotFound, &notFoundBody)
 	})
 	return rt
 }
@@ -54,18 +45,14 @@ func (rt *Router) Route(path string, methods Methods) {
 		rt.mux.Handle(method+" "+path, h)
 		allow = append(allow, method)
 	}
-	if h := methods[http.MethodGet]; h != nil && methods[http.MethodHead] == nil {
+	if methods[http.MethodGet] != nil && methods[http.MethodHead] == nil {
 		allow = append(allow, http.MethodHead)
-		if !strings.Contains(path, "{") {
-			rt.static[path] = h
-		}
 	}
 	slices.Sort(allow)
-	hdrAllow := []string{strings.Join(allow, ", ")} // len == cap, like the other header values
-	write := rt.write
+	allowed := strings.Join(allow, ", ")
 	rt.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-		w.Header()["Allow"] = hdrAllow
-		write(w, r, http.StatusMethodNotAllowed, &methodNotAllowedBody)
+		w.Header().Set("Allow", allowed)
+		Write(w, r, http.StatusMethodNotAllowed, &methodNotAllowedBody)
 	})
 }
 
@@ -78,31 +65,14 @@ func (rt *Router) Route(path string, methods Methods) {
 // dependency hiccuped would take the whole service out. A readiness check
 // that asks the dependency belongs on a path of its own.
 func (rt *Router) Health(path string, h *Health) {
-	write := rt.write
 	rt.Route(path, Methods{http.MethodGet: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if h.Draining() {
-			write(w, r, http.StatusServiceUnavailable, &drainingBody)
+			Write(w, r, http.StatusServiceUnavailable, &drainingBody)
 			return
 		}
-		write(w, r, http.StatusOK, &healthyBody)
+		Write(w, r, http.StatusOK, &healthyBody)
 	})})
 }
 
 // Handler is the handler of every route. Register routes before serving.
-func (rt *Router) Handler() http.Handler { return rt }
-
-// ServeHTTP answers a GET or HEAD of a registered path with no wildcards
-// straight from a map, and hands every other request to the mux. The mux
-// would pick the same handler, but its pattern matching is a measurable
-// share of a request that does little else (the dog names API), while a
-// path that is exactly a registered one needs no cleaning, redirect or
-// 404/405 decision. Escaped paths always go to the mux.
-func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if (r.Method == http.MethodGet || r.Method == http.MethodHead) && r.URL.RawPath == "" {
-		if h, ok := rt.static[r.URL.Path]; ok {
-			h.ServeHTTP(w, r)
-			return
-		}
-	}
-	rt.mux.ServeHTTP(w, r)
-}
+func (rt *Router) Handler() http.Handler { return rt.mux }

@@ -22,7 +22,7 @@ func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 // shutdown.
 func slowServer(health *Health) (h http.Handler, started, release chan struct{}) {
 	started, release = make(chan struct{}), make(chan struct{})
-	rt := NewRouter(Write)
+	rt := NewRouter()
 	rt.Health("/healthz", health)
 	ok := MessageBody("ok")
 	rt.Route("/api", Methods{http.MethodGet: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -62,12 +62,9 @@ var (
 	badUTF8Body         = servekit.MessageBody("data must be valid UTF-8")
 )
 
-// write sends b with the JSON headers every service sends. todo declares
-// Content-Length on every response, whatever the ResponseWriter: its
-// bodies vary in size (a list page can be far larger than net/http's
-// buffer), and it has no hot path that would notice the extra map write.
+// write sends b with the JSON headers every service sends.
 func write(w http.ResponseWriter, r *http.Request, code int, b *servekit.Body) {
-	servekit.WriteWithLength(w, r, code, b)
+	servekit.Write(w, r, code, b)
 }
 
 func writeJSON(w http.ResponseWriter, r *http.Request, code int, v any) {
@@ -95,7 +92,7 @@ func NewServer(logger *slog.Logger, health *servekit.Health, store Store) http.H
 	// A GET handler also serves HEAD; any other method on these paths gets
 	// a JSON 405, and any other path a JSON 404. They, and the health
 	// check, go out through write like everything else.
-	rt := servekit.NewRouter(write)
+	rt := servekit.NewRouter()
 	rt.Route("/todo", servekit.Methods{
 		http.MethodGet:  http.HandlerFunc(s.list),
 		http.MethodPost: http.HandlerFunc(s.create),
@@ -160,7 +157,12 @@ func (s *server) list(w http.ResponseWriter, r *http.Request) {
 		write(w, r, http.StatusBadRequest, &badOwnerBody)
 		return
 	}
-	q := r.URL.Query()
+	q, err := servekit.Query(r)
+	if err != nil {
+		body := servekit.MessageBody("Malformed query string: " + err.Error())
+		write(w, r, http.StatusBadRequest, &body)
+		return
+	}
 	limit := defaultLimit
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)

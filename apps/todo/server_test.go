@@ -409,6 +409,15 @@ func TestListBadQuery(t *testing.T) {
 	for _, q := range []string{"cursor=abc", "cursor=" + newID(), "cursor=" + encodeDynamoCursor(newID()) + "x", "cursor=%00"} {
 		checkMessage(t, a.do("GET", "/todo?"+q, "", ""), 400, badCursor)
 	}
+	// A query it can't read is refused, naming the parameter, rather than
+	// dropped (which would list the first page as if no cursor were given).
+	for q, want := range map[string]string{
+		"cursor=%%%garbage":  `Malformed query string: query parameter "cursor" is not valid percent-encoding ("cursor=%%%garbage")`,
+		"limit=5&cursor=%zz": `Malformed query string: query parameter "cursor" is not valid percent-encoding ("cursor=%zz")`,
+		"limit=5;cursor=x":   `Malformed query string: query parameter "limit": separate parameters with &, not ;`,
+	} {
+		checkMessage(t, a.do("GET", "/todo?"+q, "", ""), 400, want)
+	}
 	for _, q := range []string{"limit=1", "limit=100", "limit=", "cursor=", "unknown=1"} {
 		if rec := a.do("GET", "/todo?"+q, "", ""); rec.Code != http.StatusOK {
 			t.Errorf("%s: %d %s", q, rec.Code, rec.Body)
