@@ -87,7 +87,7 @@ bench: deps
 	cd apps/dognames && go test -run '^$$' -bench . -benchtime 3s ./...
 	cd apps/todo && go test -run '^$$' -bench . -benchtime 2s ./...
 
-## bench-load: wrk load test of the dog names service against a bare server
+## bench-load: wrk load test of the dog names service against a bare server, ROUNDS rounds (default 5), median ratios
 bench-load:
 	apps/dognames/scripts/loadtest.sh
 
@@ -105,6 +105,6 @@ run:
 	go build -o .local/bin/localrun ./cmd/localrun
 	.local/bin/localrun
 
-## bench-gateway: wrk load test of each service directly and through the local gateway (and dog names through a byte relay, the floor for any proxy)
+## bench-gateway: the latency the local gateway adds on one connection (p50, p99), and a check that it sustains 10x the configured throttle rate without an error (cmd/loadgen)
 bench-gateway:
 	cmd/localrun/loadtest.sh
