@@ -102,29 +102,31 @@ func (r *configReader) bool(key string, def bool) bool {
 }
 
 func (r *configReader) stringList(key, example string) []string {
-	v, ok := r.raw(key)
-	if !ok {
-		return nil
-	}
-	var list []string
-	if err := json.Unmarshal([]byte(v), &list); err != nil {
-		r.fail(key, strconv.Quote(v), "not a list of strings; in Pulumi.<stack>.yaml write it as a YAML list, e.g. %s", example)
-		return nil
-	}
-	return list
+	return readJSON[[]string](r, key, "a list of strings", "a YAML list", example)
+}
+
+func (r *configReader) stringMap(key, example string) map[string]string {
+	return readJSON[map[string]string](r, key, "a map of strings to strings", "a YAML map", example)
 }
 
 func (r *configReader) intMap(key, example string) map[string]int {
-	v, ok := r.raw(key)
+	return readJSON[map[string]int](r, key, "a map of names to whole numbers", "a YAML map", example)
+}
+
+// readJSON reads a list or map key, which the CLI passes as JSON, into a
+// T; what a T is, and how to write one, go into the error.
+func readJSON[T any](r *configReader, key, what, yamlForm, example string) T {
+	var v T
+	raw, ok := r.raw(key)
 	if !ok {
-		return nil
+		return v
 	}
-	var m map[string]int
-	if err := json.Unmarshal([]byte(v), &m); err != nil {
-		r.fail(key, strconv.Quote(v), "not a map of names to whole numbers; write it as a YAML map, e.g. %s", example)
-		return nil
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		r.fail(key, strconv.Quote(raw), "not %s; in Pulumi.<stack>.yaml write it as %s, e.g. %s", what, yamlForm, example)
+		var zero T
+		return zero
 	}
-	return m
+	return v
 }
 
 // renamed refuses a key an earlier version read, saying what replaced it
@@ -134,19 +136,6 @@ func (r *configReader) renamed(old, replacement, why string) {
 	if v, err := r.cfg.Try(old); err == nil {
 		r.fail(old, strconv.Quote(v), "renamed to %s:%s (%s); rename it in your Pulumi.<stack>.yaml", namespace, replacement, why)
 	}
-}
-
-func (r *configReader) stringMap(key, example string) map[string]string {
-	v, ok := r.raw(key)
-	if !ok {
-		return nil
-	}
-	var m map[string]string
-	if err := json.Unmarshal([]byte(v), &m); err != nil {
-		r.fail(key, strconv.Quote(v), "not a map of strings to strings; write it as a YAML map, e.g. %s", example)
-		return nil
-	}
-	return m
 }
 
 // err joins every recorded problem under one heading.
