@@ -248,7 +248,11 @@ func TestPrivateApiRejectsBadArgs(t *testing.T) {
 		{"no rule priority", func(a *PrivateApiArgs) { a.Backends[0].RulePriority = 0 }, "backend dogs: RulePriority 0 must be 1-50000"},
 		{"shared rule priority", func(a *PrivateApiArgs) { a.Backends[1].RulePriority = 100 }, "backends dogs and todo both have listener rule priority 100"},
 		{"route claimed twice", func(a *PrivateApiArgs) { a.Backends[1].Routes = []string{"GET /dogs"} }, `route "GET /dogs" is served by both dogs and todo`},
-		{"greedy route", func(a *PrivateApiArgs) { a.Backends[0].Routes = []string{"ANY /{proxy+}"} }, "greedy"},
+		{"greedy route", func(a *PrivateApiArgs) { a.Backends[0].Routes = []string{"ANY /{proxy+}"} }, "a catch-all for every path is not allowed"},
+		{"overlapping prefix", func(a *PrivateApiArgs) {
+			a.Backends[0].Routes = []string{"GET /dogs/males"}
+			a.Backends[1].Routes = []string{"ANY /dogs/{proxy+}"}
+		}, `route prefix "ANY /dogs/{proxy+}" of todo would capture "GET /dogs/males" of dogs`},
 		{"colliding resource names", func(a *PrivateApiArgs) { a.Backends[1].Routes = []string{"GET /dogs-x", "GET /dogs/x"} }, "would share the resource name"},
 		{"no subnets", func(a *PrivateApiArgs) { a.Backends[0].SubnetCount = 0 }, "SubnetIds and SubnetCount are required"},
 		{"http issuer", func(a *PrivateApiArgs) { a.Jwt = &JwtAuth{Issuer: "http://x", Audiences: []string{"a"}} }, `Jwt: issuer "http://x" is not an https URL`},

@@ -9,6 +9,7 @@ package contract
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -92,11 +93,15 @@ func (s Service) Validate() error {
 }
 
 // RouteOwners assigns each route key to the service that serves it, and
-// reports every key two services claim: a request can go to one backend
-// only, so the consumer stack, the PrivateApi component and the local
-// gateway all refuse them, through this one check.
+// reports every key two services claim and every route prefix ({proxy+})
+// that would capture another service's route or prefix: API Gateway sends a
+// request to the most specific route, so an overlap would move traffic
+// between providers without anyone noticing. The consumer stack, the
+// PrivateApi component and the local gateway all refuse them, through this
+// one check.
 func RouteOwners(services []Service) (map[string]string, []error) {
 	owner := map[string]string{}
+	var keys []string
 	var errs []error
 	for _, s := range services {
 		for _, route := range s.Routes {
@@ -104,11 +109,70 @@ func RouteOwners(services []Service) (map[string]string, []error) {
 				errs = append(errs, fmt.Errorf("route %q is served by both %s and %s: a route key must belong to one provider", route, other, s.Name))
 				continue
 			}
+			for _, key := range keys {
+				if owner[key] == s.Name {
+					continue
+				}
+				prefix, captured := key, route
+				if !captures(prefix, captured) {
+					prefix, captured = route, key
+				}
+				if captures(prefix, captured) {
+					errs = append(errs, fmt.Errorf("route prefix %q of %s would capture %q of %s: API Gateway sends each request to the most specific route, so the overlap would move traffic between them; give the prefix a path no other provider uses",
+						prefix, ownerOr(owner, prefix, s.Name), captured, ownerOr(owner, captured, s.Name)))
+				}
+			}
 			owner[route] = s.Name
+			keys = append(keys, route)
 		}
 	}
 	return owner, errs
 }
+
+// ownerOr is the owner of a route key already assigned, else the service
+// being read.
+func ownerOr(owner map[string]string, key, current string) string {
+	if o, ok := owner[key]; ok {
+		return o
+	}
+	return current
+}
+
+// captures reports whether prefix, a greedy route key ("ANY /billing/{proxy+}"),
+// would match requests meant for other, an explicit route key or another
+// prefix: their methods overlap and other's path lies within the prefix.
+func captures(prefix, other string) bool {
+	pm, pp, err1 := SplitRouteKey(prefix)
+	om, op, err2 := SplitRouteKey(other)
+	if err1 != nil || err2 != nil || !isGreedy(pp) {
+		return false
+	}
+	if pm != om && pm != "ANY" && om != "ANY" {
+		return false
+	}
+	base, rest := segments(pp), segments(op)
+	base = base[:len(base)-1] // the {proxy+} itself
+	if isGreedy(op) {
+		rest = rest[:len(rest)-1]
+		if len(rest) < len(base) {
+			return false
+		}
+	} else if len(rest) <= len(base) {
+		return false // {proxy+} needs at least one more segment
+	}
+	for i, seg := range base {
+		if seg != rest[i] && !isVariable(seg) && !isVariable(rest[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func segments(path string) []string { return strings.Split(strings.TrimPrefix(path, "/"), "/") }
+
+func isVariable(seg string) bool { return strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") }
+
+func isGreedy(path string) bool { return strings.HasSuffix(path, "+}") }
 
 // SplitRouteKey splits an HTTP API route key such as "GET /dogs/{id}" into
 // its method and path, checking the shape API Gateway accepts.
@@ -130,18 +194,44 @@ func IsWriteMethod(method string) bool {
 }
 
 // ValidateRouteKey checks a route key as this project allows it: the shape
-// SplitRouteKey accepts, and no "$default" or greedy catch-all, so every
-// route is explicit.
+// SplitRouteKey accepts, segments API Gateway takes (a {variable} is a
+// whole segment, and a greedy {variable+} only the last), and no "$default"
+// or bare "/{proxy+}" catch-all, so every route belongs to one provider. A
+// provider may claim a path prefix with a greedy last segment, e.g.
+// "ANY /billing/{proxy+}", to add endpoints under it without a consumer
+// deployment.
 func ValidateRouteKey(key string) error {
 	_, path, err := SplitRouteKey(key)
 	if err != nil {
 		return err
 	}
-	if strings.Contains(path, "+}") {
-		return fmt.Errorf("route %q: greedy path variables are not allowed; list each route explicitly", key)
-	}
 	if len(path) > 1 && strings.HasSuffix(path, "/") {
 		return fmt.Errorf("route %q: path must not end with /", key)
 	}
+	if path == "/" {
+		return nil
+	}
+	segs := segments(path)
+	for i, seg := range segs {
+		switch {
+		case seg == "":
+			return fmt.Errorf("route %q: empty path segment", key)
+		case strings.HasSuffix(seg, "+}") && strings.HasPrefix(seg, "{"):
+			if i != len(segs)-1 {
+				return fmt.Errorf("route %q: a greedy path variable must be the last segment", key)
+			}
+			if i == 0 {
+				return fmt.Errorf("route %q: a catch-all for every path is not allowed; claim a prefix such as /billing/{proxy+}", key)
+			}
+		case isVariable(seg):
+			if !variableName.MatchString(seg[1 : len(seg)-1]) {
+				return fmt.Errorf("route %q: %q is not a path variable API Gateway takes (letters, digits, _ and -)", key, seg)
+			}
+		case strings.ContainsAny(seg, "{}"):
+			return fmt.Errorf("route %q: segment %q mixes a variable with text; a variable is a whole segment", key, seg)
+		}
+	}
 	return nil
 }
+
+var variableName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)

@@ -25,7 +25,14 @@ func TestValidateRouteKey(t *testing.T) {
 		{key: "FETCH /dogs", wantErr: "METHOD /path"},
 		{key: "GET dogs", wantErr: "must start with /"},
 		{key: "GET /dogs?x=1", wantErr: "query"},
-		{key: "ANY /{proxy+}", wantErr: "greedy"},
+		{key: "ANY /{proxy+}", wantErr: "a catch-all for every path is not allowed"},
+		{key: "GET /{proxy+}", wantErr: "a catch-all for every path is not allowed"},
+		{key: "ANY /billing/{proxy+}"},
+		{key: "GET /billing/{account}/{path+}"},
+		{key: "GET /billing/{proxy+}/x", wantErr: "a greedy path variable must be the last segment"},
+		{key: "GET /a/b{id}", wantErr: "mixes a variable with text"},
+		{key: "GET /a//b", wantErr: "empty path segment"},
+		{key: "GET /a/{i.d}", wantErr: "is not a path variable"},
 		{key: "GET /dogs/", wantErr: "must not end with /"},
 		{key: "$default", wantErr: "METHOD /path"},
 	}
@@ -111,5 +118,45 @@ func TestRouteOwners(t *testing.T) {
 	}
 	if owner["GET /x"] != "a" || owner["GET /y"] != "a" || owner["GET /z"] != "b" {
 		t.Fatalf("owners %v", owner)
+	}
+}
+
+func TestRoutePrefixOverlaps(t *testing.T) {
+	tests := []struct {
+		name      string
+		a, b      []string
+		wantError string
+	}{
+		{name: "disjoint prefixes", a: []string{"ANY /billing/{proxy+}"}, b: []string{"ANY /orders/{proxy+}"}},
+		{name: "a prefix and routes elsewhere", a: []string{"ANY /billing/{proxy+}"}, b: []string{"GET /dogs", "GET /billing"}},
+		{name: "methods apart", a: []string{"GET /billing/{proxy+}"}, b: []string{"POST /billing/invoices"}},
+		{name: "a route under the prefix", a: []string{"ANY /billing/{proxy+}"}, b: []string{"GET /billing/invoices"},
+			wantError: `route prefix "ANY /billing/{proxy+}" of a would capture "GET /billing/invoices" of b`},
+		{name: "the route first", a: []string{"GET /billing/invoices/{id}"}, b: []string{"GET /billing/{proxy+}"},
+			wantError: `route prefix "GET /billing/{proxy+}" of b would capture "GET /billing/invoices/{id}" of a`},
+		{name: "a nested prefix", a: []string{"ANY /billing/{proxy+}"}, b: []string{"GET /billing/invoices/{proxy+}"},
+			wantError: `route prefix "ANY /billing/{proxy+}" of a would capture "GET /billing/invoices/{proxy+}" of b`},
+		{name: "a variable in the prefix", a: []string{"ANY /{tenant}/billing/{proxy+}"}, b: []string{"GET /acme/billing/x"},
+			wantError: "would capture"},
+		{name: "the same prefix twice", a: []string{"ANY /billing/{proxy+}"}, b: []string{"ANY /billing/{proxy+}"},
+			wantError: `route "ANY /billing/{proxy+}" is served by both a and b`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errs := RouteOwners([]Service{{Name: "a", Routes: tt.a}, {Name: "b", Routes: tt.b}})
+			if tt.wantError == "" {
+				if len(errs) != 0 {
+					t.Fatalf("errors %v", errs)
+				}
+				return
+			}
+			if len(errs) != 1 || !strings.Contains(errs[0].Error(), tt.wantError) {
+				t.Fatalf("errors %v, want one containing %q", errs, tt.wantError)
+			}
+		})
+	}
+	// A service's own routes under its own prefix are its business.
+	if _, errs := RouteOwners([]Service{{Name: "a", Routes: []string{"ANY /billing/{proxy+}", "GET /billing/health"}}}); len(errs) != 0 {
+		t.Fatalf("own routes: %v", errs)
 	}
 }

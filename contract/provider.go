@@ -1,13 +1,22 @@
 package contract
 
 import (
+	_ "embed"
 	"fmt"
 	"math"
+	"regexp"
+	"strconv"
 	"strings"
 )
 
 // Optional outputs: a provider without them is read as having none.
 const (
+	// ContractVersion (string, MAJOR.MINOR) is the version of this contract
+	// the provider exports. A minor version adds optional outputs or route
+	// forms a consumer of the same major version can ignore or read; a
+	// consumer refuses a major version it doesn't know. A provider without
+	// it is version 1.0.
+	ContractVersion = "contractVersion"
 	// SupportedRegions ([]string) are the other regions whose consumers the
 	// provider accepts (cross-region PrivateLink), so a consumer in another
 	// region can check before it creates an endpoint.
@@ -22,12 +31,23 @@ const (
 )
 
 // OptionalOutputs lists the outputs a provider may leave out.
-var OptionalOutputs = []string{SupportedRegions, AcceptanceRequired, AcceptedEndpoints}
+var OptionalOutputs = []string{ContractVersion, SupportedRegions, AcceptanceRequired, AcceptedEndpoints}
+
+// Version is the contract version this code exports and reads: 1.1 added
+// the acceptance outputs and route prefixes ({proxy+}) to 1.0.
+const Version = "1.1"
+
+// majorVersion is the major version this code reads.
+const majorVersion = 1
+
+var versionPattern = regexp.MustCompile(`^([0-9]+)\.([0-9]+)$`)
 
 // Provider is one provider stack's contract as the consumer reads it.
 type Provider struct {
 	// Stack is the fully-qualified stack name it was read from.
-	Stack               string
+	Stack string
+	// Version is the contract version it exports, "1.0" when it exports none.
+	Version             string
 	EndpointServiceName string
 	EndpointServiceID   string
 	AllowedPrincipals   []string
@@ -47,8 +67,17 @@ type Provider struct {
 // (JSON types: numbers are float64, lists are []any), into a Provider. A
 // missing or mistyped output is an error naming the stack and the output.
 func Parse(stack string, outputs map[string]any) (Provider, error) {
-	p := Provider{Stack: stack}
+	p := Provider{Stack: stack, Version: "1.0"}
 	r := reader{stack: stack, outputs: outputs}
+	if _, ok := outputs[ContractVersion]; ok {
+		p.Version = r.string(ContractVersion)
+		if m := versionPattern.FindStringSubmatch(p.Version); r.err == nil && m == nil {
+			r.err = fmt.Errorf("provider stack %s: output %q is %q, want MAJOR.MINOR, e.g. %s", stack, ContractVersion, p.Version, Version)
+		} else if r.err == nil && m[1] != strconv.Itoa(majorVersion) {
+			return Provider{}, fmt.Errorf("provider stack %s exports contract version %s, and this consumer reads version %d.x: upgrade private-apis in the consumer's repository to a release that reads version %s contracts (or deploy the provider with one that exports %d.x)",
+				stack, p.Version, majorVersion, m[1], majorVersion)
+		}
+	}
 	p.EndpointServiceName = r.string(EndpointServiceName)
 	p.EndpointServiceID = r.string(EndpointServiceID)
 	p.AllowedPrincipals = r.strings(AllowedPrincipals, true)
@@ -204,3 +233,10 @@ func (r *reader) strings(name string, required bool) []string {
 func ShortStackName(stack string) string {
 	return stack[strings.LastIndex(stack, "/")+1:]
 }
+
+// Schema is the JSON Schema (draft 2020-12) of the outputs a provider
+// exports, provider.schema.json: the published form of this contract, for
+// providers written in any language.
+//
+//go:embed provider.schema.json
+var Schema []byte

@@ -29,16 +29,17 @@ func TestParse(t *testing.T) {
 		t.Fatalf("parsed %+v", p)
 	}
 
-	if p.AcceptanceRequired || p.AcceptedEndpoints != nil {
-		t.Fatalf("a provider without the optional outputs accepts nothing: %+v", p)
+	if p.AcceptanceRequired || p.AcceptedEndpoints != nil || p.Version != "1.0" {
+		t.Fatalf("a provider without the optional outputs is a version 1.0 contract that accepts nothing: %+v", p)
 	}
 
 	withOptional := outputs()
 	withOptional[SupportedRegions] = []any{"us-east-1"}
 	withOptional[AcceptanceRequired] = true
 	withOptional[AcceptedEndpoints] = map[string]any{"organization/private-apis/consumer": "vpce-0abc"}
+	withOptional[ContractVersion] = "1.7"
 	p, err = Parse("org/private-apis/ecs-provider", withOptional)
-	if err != nil || len(p.SupportedRegions) != 1 || !p.AcceptanceRequired || p.AcceptedEndpoints["organization/private-apis/consumer"] != "vpce-0abc" {
+	if err != nil || len(p.SupportedRegions) != 1 || !p.AcceptanceRequired || p.AcceptedEndpoints["organization/private-apis/consumer"] != "vpce-0abc" || p.Version != "1.7" {
 		t.Fatalf("optional outputs: %+v, %v", p, err)
 	}
 
@@ -68,6 +69,10 @@ func TestParseRejects(t *testing.T) {
 		{"acceptance not a bool", func(o map[string]any) { o[AcceptanceRequired] = "yes" }, `output "acceptanceRequired" is string (yes), want true or false`},
 		{"accepted endpoints not a map", func(o map[string]any) { o[AcceptedEndpoints] = []any{"vpce-1"} }, "a map of strings"},
 		{"accepted endpoint not a string", func(o map[string]any) { o[AcceptedEndpoints] = map[string]any{"a/b/c": 1.0} }, "a map of strings"},
+		{"a major version this consumer doesn't read", func(o map[string]any) { o[ContractVersion] = "2.0" },
+			"exports contract version 2.0, and this consumer reads version 1.x: upgrade private-apis in the consumer's repository"},
+		{"a version that is no version", func(o map[string]any) { o[ContractVersion] = "v1" }, `output "contractVersion" is "v1", want MAJOR.MINOR, e.g. 1.1`},
+		{"a version that is a number", func(o map[string]any) { o[ContractVersion] = 1.0 }, `output "contractVersion" is float64`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

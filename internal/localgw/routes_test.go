@@ -46,10 +46,14 @@ func TestMatchContractRoutes(t *testing.T) {
 	}
 }
 
+// TestMatchPrecedence matches as API Gateway does, the catch-all included
+// (which the contract keeps providers from claiming, but which the route
+// table, like API Gateway, knows how to rank), all within one service, as
+// overlapping routes across services are refused.
 func TestMatchPrecedence(t *testing.T) {
 	table, err := NewRouteTable([]contract.Service{
-		{Name: "a", Routes: []string{"ANY /{proxy+}", "GET /pets/{proxy+}", "GET /pets/dog/{id}", "GET /pets/dog/1", "ANY /pets/dog/{id}", "GET /", "POST /pets/{id}/toys"}},
-		{Name: "b", Routes: []string{"ANY /pets/cat", "DELETE /pets/cat"}},
+		{Name: "a", Routes: []string{"ANY /{proxy+}", "GET /pets/{proxy+}", "GET /pets/dog/{id}", "GET /pets/dog/1", "ANY /pets/dog/{id}", "GET /", "POST /pets/{id}/toys",
+			"ANY /pets/cat", "DELETE /pets/cat"}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -82,6 +86,32 @@ func TestMatchPrecedence(t *testing.T) {
 		t.Run(tt.method+" "+tt.path, func(t *testing.T) {
 			checkMatch(t, table, tt.method, tt.path, tt.want)
 		})
+	}
+}
+
+func TestPrefixRoutes(t *testing.T) {
+	table, err := NewRouteTable([]contract.Service{
+		{Name: "billing", Routes: []string{"ANY /billing/{proxy+}", "GET /billing/health"}},
+		{Name: "dognames", Routes: contract.DogNames.Routes},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ method, path, want string }{
+		{"GET", "/billing/invoices/7", "ANY /billing/{proxy+}"},
+		{"POST", "/billing/invoices", "ANY /billing/{proxy+}"},
+		{"GET", "/billing/health", "GET /billing/health"},
+		{"GET", "/billing", ""},
+		{"GET", "/dogs", "GET /dogs"},
+	} {
+		checkMatch(t, table, tt.method, tt.path, tt.want)
+	}
+	_, err = NewRouteTable([]contract.Service{
+		{Name: "billing", Routes: []string{"ANY /billing/{proxy+}"}},
+		{Name: "reports", Routes: []string{"GET /billing/reports"}},
+	})
+	if err == nil || !strings.Contains(err.Error(), `route prefix "ANY /billing/{proxy+}" of billing would capture "GET /billing/reports" of reports`) {
+		t.Fatalf("overlap: error = %v", err)
 	}
 }
 

@@ -175,6 +175,7 @@ func TestOrchestratorAgainstTheRealEngine(t *testing.T) {
 	require.Len(t, read, 2)
 	require.Equal(t, contract.Provider{
 		Stack:               "organization/private-apis/ec2-provider",
+		Version:             "1.0", // it exports no contractVersion
 		EndpointServiceName: "com.amazonaws.vpce.us-west-2.vpce-svc-todo",
 		EndpointServiceID:   "vpce-svc-todo", // a secret output, read back
 		AllowedPrincipals:   []string{"arn:aws:iam::111111111111:root"},

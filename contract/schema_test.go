@@ -1,0 +1,119 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+)
+
+// compileSchema compiles provider.schema.json as any JSON Schema tool
+// would.
+func compileSchema(t *testing.T) *jsonschema.Schema {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	c.Draft = jsonschema.Draft2020
+	if err := c.AddResource("provider.schema.json", bytes.NewReader(Schema)); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("provider.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// typeScriptProvider is what the TypeScript provider in docs/providers.md
+// exports, as `pulumi stack output --json` shows it.
+const typeScriptProvider = `{
+  "contractVersion": "1.1",
+  "endpointServiceName": "com.amazonaws.vpce.us-west-2.vpce-svc-0a1b2c3d4e5f67890",
+  "endpointServiceId": "vpce-svc-0a1b2c3d4e5f67890",
+  "allowedPrincipals": ["arn:aws:iam::111111111111:root"],
+  "servicePort": 8443,
+  "healthCheckPath": "/health",
+  "routes": ["GET /orders", "POST /orders", "GET /orders/{id}", "ANY /orders/admin/{proxy+}"],
+  "availabilityZoneIds": ["usw2-az1", "usw2-az2"],
+  "region": "us-west-2",
+  "supportedRegions": [],
+  "acceptanceRequired": false,
+  "acceptedEndpoints": {},
+  "loadBalancerDnsName": "internal-orders-123.elb.us-west-2.amazonaws.com"
+}`
+
+func TestSchemaAcceptsAProviderInAnyLanguage(t *testing.T) {
+	var v any
+	if err := json.Unmarshal([]byte(typeScriptProvider), &v); err != nil {
+		t.Fatal(err)
+	}
+	if err := compileSchema(t).Validate(v); err != nil {
+		t.Fatal(err)
+	}
+	// The consumer's own reader takes it as well.
+	p, err := Parse("acme/orders/prod", v.(map[string]any))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.ServicePort != 8443 || len(p.Routes) != 4 || p.Version != "1.1" {
+		t.Fatalf("parsed %+v", p)
+	}
+}
+
+func TestSchemaRefuses(t *testing.T) {
+	schema := compileSchema(t)
+	for name, mutate := range map[string]func(map[string]any){
+		"a missing output":       func(o map[string]any) { delete(o, "routes") },
+		"a port as a string":     func(o map[string]any) { o["servicePort"] = "8443" },
+		"a wildcard principal":   func(o map[string]any) { o["allowedPrincipals"] = []any{"*"} },
+		"no principals":          func(o map[string]any) { o["allowedPrincipals"] = []any{} },
+		"an AZ name":             func(o map[string]any) { o["availabilityZoneIds"] = []any{"us-west-2a"} },
+		"a catch-all route":      func(o map[string]any) { o["routes"] = []any{"ANY /{proxy+}"} },
+		"$default":               func(o map[string]any) { o["routes"] = []any{"$default"} },
+		"a lower-case method":    func(o map[string]any) { o["routes"] = []any{"get /orders"} },
+		"a greedy segment early": func(o map[string]any) { o["routes"] = []any{"GET /{proxy+}/x"} },
+		"a major version 2":      func(o map[string]any) { o["contractVersion"] = "2.0" },
+		"a fractional port":      func(o map[string]any) { o["servicePort"] = 80.5 },
+	} {
+		t.Run(name, func(t *testing.T) {
+			var o map[string]any
+			if err := json.Unmarshal([]byte(typeScriptProvider), &o); err != nil {
+				t.Fatal(err)
+			}
+			mutate(o)
+			if err := schema.Validate(o); err == nil {
+				t.Fatal("the schema accepted it")
+			}
+		})
+	}
+}
+
+// TestSchemaAndRouteKeysAgree: every route key the contract package
+// accepts the schema accepts, and the other way round, for the forms a
+// provider writes.
+func TestSchemaAndRouteKeysAgree(t *testing.T) {
+	schema := compileSchema(t)
+	keys := []string{
+		"GET /dogs", "GET /todo/{id}", "ANY /things", "ANY /billing/{proxy+}", "GET /billing/{account}/{path+}",
+		"GET /", "ANY /{proxy+}", "GET /a/b{id}", "GET /a//b", "GET dogs", "FETCH /x", "GET /x/", "GET /{proxy+}/x",
+	}
+	for _, s := range Services {
+		keys = append(keys, s.Routes...)
+	}
+	for _, key := range keys {
+		o := map[string]any{}
+		if err := json.Unmarshal([]byte(typeScriptProvider), &o); err != nil {
+			t.Fatal(err)
+		}
+		o["routes"] = []any{key}
+		schemaErr := schema.Validate(o)
+		goErr := ValidateRouteKey(key)
+		if (schemaErr == nil) != (goErr == nil) {
+			t.Errorf("%q: schema says %v, ValidateRouteKey says %v", key, schemaErr, goErr)
+		}
+	}
+	if !strings.Contains(string(Schema), "contract, version "+Version+`"`) {
+		t.Errorf("the schema's title should name version %s", Version)
+	}
+}
