@@ -184,26 +184,15 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 		return nil, fmt.Errorf("private service %s: creating listener: %w", name, err)
 	}
 
-	endpointArgs := &ec2.VpcEndpointServiceArgs{
-		NetworkLoadBalancerArns: pulumi.StringArray{nlb.Arn},
-		AllowedPrincipals:       pulumi.ToStringArray(a.AllowedPrincipals),
-		AcceptanceRequired:      pulumi.Bool(a.AcceptanceRequired),
-		SupportedIpAddressTypes: pulumi.StringArray{pulumi.String("ipv4")},
-		Tags:                    a.Tags,
-	}
-	if len(a.SupportedRegions) > 0 {
-		endpointArgs.SupportedRegions = pulumi.ToStringArray(a.SupportedRegions)
-	}
-	endpointService, err := ec2.NewVpcEndpointService(ctx, name+"-endpoint-service", endpointArgs, pulumi.Parent(s))
+	endpointService, accepted, err := publish(ctx, s, name, nlb.Arn, publishing{
+		allowedPrincipals:  a.AllowedPrincipals,
+		acceptanceRequired: a.AcceptanceRequired,
+		acceptEndpoints:    a.AcceptEndpoints,
+		supportedRegions:   a.SupportedRegions,
+		tags:               a.Tags,
+	})
 	if err != nil {
-		return nil, fmt.Errorf("private service %s: creating endpoint service: %w", name, err)
-	}
-
-	accepted := pulumi.StringMap{}
-	if a.AcceptanceRequired {
-		if accepted, err = s.accept(ctx, name, endpointService, a.AcceptEndpoints); err != nil {
-			return nil, fmt.Errorf("private service %s: %w", name, err)
-		}
+		return nil, fmt.Errorf("private service %s: %w", name, err)
 	}
 	s.Accepted = accepted.ToStringMapOutput()
 
@@ -226,30 +215,6 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 		return nil, fmt.Errorf("private service %s: registering outputs: %w", name, err)
 	}
 	return s, nil
-}
-
-// accept approves each consumer endpoint, after checking it was created for
-// this very endpoint service: the consumer's export is another account's
-// word, so it is checked, not trusted.
-func (s *PrivateService) accept(ctx *pulumi.Context, name string, service *ec2.VpcEndpointService, endpoints []ConsumerEndpoint) (pulumi.StringMap, error) {
-	accepted := pulumi.StringMap{}
-	for i, e := range endpoints {
-		serviceID := service.ID().ToStringOutput().ApplyT(func(id string) (string, error) {
-			if id != e.EndpointServiceID {
-				return "", fmt.Errorf("consumer endpoint %s is for endpoint service %s, not this one (%s); refusing to accept it: redeploy the consumer so it reads this provider's current contract", e.EndpointID, e.EndpointServiceID, id)
-			}
-			return id, nil
-		}).(pulumi.StringOutput)
-		accepter, err := ec2.NewVpcEndpointConnectionAccepter(ctx, fmt.Sprintf("%s-accept-%d", name, i+1), &ec2.VpcEndpointConnectionAccepterArgs{
-			VpcEndpointId:        pulumi.String(e.EndpointID),
-			VpcEndpointServiceId: serviceID,
-		}, pulumi.Parent(s))
-		if err != nil {
-			return nil, fmt.Errorf("accepting endpoint %s: %w", e.EndpointID, err)
-		}
-		accepted[e.Consumer] = accepter.VpcEndpointId
-	}
-	return accepted, nil
 }
 
 // securityGroups builds the NLB's group and the group its targets join. The
@@ -329,13 +294,5 @@ func (a PrivateServiceArgs) validate() error {
 	if a.DeregistrationDelaySeconds < 0 || a.DeregistrationDelaySeconds > 3600 {
 		return fmt.Errorf("DeregistrationDelaySeconds %d must be 0-3600", a.DeregistrationDelaySeconds)
 	}
-	if len(a.AllowedPrincipals) == 0 {
-		return fmt.Errorf("AllowedPrincipals is empty: name the consumer principals, e.g. arn:aws:iam::111111111111:root")
-	}
-	for _, p := range a.AllowedPrincipals {
-		if strings.Contains(p, "*") {
-			return fmt.Errorf("AllowedPrincipals contains %q: wildcards would let any AWS account connect", p)
-		}
-	}
-	return nil
+	return checkPrincipals(a.AllowedPrincipals)
 }

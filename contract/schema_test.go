@@ -3,6 +3,8 @@ package contract
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -27,21 +29,13 @@ func compileSchema(t *testing.T) *jsonschema.Schema {
 
 // typeScriptProvider is what the TypeScript provider in docs/providers.md
 // exports, as `pulumi stack output --json` shows it.
-const typeScriptProvider = `{
-  "contractVersion": "1.1",
-  "endpointServiceName": "com.amazonaws.vpce.us-west-2.vpce-svc-0a1b2c3d4e5f67890",
-  "endpointServiceId": "vpce-svc-0a1b2c3d4e5f67890",
-  "allowedPrincipals": ["arn:aws:iam::111111111111:root"],
-  "servicePort": 8443,
-  "healthCheckPath": "/health",
-  "routes": ["GET /orders", "POST /orders", "GET /orders/{id}", "ANY /orders/admin/{proxy+}"],
-  "availabilityZoneIds": ["usw2-az1", "usw2-az2"],
-  "region": "us-west-2",
-  "supportedRegions": [],
-  "acceptanceRequired": false,
-  "acceptedEndpoints": {},
-  "loadBalancerDnsName": "internal-orders-123.elb.us-west-2.amazonaws.com"
-}`
+var typeScriptProvider = func() string {
+	b, err := os.ReadFile(filepath.Join("testdata", "typescript-provider.json"))
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 func TestSchemaAcceptsAProviderInAnyLanguage(t *testing.T) {
 	var v any

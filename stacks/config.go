@@ -23,6 +23,8 @@ var configKeys = map[string]bool{
 	"availabilityZoneIds": true, "vpcCidr": true, "natGateways": true, "tags": true, "logRetentionDays": true,
 	// Providers.
 	"allowedPrincipals": true, "acceptanceRequired": true, "supportedRegions": true, "consumerStack": true,
+	// NLB provider.
+	"serviceName": true, "loadBalancerArn": true, "endpointServiceId": true, "servicePort": true, "healthCheckPath": true, "routes": true,
 	// ECS provider.
 	"desiredCount": true, "cpu": true, "memory": true,
 	// Consumer.

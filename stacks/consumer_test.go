@@ -16,7 +16,7 @@ const (
 
 // providerContract is a provider's outputs as a StackReference returns them
 // (JSON types: float64 numbers, []any lists).
-func providerContract(id string, routes ...string) map[string]any {
+func providerContract(id string, routes ...any) map[string]any {
 	rs := make([]any, len(routes))
 	for i, r := range routes {
 		rs[i] = r

@@ -62,7 +62,25 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 }
 
 // exampleStacks are the shipped example stacks in deployment order.
-var exampleStacks = []string{"ecs-provider", "ec2-provider", "consumer"}
+var exampleStacks = []string{"ecs-provider", "ec2-provider", "orders", "consumer"}
+
+// ordersLoadBalancer is the load balancer Pulumi.orders.yaml publishes.
+const ordersLoadBalancer = "arn:aws:elasticloadbalancing:us-west-2:444444444444:loadbalancer/net/k8s-orders-orders-0a1b2c3d4e/0123456789abcdef"
+
+// exampleAccount shapes the mocks as the account each example stack
+// deploys to: the consumer's, or the orders team's with its load balancer.
+func exampleAccount(stack string, m *mocks.Mocks) {
+	switch stack {
+	case "consumer":
+		m.Account = "111111111111"
+	case "orders":
+		m.Account = "444444444444"
+		m.LoadBalancers[ordersLoadBalancer] = mocks.LoadBalancer{
+			Type: "network", Internal: true, Ports: []int{8443},
+			Subnets: map[string]string{"subnet-0orders1": "usw2-az1", "subnet-0orders2": "usw2-az2", "subnet-0orders3": "usw2-az3"},
+		}
+	}
+}
 
 // deployedExample is one example stack run under mocks.
 type deployedExample struct {
@@ -83,8 +101,8 @@ func deployExamples(t *testing.T) map[string]deployedExample {
 		require.NotEmpty(t, cfg["aws:region"], "%s: aws:region is set", stack)
 		require.NotEmpty(t, cfg["aws:allowedAccountIds"], "%s: aws:allowedAccountIds guards against the wrong credentials", stack)
 		m := mocks.New()
+		exampleAccount(stack, m)
 		if stack == "consumer" {
-			m.Account = "111111111111"
 			m.StackOutputs = exports
 		}
 		out, err := m.Run(stack, cfg, repoRoot(t), Run)
@@ -100,9 +118,11 @@ func deployExamples(t *testing.T) map[string]deployedExample {
 // mocks as they stand.
 func TestExampleStackFiles(t *testing.T) {
 	deployed := deployExamples(t)
-	for _, provider := range []string{"ecs-provider", "ec2-provider"} {
+	for _, provider := range []string{"ecs-provider", "ec2-provider", "orders"} {
 		require.Equal(t, []string{"arn:aws:iam::111111111111:root"}, deployed[provider].out["allowedPrincipals"])
+		requireValidContract(t, deployed[provider].out)
 	}
+	require.Equal(t, []string{"usw2-az1", "usw2-az2", "usw2-az3"}, deployed["orders"].out["availabilityZoneIds"], "from the load balancer's subnets")
 	consumer := deployed["consumer"]
 	require.Len(t, consumer.out["providers"], 2)
 	require.Len(t, consumer.m.ByType("aws:apigatewayv2/route:Route"), len(contract.DogNames.Routes)+len(contract.Todo.Routes))
@@ -116,15 +136,15 @@ func TestExampleStacksPreview(t *testing.T) {
 	proj := loadProject(t)
 	deployed := deployExamples(t)
 	contracts := map[string]map[string]any{}
-	for _, stack := range exampleStacks[:2] {
+	for _, stack := range exampleStacks[:3] {
 		contracts["organization/private-apis/"+stack] = deployed[stack].out
 	}
 	for _, stack := range exampleStacks {
 		t.Run(stack, func(t *testing.T) {
 			m := mocks.New()
 			m.Preview = true
+			exampleAccount(stack, m)
 			if stack == "consumer" {
-				m.Account = "111111111111"
 				m.StackOutputs = contracts
 			}
 			out, err := m.Run(stack, exampleConfig(t, proj, stack), repoRoot(t), Run)

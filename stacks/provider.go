@@ -49,7 +49,7 @@ func newProviderBase(ctx *pulumi.Context, svc contract.Service, c providerConfig
 	if b.net, err = components.NewNetwork(ctx, svc.Name, networkArgs(c.Network, b.tags)); err != nil {
 		return nil, err
 	}
-	accept, err := consumerEndpoints(ctx, c)
+	accept, err := consumerEndpoints(ctx, c.publishingConfig)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,16 @@ func newProviderBase(ctx *pulumi.Context, svc contract.Service, c providerConfig
 
 // export exports the provider contract and the outputs every provider has.
 func (b *providerBase) export(ctx *pulumi.Context, svc contract.Service) error {
-	if err := exportProviderContract(ctx, svc, b.private, b.net); err != nil {
+	if err := exportProviderContract(ctx, publishedService{
+		Service:             svc,
+		EndpointServiceName: b.private.EndpointServiceName,
+		EndpointServiceID:   b.private.EndpointServiceId,
+		AllowedPrincipals:   pulumi.ToStringArray(b.private.AllowedPrincipals),
+		AvailabilityZoneIDs: pulumi.ToStringArray(b.net.AvailabilityZoneIds),
+		SupportedRegions:    pulumi.ToStringArray(b.private.SupportedRegions),
+		AcceptanceRequired:  b.private.AcceptanceRequired,
+		Accepted:            b.private.Accepted,
+	}); err != nil {
 		return err
 	}
 	ctx.Export("vpcId", b.net.VpcId)
@@ -136,7 +145,7 @@ func appImage(ctx *pulumi.Context, name string) (components.ContainerImageArgs, 
 // consumerEndpoints reads, when this provider accepts connections itself,
 // the endpoint the consumer stack created for it. A consumer stack that
 // exists but isn't deployed yet has no endpoints: nothing to accept yet.
-func consumerEndpoints(ctx *pulumi.Context, c providerConfig) ([]components.ConsumerEndpoint, error) {
+func consumerEndpoints(ctx *pulumi.Context, c publishingConfig) ([]components.ConsumerEndpoint, error) {
 	if !c.AcceptanceRequired || c.ConsumerStack == "" {
 		return nil, nil
 	}

@@ -31,15 +31,21 @@ type networkConfig struct {
 	LogRetentionDays    int
 }
 
-// providerConfig holds the keys every provider role reads.
-type providerConfig struct {
-	Network            networkConfig
+// publishingConfig holds the keys every provider role reads: who may
+// connect, and how.
+type publishingConfig struct {
 	AllowedPrincipals  []string
 	AcceptanceRequired bool
 	SupportedRegions   []string
 	// ConsumerStack, with AcceptanceRequired, is the consumer stack whose
 	// endpoint to this provider gets accepted.
 	ConsumerStack string
+}
+
+// providerConfig holds the keys of the roles that build their own network.
+type providerConfig struct {
+	Network networkConfig
+	publishingConfig
 }
 
 // ecsProviderConfig is the whole config of the ecs-provider role.
@@ -79,8 +85,13 @@ func readNetworkConfig(r *configReader, defaultNat components.NatStrategy) netwo
 }
 
 func readProviderConfig(r *configReader) providerConfig {
-	c := providerConfig{
-		Network:            readNetworkConfig(r, components.NatSingle),
+	return providerConfig{Network: readNetworkConfig(r, components.NatSingle), publishingConfig: readPublishingConfig(r, true)}
+}
+
+// readPublishingConfig reads who may connect; principalsRequired is false
+// where they may come from an existing endpoint service instead.
+func readPublishingConfig(r *configReader, principalsRequired bool) publishingConfig {
+	c := publishingConfig{
 		AllowedPrincipals:  r.stringList("allowedPrincipals", `["arn:aws:iam::111111111111:root"]`),
 		AcceptanceRequired: r.bool("acceptanceRequired", false),
 		SupportedRegions:   r.stringList("supportedRegions", "[us-east-1]"),
@@ -89,7 +100,9 @@ func readProviderConfig(r *configReader) providerConfig {
 	if c.ConsumerStack != "" && !stackNamePattern.MatchString(c.ConsumerStack) {
 		r.fail("consumerStack", fmt.Sprintf("%q", c.ConsumerStack), "not a fully-qualified stack name; use e.g. organization/private-apis/consumer")
 	}
-	validatePrincipals(r, c.AllowedPrincipals)
+	if principalsRequired || len(c.AllowedPrincipals) > 0 {
+		validatePrincipals(r, c.AllowedPrincipals)
+	}
 	validateRegions(r, "supportedRegions", c.SupportedRegions)
 	return c
 }

@@ -3,8 +3,9 @@
 // creating anything, wires the components, and exports the role's outputs.
 //
 // Roles: ecs-provider (the dog names API on ECS Fargate), ec2-provider (the
-// todo API on EC2) and consumer (the public HTTP API). Each runs in its own
-// AWS account as its own stack.
+// todo API on EC2), nlb-provider (any service already behind an internal
+// Network Load Balancer) and consumer (the public HTTP API). Each runs in its
+// own AWS account as its own stack.
 package stacks
 
 import (
@@ -19,12 +20,14 @@ const (
 	roleConsumer    = "consumer"
 	roleECSProvider = "ecs-provider"
 	roleEC2Provider = "ec2-provider"
+	roleNLBProvider = "nlb-provider"
 )
 
 // roles maps each role to the function that builds it.
 var roles = map[string]func(*pulumi.Context) error{
 	roleECSProvider: runECSProvider,
 	roleEC2Provider: runEC2Provider,
+	roleNLBProvider: runNLBProvider,
 	roleConsumer:    runConsumer,
 }
 

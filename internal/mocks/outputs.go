@@ -111,6 +111,12 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		out, err = m.lookupEndpoint(args.Args)
 	case "aws:ec2/getNetworkInterface:getNetworkInterface":
 		out, err = m.lookupNetworkInterface(args.Args)
+	case "aws:lb/getLoadBalancer:getLoadBalancer":
+		out, err = m.lookupLoadBalancer(args.Args)
+	case "aws:lb/getListener:getListener":
+		out, err = m.lookupListener(args.Args)
+	case "aws:ec2/getSubnet:getSubnet":
+		out, err = m.lookupSubnet(args.Args)
 	case "aws:ssm/getParameter:getParameter":
 		name, _ := args.Args["name"].V.(string)
 		out = map[string]any{"id": name, "name": name, "type": "String", "value": "ami-0mock" + digest(name)[:12],

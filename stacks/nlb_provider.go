@@ -1,0 +1,173 @@
+package stacks
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/private-apis/private-apis/components"
+	"github.com/private-apis/private-apis/contract"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// nlbProviderConfig is the whole config of the nlb-provider role: a
+// service that already runs behind an internal Network Load Balancer,
+// whatever its compute, published as it is.
+type nlbProviderConfig struct {
+	publishingConfig
+	// ServiceName names the stack's resources; default: the stack name.
+	ServiceName string
+	// LoadBalancerArn (a new endpoint service for it) or EndpointServiceID
+	// (an existing endpoint service): exactly one is set.
+	LoadBalancerArn   string
+	EndpointServiceID string
+	ServicePort       int
+	HealthCheckPath   string
+	Routes            []string
+	Tags              map[string]string
+}
+
+var (
+	endpointServiceIDPattern = regexp.MustCompile(`^vpce-svc-[0-9a-f]{8,17}$`)
+	serviceNamePattern       = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+)
+
+// loadNLBProviderConfig reads and validates everything the nlb-provider
+// role needs before it looks anything up or creates anything.
+func loadNLBProviderConfig(ctx *pulumi.Context) (nlbProviderConfig, error) {
+	r := newConfigReader(ctx)
+	c := nlbProviderConfig{
+		ServiceName:       r.string("serviceName", strings.Trim(nameUnsafe.ReplaceAllString(strings.ToLower(ctx.Stack()), "-"), "-")),
+		LoadBalancerArn:   r.string("loadBalancerArn", ""),
+		EndpointServiceID: r.string("endpointServiceId", ""),
+		ServicePort:       r.int("servicePort", 0, "8080"),
+		HealthCheckPath:   r.string("healthCheckPath", "/healthz"),
+		Routes:            r.stringList("routes", `["GET /orders", "ANY /orders/{proxy+}"]`),
+		Tags:              r.stringMap("tags", "{team: payments}"),
+	}
+	existing := c.EndpointServiceID != ""
+	c.publishingConfig = readPublishingConfig(r, !existing)
+	validateTags(r, c.Tags)
+	switch {
+	case c.LoadBalancerArn == "" && !existing:
+		r.failf("loadBalancerArn", "required for an nlb-provider: the ARN of the internal Network Load Balancer in front of the service, e.g. arn:aws:elasticloadbalancing:us-west-2:222222222222:loadbalancer/net/orders/0123456789abcdef (or set private-apis:endpointServiceId to publish an existing endpoint service)")
+	case c.LoadBalancerArn != "" && existing:
+		r.fail("endpointServiceId", fmt.Sprintf("%q", c.EndpointServiceID), "set either private-apis:loadBalancerArn (a new endpoint service for that load balancer) or private-apis:endpointServiceId (one that exists), not both")
+	case existing && !endpointServiceIDPattern.MatchString(c.EndpointServiceID):
+		r.fail("endpointServiceId", fmt.Sprintf("%q", c.EndpointServiceID), "not an endpoint service ID; use one such as vpce-svc-0123456789abcdef0")
+	case existing && len(c.SupportedRegions) > 0:
+		r.fail("supportedRegions", fmt.Sprintf("%q", c.SupportedRegions), "an existing endpoint service's regions are its own: change them on the service, and leave this unset")
+	}
+	if !serviceNamePattern.MatchString(c.ServiceName) {
+		r.fail("serviceName", fmt.Sprintf("%q", c.ServiceName), "names the stack's resources: lower-case letters, digits and dashes, starting with a letter, at most 32; e.g. orders")
+	}
+	if c.ServicePort < 1 || c.ServicePort > 65535 {
+		r.fail("servicePort", fmt.Sprint(c.ServicePort), "required: the TCP port of the load balancer's listener for the service (1-65535), e.g. 8080")
+	}
+	if !strings.HasPrefix(c.HealthCheckPath, "/") {
+		r.fail("healthCheckPath", fmt.Sprintf("%q", c.HealthCheckPath), "a path that answers 200 over HTTP on the service port, e.g. /healthz")
+	}
+	if len(c.Routes) == 0 {
+		r.failf("routes", "required: the HTTP API route keys the service serves, e.g. [\"GET /orders\", \"POST /orders\"], or a prefix such as [\"ANY /orders/{proxy+}\"]")
+	}
+	for i, route := range c.Routes {
+		if err := contract.ValidateRouteKey(route); err != nil {
+			r.fail("routes", fmt.Sprintf("%q", route), "%v", err)
+		} else if slices.Contains(c.Routes[:i], route) {
+			r.fail("routes", fmt.Sprintf("%q", route), "listed twice")
+		}
+	}
+	return c, r.err(ctx, roleNLBProvider)
+}
+
+// runNLBProvider publishes a service that already runs behind an internal
+// Network Load Balancer (EKS, another team's IaC, an on-premises service
+// behind IP targets) as a private service, and exports the same contract
+// the built-in providers export. The load balancer is checked, before
+// anything is created, to be one PrivateLink can publish.
+func runNLBProvider(ctx *pulumi.Context) error {
+	cfg, err := loadNLBProviderConfig(ctx)
+	if err != nil {
+		return err
+	}
+	identity, err := aws.GetCallerIdentity(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("finding the account this stack deploys to: %w", err)
+	}
+	region, err := aws.GetRegion(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("looking up the region this stack deploys to: %w", err)
+	}
+	svc := contract.Service{Name: cfg.ServiceName, Port: cfg.ServicePort, HealthCheckPath: cfg.HealthCheckPath, Routes: cfg.Routes}
+	accept, err := consumerEndpoints(ctx, cfg.publishingConfig)
+	if err != nil {
+		return err
+	}
+	args := &components.EndpointServiceArgs{
+		AllowedPrincipals:  cfg.AllowedPrincipals,
+		AcceptanceRequired: cfg.AcceptanceRequired,
+		AcceptEndpoints:    accept,
+		SupportedRegions:   cfg.SupportedRegions,
+		Tags:               pulumi.ToStringMap(cfg.Tags),
+	}
+	inspect := func(arn string) (*components.PublishableLoadBalancer, error) {
+		return components.InspectLoadBalancer(ctx, arn, cfg.ServicePort, identity.AccountId, region.Name)
+	}
+	var zones pulumi.StringArrayOutput
+	if cfg.LoadBalancerArn != "" {
+		nlb, err := inspect(cfg.LoadBalancerArn)
+		if err != nil {
+			return fmt.Errorf("stack %q (role %s) has invalid config; nothing was created:\n%s:loadBalancerArn = %q: %w",
+				ctx.Stack(), roleNLBProvider, namespace, cfg.LoadBalancerArn, err)
+		}
+		args.LoadBalancerArn = nlb.Arn
+		zones = pulumi.ToStringArray(nlb.AvailabilityZoneIds).ToStringArrayOutput()
+	} else {
+		args.ExistingServiceId = cfg.EndpointServiceID
+	}
+	es, err := components.NewEndpointService(ctx, cfg.ServiceName, args)
+	if err != nil {
+		return err
+	}
+	if cfg.EndpointServiceID != "" {
+		// The existing service's load balancers get the same checks.
+		zones = es.LoadBalancerArns.ApplyT(func(arns []string) ([]string, error) {
+			var all []string
+			for _, arn := range arns {
+				nlb, err := inspect(arn)
+				if err != nil {
+					return nil, fmt.Errorf("%s:endpointServiceId = %q: its load balancer %s is %w", namespace, cfg.EndpointServiceID, arn, err)
+				}
+				for _, z := range nlb.AvailabilityZoneIds {
+					if !slices.Contains(all, z) {
+						all = append(all, z)
+					}
+				}
+			}
+			slices.Sort(all)
+			return all, nil
+		}).(pulumi.StringArrayOutput)
+	}
+	// A new service allows what the config says; an existing one what it
+	// does, checked by EndpointService.
+	principals, regions := pulumi.StringArrayInput(pulumi.ToStringArray(cfg.AllowedPrincipals)), pulumi.StringArrayInput(pulumi.ToStringArray(cfg.SupportedRegions))
+	if cfg.EndpointServiceID != "" {
+		principals, regions = es.AllowedPrincipals, es.SupportedRegions
+	}
+	if err := exportProviderContract(ctx, publishedService{
+		Service:             svc,
+		EndpointServiceName: es.ServiceName,
+		EndpointServiceID:   es.ServiceId,
+		AllowedPrincipals:   principals,
+		AvailabilityZoneIDs: zones,
+		SupportedRegions:    regions,
+		AcceptanceRequired:  cfg.AcceptanceRequired,
+		Accepted:            es.Accepted,
+	}); err != nil {
+		return err
+	}
+	ctx.Export("loadBalancerArns", es.LoadBalancerArns)
+	return nil
+}
