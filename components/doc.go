@@ -7,6 +7,9 @@
 //   - PrivateService (private-apis:privatelink:PrivateService): an internal
 //     NLB published as a VPC endpoint service for exact principals, which
 //     accepts the consumer endpoints it is told to;
+//   - EndpointService (private-apis:privatelink:EndpointService): a service
+//     already behind an internal NLB (checked by InspectLoadBalancer), or an
+//     existing endpoint service, published for exact principals;
 //   - ContainerImage (private-apis:ecr:ContainerImage): an ECR repository and
 //     the image built from source, tagged by exactly what the build sends and
 //     kept for rollbacks;
