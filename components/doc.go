@@ -20,7 +20,15 @@
 //   - Table (private-apis:dynamodb:Table): a DynamoDB table with
 //     point-in-time recovery and deletion protection;
 //   - PrivateApi (private-apis:apigateway:PrivateApi): the public HTTP API,
-//     an interface endpoint per provider and one internal load balancer.
+//     an interface endpoint per provider and one internal load balancer,
+//     with per-route throttling, JWT authorization and CORS;
+//   - ApiDomain (private-apis:apigateway:ApiDomain): the API's custom
+//     domain, TLS 1.2 only, with its certificate and DNS records when given a
+//     hosted zone (InspectHostedZone and InspectCertificate check the inputs
+//     first);
+//   - Monitoring (private-apis:cloudwatch:Monitoring): CloudWatch alarms that
+//     notify an SNS topic (and an e-mail address), and a dashboard of what
+//     they watch.
 //
 // Components take typed Args and never read stack config: deciding values is
 // the stacks package's job, so a component can be reused by any role and tested

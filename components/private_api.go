@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
 	"slices"
@@ -100,6 +101,13 @@ type PrivateApiArgs struct {
 	Throttling contract.Throttling
 	// Jwt, when set, requires a token on every route but its PublicRoutes.
 	Jwt *JwtAuth
+	// CORS lets browser pages on its origins call the API; API Gateway
+	// answers their preflight requests itself. Off by default.
+	CORS contract.CORS
+	// DisableExecuteApiEndpoint turns off the API's default
+	// https://<id>.execute-api.<region>.amazonaws.com address, for an API
+	// reached through a custom domain only.
+	DisableExecuteApiEndpoint bool
 	// AccessLogRetentionDays keeps access logs this long. Default 365.
 	AccessLogRetentionDays int
 	// IntegrationTimeoutMilliseconds bounds each backend call; API Gateway
@@ -118,9 +126,17 @@ type PrivateApiArgs struct {
 type PrivateApi struct {
 	pulumi.ResourceState
 
-	ApiId           pulumi.StringOutput
-	ApiEndpoint     pulumi.StringOutput
+	ApiId pulumi.StringOutput
+	// ApiEndpoint is the default execute-api address, which answers 403 when
+	// DisableExecuteApiEndpoint is set.
+	ApiEndpoint pulumi.StringOutput
+	// StageName is "$default", once the stage exists.
+	StageName       pulumi.StringOutput
 	LoadBalancerArn pulumi.StringOutput
+	// LoadBalancerArnSuffix and TargetGroupArnSuffixes (by backend name)
+	// are the load balancer's CloudWatch dimensions.
+	LoadBalancerArnSuffix  pulumi.StringOutput
+	TargetGroupArnSuffixes map[string]pulumi.StringOutput
 	// EndpointIds are the interface endpoints by backend name.
 	EndpointIds map[string]pulumi.StringOutput
 }
@@ -138,6 +154,11 @@ func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts 
 	}
 	a := *args
 	a.Throttling = a.Throttling.WithDefaults()
+	var allRoutes []string
+	for _, b := range a.Backends {
+		allRoutes = append(allRoutes, b.Routes...)
+	}
+	a.CORS = a.CORS.WithDefaults(allRoutes)
 	setDefault(&a.AccessLogRetentionDays, DefaultLogRetentionDays)
 	setDefault(&a.IntegrationTimeoutMilliseconds, contract.IntegrationTimeoutMilliseconds)
 	a.Backends = append([]Backend(nil), a.Backends...)
@@ -150,7 +171,7 @@ func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts 
 		return nil, fmt.Errorf("private api %s: %w", name, err)
 	}
 
-	api := &PrivateApi{EndpointIds: map[string]pulumi.StringOutput{}}
+	api := &PrivateApi{EndpointIds: map[string]pulumi.StringOutput{}, TargetGroupArnSuffixes: map[string]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResource("private-apis:apigateway:PrivateApi", name, api, opts...); err != nil {
 		return nil, err
 	}
@@ -301,6 +322,14 @@ func (a PrivateApiArgs) validate(name string) error {
 	if len(conflicts) > 0 {
 		return conflicts[0]
 	}
+	for key := range a.Throttling.Routes {
+		if _, ok := routes[key]; !ok {
+			return fmt.Errorf("Throttling.Routes: %q is not one of the backends' routes", key)
+		}
+	}
+	if p := a.CORS.Problems(); len(p) > 0 {
+		return fmt.Errorf("CORS: %s", strings.Join(p, "; "))
+	}
 	if a.Jwt != nil {
 		if err := CheckJwtIssuer(a.Jwt.Issuer); err != nil {
 			return fmt.Errorf("Jwt: %w", err)
@@ -311,6 +340,13 @@ func (a PrivateApiArgs) validate(name string) error {
 		for _, r := range a.Jwt.PublicRoutes {
 			if _, ok := routes[r]; !ok {
 				return fmt.Errorf("public route %q is not one of the backends' routes", r)
+			}
+		}
+		if a.CORS.Enabled() {
+			for _, r := range slices.Sorted(maps.Keys(routes)) {
+				if contract.ReceivesPreflight(r) && !slices.Contains(a.Jwt.PublicRoutes, r) {
+					return fmt.Errorf("route %q would get browsers' CORS preflights, which carry no token, so its JWT authorizer would refuse them all: list its methods instead of %s, or make it public", r, strings.Fields(r)[0])
+				}
 			}
 		}
 	}

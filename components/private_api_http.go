@@ -19,11 +19,23 @@ var accessLogFormat = mustJSON(contract.AccessLogFields)
 // key, the JWT authorizer when configured, and the $default stage with
 // per-route throttling and access logs.
 func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArgs, g privateApiGroups, listenerArn pulumi.StringOutput) error {
-	httpApi, err := apigatewayv2.NewApi(ctx, name, &apigatewayv2.ApiArgs{
-		ProtocolType: pulumi.String("HTTP"),
-		Description:  pulumi.String("Public entry point to private services over PrivateLink"),
-		Tags:         a.Tags,
-	}, pulumi.Parent(api))
+	apiArgs := &apigatewayv2.ApiArgs{
+		ProtocolType:              pulumi.String("HTTP"),
+		Description:               pulumi.String("Public entry point to private services over PrivateLink"),
+		DisableExecuteApiEndpoint: pulumi.Bool(a.DisableExecuteApiEndpoint),
+		Tags:                      a.Tags,
+	}
+	if c := a.CORS; c.Enabled() {
+		apiArgs.CorsConfiguration = &apigatewayv2.ApiCorsConfigurationArgs{
+			AllowOrigins:     pulumi.ToStringArray(c.AllowOrigins),
+			AllowMethods:     pulumi.ToStringArray(c.AllowMethods),
+			AllowHeaders:     pulumi.ToStringArray(c.AllowHeaders),
+			ExposeHeaders:    pulumi.ToStringArray(c.ExposeHeaders),
+			MaxAge:           pulumi.Int(c.MaxAge),
+			AllowCredentials: pulumi.Bool(c.AllowCredentials),
+		}
+	}
+	httpApi, err := apigatewayv2.NewApi(ctx, name, apiArgs, pulumi.Parent(api))
 	if err != nil {
 		return fmt.Errorf("creating HTTP API: %w", err)
 	}
@@ -100,7 +112,7 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 		return fmt.Errorf("creating access log group: %w", err)
 	}
 	// Route settings name routes, so the stage waits for them.
-	if _, err := apigatewayv2.NewStage(ctx, name+"-stage", &apigatewayv2.StageArgs{
+	stage, err := apigatewayv2.NewStage(ctx, name+"-stage", &apigatewayv2.StageArgs{
 		ApiId:      httpApi.ID(),
 		Name:       pulumi.String("$default"),
 		AutoDeploy: pulumi.Bool(true),
@@ -117,12 +129,14 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 			Format:         pulumi.String(accessLogFormat),
 		},
 		Tags: a.Tags,
-	}, pulumi.Parent(api), pulumi.DependsOn(routes)); err != nil {
+	}, pulumi.Parent(api), pulumi.DependsOn(routes))
+	if err != nil {
 		return fmt.Errorf("creating stage: %w", err)
 	}
 
 	api.ApiId = httpApi.ID().ToStringOutput()
 	api.ApiEndpoint = httpApi.ApiEndpoint
+	api.StageName = stage.Name
 	return nil
 }
 

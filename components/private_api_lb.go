@@ -58,6 +58,7 @@ func (api *PrivateApi) loadBalancer(ctx *pulumi.Context, name string, a PrivateA
 		}
 	}
 	api.LoadBalancerArn = alb.Arn
+	api.LoadBalancerArnSuffix = alb.ArnSuffix
 	return listener.Arn, nil
 }
 
@@ -116,6 +117,7 @@ func (api *PrivateApi) backend(ctx *pulumi.Context, name string, a PrivateApiArg
 	if err != nil {
 		return fmt.Errorf("creating target group: %w", err)
 	}
+	api.TargetGroupArnSuffixes[b.Name] = tg.ArnSuffix
 	if !b.AwaitingAcceptance {
 		if err := api.registerEndpoint(ctx, prefix, b, endpoint, tg); err != nil {
 			return err

@@ -262,6 +262,15 @@ func TestPrivateApiRejectsBadArgs(t *testing.T) {
 		{"unknown public route", func(a *PrivateApiArgs) {
 			a.Jwt = &JwtAuth{Issuer: "https://x", Audiences: []string{"a"}, PublicRoutes: []string{"GET /cats"}}
 		}, `public route "GET /cats"`},
+		{"limit of a route nobody serves", func(a *PrivateApiArgs) {
+			a.Throttling.Routes = map[string]contract.RouteLimit{"GET /cats": {RateLimit: 1, BurstLimit: 1}}
+		}, `Throttling.Routes: "GET /cats" is not one of the backends' routes`},
+		{"bad CORS", func(a *PrivateApiArgs) { a.CORS = contract.CORS{AllowOrigins: []string{"http://a.example.com"}} }, `CORS: allowOrigins: "http://a.example.com" is not an https origin`},
+		{"CORS preflights into a JWT route", func(a *PrivateApiArgs) {
+			a.Backends[0].Routes = []string{"ANY /dogs/{proxy+}"}
+			a.CORS = contract.CORS{AllowOrigins: []string{"https://a.example.com"}}
+			a.Jwt = &JwtAuth{Issuer: "https://x", Audiences: []string{"a"}}
+		}, `route "ANY /dogs/{proxy+}" would get browsers' CORS preflights`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -270,6 +279,20 @@ func TestPrivateApiRejectsBadArgs(t *testing.T) {
 			require.Empty(t, r.m.ByType("aws:apigatewayv2/api:Api"))
 		})
 	}
+}
+
+func TestPrivateApiCORSAndOneAddress(t *testing.T) {
+	r, err := runPrivateApi(t, func(a *PrivateApiArgs) {
+		a.CORS = contract.CORS{AllowOrigins: []string{"https://a.example.com"}, MaxAge: 60}
+		a.DisableExecuteApiEndpoint = true
+	})
+	require.NoError(t, err)
+	api := one(t, r.m, "aws:apigatewayv2/api:Api")
+	require.Equal(t, true, api["disableExecuteApiEndpoint"])
+	cors := api["corsConfiguration"].(map[string]any)
+	require.Equal(t, []any{"https://a.example.com"}, cors["allowOrigins"])
+	require.Equal(t, []any{"GET", "POST"}, cors["allowMethods"], "the backends' methods")
+	require.EqualValues(t, 60, cors["maxAge"])
 }
 
 func TestMaxBackendNameLen(t *testing.T) {

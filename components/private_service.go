@@ -69,6 +69,10 @@ type PrivateService struct {
 	pulumi.ResourceState
 
 	LoadBalancerArn pulumi.StringOutput
+	// LoadBalancerArnSuffix and TargetGroupArnSuffix are the NLB's
+	// CloudWatch dimensions.
+	LoadBalancerArnSuffix pulumi.StringOutput
+	TargetGroupArnSuffix  pulumi.StringOutput
 	// TargetGroupArn resolves only once the listener forwarding to it exists,
 	// because ECS refuses a target group that no load balancer uses yet.
 	TargetGroupArn pulumi.StringOutput
@@ -197,6 +201,7 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 	s.Accepted = accepted.ToStringMapOutput()
 
 	s.LoadBalancerArn = nlb.Arn
+	s.LoadBalancerArnSuffix, s.TargetGroupArnSuffix = nlb.ArnSuffix, tg.ArnSuffix
 	s.TargetGroupArn = pulumi.All(tg.Arn, listener.Arn).ApplyT(func(v []any) string {
 		return v[0].(string)
 	}).(pulumi.StringOutput)

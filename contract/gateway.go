@@ -2,6 +2,7 @@ package contract
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -66,7 +67,19 @@ const MaxRouteRate = 10000
 type Throttling struct {
 	RateLimit, BurstLimit           int
 	WriteRateLimit, WriteBurstLimit int
+	// Routes are limits of particular route keys (private-apis:routeThrottling),
+	// each a route setting that replaces the defaults above for that route.
+	Routes map[string]RouteLimit
 }
+
+// RouteLimit is one route's rate (requests a second) and burst.
+type RouteLimit struct {
+	RateLimit  int `json:"rateLimit" yaml:"rateLimit"`
+	BurstLimit int `json:"burstLimit" yaml:"burstLimit"`
+}
+
+// KeyRouteThrottling is the config key of Throttling.Routes.
+const KeyRouteThrottling = "routeThrottling"
 
 // DefaultThrottling is what a consumer gets without throttling config:
 // enough for a few hundred requests per second over a handful of routes,
@@ -96,6 +109,9 @@ func (t Throttling) WithDefaults() Throttling {
 // whether they come from a route setting of its own rather than the stage's
 // defaults.
 func (t Throttling) RouteLimit(routeKey string) (rate, burst int, routeSetting bool) {
+	if l, ok := t.Routes[routeKey]; ok {
+		return l.RateLimit, l.BurstLimit, true
+	}
 	method, _, _ := strings.Cut(routeKey, " ")
 	if IsWriteMethod(method) {
 		return t.WriteRateLimit, t.WriteBurstLimit, true
@@ -133,6 +149,26 @@ func (t Throttling) Problems() []ThrottlingProblem {
 	}
 	if t.WriteRateLimit > t.RateLimit {
 		out = append(out, ThrottlingProblem{KeyWriteRouteRateLimit, t.WriteRateLimit, fmt.Sprintf("must not exceed %s (%d): writes are throttled tighter", KeyRouteRateLimit, t.RateLimit)})
+	}
+	keys := make([]string, 0, len(t.Routes))
+	for k := range t.Routes {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		l := t.Routes[key]
+		if err := ValidateRouteKey(key); err != nil {
+			out = append(out, ThrottlingProblem{KeyRouteThrottling, 0, err.Error()})
+			continue
+		}
+		for _, v := range []struct {
+			field string
+			n     int
+		}{{"rateLimit", l.RateLimit}, {"burstLimit", l.BurstLimit}} {
+			if v.n < 1 || v.n > MaxRouteRate {
+				out = append(out, ThrottlingProblem{KeyRouteThrottling, v.n, fmt.Sprintf("%q: %s must be 1 to %d; give each route both, e.g. {%q: {rateLimit: 5, burstLimit: 10}}", key, v.field, MaxRouteRate, key)})
+			}
+		}
 	}
 	return out
 }

@@ -27,10 +27,13 @@ var configKeys = map[string]bool{
 	"serviceName": true, "loadBalancerArn": true, "endpointServiceId": true, "servicePort": true, "healthCheckPath": true, "routes": true,
 	// ECS provider.
 	"desiredCount": true, "cpu": true, "memory": true,
+	// Monitoring, every role but nlb-provider.
+	"monitoring": true, "alarmEmail": true, "alarm5xxRatePercent": true, "alarmLatencyP99Milliseconds": true,
 	// Consumer.
-	"providers": true, "routeRateLimit": true, "routeBurstLimit": true,
+	"providers": true, "routeRateLimit": true, "routeBurstLimit": true, "routeThrottling": true,
 	"writeRouteRateLimit": true, "writeRouteBurstLimit": true, "accessLogRetentionDays": true, "listenerRulePriorities": true,
 	"jwtIssuer": true, "jwtAudiences": true, "publicRoutes": true, "writeScopes": true,
+	"cors": true, "domainName": true, "hostedZoneId": true, "certificateArn": true, "keepExecuteApiEndpoint": true,
 	// EC2 provider.
 	"instanceType": true, "minSize": true, "maxSize": true, "desiredCapacity": true, "tableDeletionProtection": true,
 }
@@ -123,8 +126,10 @@ func readJSON[T any](r *configReader, key, what, yamlForm, example string) T {
 	if !ok {
 		return v
 	}
-	if err := json.Unmarshal([]byte(raw), &v); err != nil {
-		r.fail(key, strconv.Quote(raw), "not %s; in Pulumi.<stack>.yaml write it as %s, e.g. %s", what, yamlForm, example)
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		r.fail(key, strconv.Quote(raw), "not %s (%v); in Pulumi.<stack>.yaml write it as %s, e.g. %s", what, err, yamlForm, example)
 		var zero T
 		return zero
 	}

@@ -38,6 +38,9 @@ func runConsumer(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := inspectDomain(ctx, cfg.Domain, identity.AccountId, region.Name); err != nil {
+		return err
+	}
 
 	tags := pulumi.ToStringMap(cfg.Network.Tags)
 	netCfg := cfg.Network
@@ -72,12 +75,16 @@ func runConsumer(ctx *pulumi.Context) error {
 		})
 	}
 	apiArgs := &components.PrivateApiArgs{
-		VpcId:                  net.VpcId,
-		SubnetIds:              net.WorkloadSubnetIds,
-		Backends:               backends,
-		Throttling:             cfg.Throttling,
-		AccessLogRetentionDays: cfg.AccessLogRetentionDays,
-		Tags:                   tags,
+		VpcId:      net.VpcId,
+		SubnetIds:  net.WorkloadSubnetIds,
+		Backends:   backends,
+		Throttling: cfg.Throttling,
+		CORS:       cfg.CORS,
+		// With a custom domain, the API has one address by default, the
+		// one the team publishes and its clients pin.
+		DisableExecuteApiEndpoint: cfg.Domain.Name != "" && !cfg.Domain.KeepExecuteApiEndpoint,
+		AccessLogRetentionDays:    cfg.AccessLogRetentionDays,
+		Tags:                      tags,
 	}
 	if cfg.JwtIssuer != "" {
 		apiArgs.Jwt = &components.JwtAuth{
@@ -92,6 +99,14 @@ func runConsumer(ctx *pulumi.Context) error {
 		return err
 	}
 
+	if err := apiAddress(ctx, cfg.Domain, api, tags); err != nil {
+		return err
+	}
+	if cfg.Monitoring.Enabled {
+		if err := newMonitoring(ctx, cfg.Monitoring, consumerAlarms(cfg, api, plan.Backends), tags); err != nil {
+			return err
+		}
+	}
 	ctx.Export("apiEndpoint", api.ApiEndpoint)
 	exported := pulumi.Map{}
 	for _, b := range plan.Backends {

@@ -39,6 +39,60 @@ type consumerConfig struct {
 	JwtAudiences           []string
 	PublicRoutes           []string
 	WriteScopes            []string
+	CORS                   contract.CORS
+	Domain                 domainConfig
+	Monitoring             monitoringConfig
+}
+
+// domainConfig is the API's custom domain; Name empty means none.
+type domainConfig struct {
+	Name string
+	// HostedZoneID (a certificate and DNS records are made in it) or
+	// CertificateArn (an existing certificate; DNS is the user's).
+	HostedZoneID   string
+	CertificateArn string
+	// KeepExecuteApiEndpoint keeps the execute-api address too; by default
+	// a custom domain is the API's only address.
+	KeepExecuteApiEndpoint bool
+}
+
+var (
+	// A public DNS name: lower-case labels of letters, digits and inner
+	// hyphens, at least two of them.
+	domainNamePattern   = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	hostedZoneIDPattern = regexp.MustCompile(`^Z[A-Z0-9]{1,31}$`)
+)
+
+func readDomainConfig(r *configReader) domainConfig {
+	d := domainConfig{
+		Name:                   r.string("domainName", ""),
+		HostedZoneID:           r.string("hostedZoneId", ""),
+		CertificateArn:         r.string("certificateArn", ""),
+		KeepExecuteApiEndpoint: r.bool("keepExecuteApiEndpoint", false),
+	}
+	if d.Name == "" {
+		for _, set := range []struct{ key, value string }{{"hostedZoneId", d.HostedZoneID}, {"certificateArn", d.CertificateArn}} {
+			if set.value != "" {
+				r.fail(set.key, fmt.Sprintf("%q", set.value), "only means something with a custom domain; set private-apis:domainName too")
+			}
+		}
+		if d.KeepExecuteApiEndpoint {
+			r.fail("keepExecuteApiEndpoint", "true", "only means something with a custom domain (without one the execute-api address is the API's address); remove it or set private-apis:domainName")
+		}
+		return d
+	}
+	if len(d.Name) > 253 || !domainNamePattern.MatchString(d.Name) {
+		r.fail("domainName", fmt.Sprintf("%q", d.Name), "not a domain name; use a lower-case name such as api.example.com (no wildcard, scheme, path or trailing dot)")
+	}
+	switch {
+	case d.HostedZoneID == "" && d.CertificateArn == "":
+		r.failf("domainName", "%q needs private-apis:hostedZoneId (a public Route 53 zone the name is in: the certificate and DNS records are made there) or private-apis:certificateArn (an ACM certificate for the name in this region: you point the name at the API)", d.Name)
+	case d.HostedZoneID != "" && d.CertificateArn != "":
+		r.fail("certificateArn", fmt.Sprintf("%q", d.CertificateArn), "set private-apis:hostedZoneId (a certificate is made) or private-apis:certificateArn (yours), not both")
+	case d.HostedZoneID != "" && !hostedZoneIDPattern.MatchString(d.HostedZoneID):
+		r.fail("hostedZoneId", fmt.Sprintf("%q", d.HostedZoneID), "not a Route 53 hosted zone ID; use one such as Z0123456789ABCDEFGHIJ (without /hostedzone/)")
+	}
+	return d
 }
 
 // loadConsumerConfig reads and validates the consumer's own config; the
@@ -53,6 +107,8 @@ func loadConsumerConfig(ctx *pulumi.Context) (consumerConfig, error) {
 			BurstLimit:      r.int(contract.KeyRouteBurstLimit, contract.DefaultThrottling.BurstLimit, "100"),
 			WriteRateLimit:  r.int(contract.KeyWriteRouteRateLimit, contract.DefaultThrottling.WriteRateLimit, "10"),
 			WriteBurstLimit: r.int(contract.KeyWriteRouteBurstLimit, contract.DefaultThrottling.WriteBurstLimit, "20"),
+			Routes: readJSON[map[string]contract.RouteLimit](r, contract.KeyRouteThrottling, "a map of route keys to limits", "a YAML map",
+				`{"POST /todo": {rateLimit: 5, burstLimit: 10}}`),
 		},
 		AccessLogRetentionDays: r.int("accessLogRetentionDays", components.DefaultLogRetentionDays, "365"),
 		ListenerRulePriorities: r.intMap("listenerRulePriorities", `{"organization/private-apis/orders": 4242}`),
@@ -60,6 +116,13 @@ func loadConsumerConfig(ctx *pulumi.Context) (consumerConfig, error) {
 		JwtAudiences:           r.stringList("jwtAudiences", "[my-api-client-id]"),
 		PublicRoutes:           r.stringList("publicRoutes", `["GET /dogs"]`),
 		WriteScopes:            r.stringList("writeScopes", "[todo/write]"),
+		CORS: readJSON[contract.CORS](r, contract.KeyCORS, "CORS settings", "a YAML map",
+			`{allowOrigins: ["https://app.example.com"], allowCredentials: true}`),
+		Domain:     readDomainConfig(r),
+		Monitoring: readMonitoringConfig(r, true),
+	}
+	for _, p := range c.CORS.Problems() {
+		r.failf(contract.KeyCORS, "%s", p)
 	}
 
 	if len(c.Providers) == 0 {

@@ -77,9 +77,23 @@ func planConsumer(cfg consumerConfig, self, region string, who caller, providers
 	for _, err := range conflicts {
 		errs = append(errs, err.Error())
 	}
+	served := slices.Sorted(maps.Keys(owner))
 	for _, route := range cfg.PublicRoutes {
 		if _, ok := owner[route]; !ok {
-			errs = append(errs, fmt.Sprintf("private-apis:publicRoutes names %q, which no provider serves; routes are: %s", route, strings.Join(slices.Sorted(maps.Keys(owner)), ", ")))
+			errs = append(errs, fmt.Sprintf("private-apis:publicRoutes names %q, which no provider serves; routes are: %s", route, strings.Join(served, ", ")))
+		}
+	}
+	for _, route := range slices.Sorted(maps.Keys(cfg.Throttling.Routes)) {
+		if _, ok := owner[route]; !ok {
+			errs = append(errs, fmt.Sprintf("private-apis:routeThrottling names %q, which no provider serves; %s", route, nearMisses(route, served)))
+		}
+	}
+	if cfg.CORS.Enabled() && cfg.JwtIssuer != "" {
+		for _, route := range served {
+			if contract.ReceivesPreflight(route) && !slices.Contains(cfg.PublicRoutes, route) {
+				errs = append(errs, fmt.Sprintf("provider stack %s's route %q would get browsers' CORS preflights (OPTIONS requests, which carry no token), so the JWT authorizer would refuse every one: serve its methods as separate routes, or add it to private-apis:publicRoutes",
+					owner[route], route))
+			}
 		}
 	}
 
@@ -250,4 +264,52 @@ func rulePriority(pinned map[string]int, stack string) int {
 func stackHash(stack string) string {
 	sum := sha256.Sum256([]byte(stack))
 	return hex.EncodeToString(sum[:])
+}
+
+// nearMisses suggests the served route keys closest to key, for a key that
+// matches none: a method or a path a character or two away.
+func nearMisses(key string, served []string) string {
+	type candidate struct {
+		key      string
+		distance int
+	}
+	var close []candidate
+	for _, s := range served {
+		if d := editDistance(strings.ToUpper(key), strings.ToUpper(s)); d <= max(3, len(key)/3) {
+			close = append(close, candidate{s, d})
+		}
+	}
+	sort.SliceStable(close, func(i, j int) bool { return close[i].distance < close[j].distance })
+	if len(close) == 0 {
+		return "the routes are: " + strings.Join(served, ", ")
+	}
+	var names []string
+	for i, c := range close {
+		if i == 3 {
+			break
+		}
+		names = append(names, fmt.Sprintf("%q", c.key))
+	}
+	return "did you mean " + strings.Join(names, " or ") + "?"
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

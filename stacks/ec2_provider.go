@@ -59,6 +59,11 @@ func runEC2Provider(ctx *pulumi.Context) error {
 		return err
 	}
 
+	if cfg.Provider.Monitoring.Enabled {
+		if err := newMonitoring(ctx, cfg.Provider.Monitoring, ec2Alarms(svc, b.private, instances, cfg.MinSize), b.tags); err != nil {
+			return err
+		}
+	}
 	if err := b.export(ctx, svc); err != nil {
 		return err
 	}

@@ -38,6 +38,11 @@ func runECSProvider(ctx *pulumi.Context) error {
 		return err
 	}
 
+	if cfg.Provider.Monitoring.Enabled {
+		if err := newMonitoring(ctx, cfg.Provider.Monitoring, ecsAlarms(svc, b.private, fargate), b.tags); err != nil {
+			return err
+		}
+	}
 	if err := b.export(ctx, svc); err != nil {
 		return err
 	}

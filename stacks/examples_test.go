@@ -55,6 +55,9 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 		contract.KeyRouteRateLimit: contract.DefaultThrottling.RateLimit, contract.KeyRouteBurstLimit: contract.DefaultThrottling.BurstLimit,
 		contract.KeyWriteRouteRateLimit: contract.DefaultThrottling.WriteRateLimit, contract.KeyWriteRouteBurstLimit: contract.DefaultThrottling.WriteBurstLimit,
 		"accessLogRetentionDays": components.DefaultLogRetentionDays, "jwtIssuer": "", "listenerRulePriorities": map[string]any{},
+		contract.KeyRouteThrottling: map[string]any{}, contract.KeyCORS: map[string]any{},
+		"domainName": "", "hostedZoneId": "", "certificateArn": "", "keepExecuteApiEndpoint": false,
+		"monitoring": false, "alarmEmail": "", "alarm5xxRatePercent": defaultAlarm5xxRatePercent, "alarmLatencyP99Milliseconds": defaultAlarmLatencyP99Ms,
 	}
 	for key, want := range defaults {
 		require.EqualValues(t, want, proj.Config[key].Default, "Pulumi.yaml default of %s", key)

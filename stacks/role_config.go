@@ -44,7 +44,8 @@ type publishingConfig struct {
 
 // providerConfig holds the keys of the roles that build their own network.
 type providerConfig struct {
-	Network networkConfig
+	Network    networkConfig
+	Monitoring monitoringConfig
 	publishingConfig
 }
 
@@ -85,7 +86,11 @@ func readNetworkConfig(r *configReader, defaultNat components.NatStrategy) netwo
 }
 
 func readProviderConfig(r *configReader) providerConfig {
-	return providerConfig{Network: readNetworkConfig(r, components.NatSingle), publishingConfig: readPublishingConfig(r, true)}
+	return providerConfig{
+		Network:          readNetworkConfig(r, components.NatSingle),
+		Monitoring:       readMonitoringConfig(r, false),
+		publishingConfig: readPublishingConfig(r, true),
+	}
 }
 
 // readPublishingConfig reads who may connect; principalsRequired is false
@@ -159,4 +164,51 @@ func loadEC2ProviderConfig(ctx *pulumi.Context) (ec2ProviderConfig, error) {
 		r.fail("desiredCapacity", fmt.Sprint(c.DesiredCapacity), "must be between minSize (%d) and maxSize (%d), or 0 for minSize", c.MinSize, c.MaxSize)
 	}
 	return c, r.err(ctx, roleEC2Provider)
+}
+
+// monitoringConfig is a stack's alarms: off unless asked for, since alarms
+// and dashboards cost money.
+type monitoringConfig struct {
+	Enabled bool
+	Email   string
+	// The consumer's thresholds: the 5xx share, in percent of requests, of
+	// the API and of each provider behind it, and the API's p99 latency.
+	FiveXXRatePercent int
+	LatencyP99Ms      int
+}
+
+// Monitoring defaults, also declared in Pulumi.yaml.
+const (
+	defaultAlarm5xxRatePercent = 5
+	defaultAlarmLatencyP99Ms   = 3000
+)
+
+// readMonitoringConfig reads private-apis:monitoring and alarmEmail, and
+// with thresholds (the consumer's) the thresholds of its alarms.
+func readMonitoringConfig(r *configReader, thresholds bool) monitoringConfig {
+	m := monitoringConfig{
+		Enabled:           r.bool("monitoring", false),
+		Email:             r.string("alarmEmail", ""),
+		FiveXXRatePercent: defaultAlarm5xxRatePercent,
+		LatencyP99Ms:      defaultAlarmLatencyP99Ms,
+	}
+	if thresholds {
+		m.FiveXXRatePercent = r.int("alarm5xxRatePercent", defaultAlarm5xxRatePercent, "5")
+		m.LatencyP99Ms = r.int("alarmLatencyP99Milliseconds", defaultAlarmLatencyP99Ms, "3000")
+	}
+	if m.Email != "" && !m.Enabled {
+		r.fail("alarmEmail", fmt.Sprintf("%q", m.Email), "alarms are off: set private-apis:monitoring to true as well")
+	}
+	if m.Email != "" {
+		if err := components.CheckEmail(m.Email); err != nil {
+			r.fail("alarmEmail", fmt.Sprintf("%q", m.Email), "%v; use e.g. oncall@example.com", err)
+		}
+	}
+	if m.FiveXXRatePercent < 1 || m.FiveXXRatePercent > 100 {
+		r.fail("alarm5xxRatePercent", fmt.Sprint(m.FiveXXRatePercent), "a share of requests in percent, 1 to 100; e.g. 5")
+	}
+	if m.LatencyP99Ms < 100 || m.LatencyP99Ms > 30000 {
+		r.fail("alarmLatencyP99Milliseconds", fmt.Sprint(m.LatencyP99Ms), "100 to 30000 milliseconds (API Gateway's integration timeout is 30 s); e.g. 3000")
+	}
+	return m
 }

@@ -61,9 +61,12 @@ type AvailabilityZone struct {
 // Resource is one registered resource as the program declared it, and what
 // the mock answered.
 type Resource struct {
-	Type       string
-	Name       string
-	Custom     bool
+	Type   string
+	Name   string
+	Custom bool
+	// Read is a resource that exists already and is only read (a
+	// GetXxx(ctx, name, id) call): nothing is created.
+	Read       bool
 	Inputs     resource.PropertyMap
 	Transforms []pulumi.ResourceTransform
 	// ID and Outputs are the mock's answer: what AWS (or the engine's state)
@@ -118,6 +121,10 @@ type Mocks struct {
 	// by ARN and by ID.
 	LoadBalancers    map[string]LoadBalancer
 	EndpointServices map[string]EndpointService
+	// HostedZones and Certificates exist in the account before the program
+	// runs, by zone ID and by ARN.
+	HostedZones  map[string]HostedZone
+	Certificates map[string]Certificate
 
 	mu        sync.Mutex
 	resources []Resource
@@ -147,6 +154,8 @@ func New() *Mocks {
 		AcceptanceRequired: map[string]bool{},
 		LoadBalancers:      map[string]LoadBalancer{},
 		EndpointServices:   map[string]EndpointService{},
+		HostedZones:        map[string]HostedZone{},
+		Certificates:       map[string]Certificate{},
 		failures:           map[string]error{},
 		deployed:           map[string]Resource{},
 		accepted:           map[string]bool{},
@@ -213,6 +222,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		Type:       args.TypeToken,
 		Name:       args.Name,
 		Custom:     args.Custom,
+		Read:       args.ReadRPC != nil,
 		Inputs:     inputs,
 		Transforms: args.Transforms,
 	})
@@ -233,6 +243,9 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case args.ReadRPC != nil && args.TypeToken == "aws:ec2/vpcEndpointService:VpcEndpointService":
 		id = args.ID
 		outputs, err = m.readEndpointService(args.ID)
+	case args.ReadRPC != nil && args.TypeToken == "aws:acm/certificate:Certificate":
+		id = args.ID
+		outputs, err = m.readCertificate(args.ID)
 	case args.ReadRPC != nil:
 		err = fmt.Errorf("mocks: reading an existing %s is not modelled; teach internal/mocks about it", args.TypeToken)
 	default:

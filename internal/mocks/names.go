@@ -114,9 +114,17 @@ var unnamedTypes = map[string]bool{
 	"aws:iam/rolePolicyAttachment:RolePolicyAttachment":                   true,
 	"aws:apigatewayv2/integration:Integration":                            true,
 	"aws:apigatewayv2/route:Route":                                        true,
-	"awsx:ec2:Vpc":                                                        true,
-	"awsx:ecr:Image":                                                      true,
-	"pulumi:pulumi:StackReference":                                        true,
+	"aws:apigatewayv2/apiMapping:ApiMapping":                              true,
+	// A custom domain's name, a certificate's domain and a DNS record's
+	// name are the DNS names themselves, never autonamed.
+	"aws:apigatewayv2/domainName:DomainName":              true,
+	"aws:acm/certificate:Certificate":                     true,
+	"aws:acm/certificateValidation:CertificateValidation": true,
+	"aws:route53/record:Record":                           true,
+	"aws:sns/topicSubscription:TopicSubscription":         true,
+	"awsx:ec2:Vpc":                 true,
+	"awsx:ecr:Image":               true,
+	"pulumi:pulumi:StackReference": true,
 }
 
 // physicalName returns the name AWS would get for a resource, as Pulumi's

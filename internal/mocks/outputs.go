@@ -36,7 +36,12 @@ func (m *Mocks) computedOutputs(token, logical, physical string, in map[string]a
 		out["availabilityZones"] = m.azNames()
 		out["state"] = "Available"
 	case "aws:lb/loadBalancer:LoadBalancer":
-		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net/%s/%s", m.Region, m.Account, physical, digest(logical)[:16])
+		kind := "net"
+		if in["loadBalancerType"] == "application" {
+			kind = "app"
+		}
+		out["arnSuffix"] = fmt.Sprintf("%s/%s/%s", kind, physical, digest(logical)[:16])
+		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/%s", m.Region, m.Account, out["arnSuffix"])
 		out["dnsName"] = fmt.Sprintf("internal-%s-%s.elb.%s.amazonaws.com", physical, digest(logical)[:8], m.Region)
 	case "aws:ec2/vpcEndpoint:VpcEndpoint":
 		for k, v := range m.createEndpoint(logical, in) {
@@ -52,7 +57,12 @@ func (m *Mocks) computedOutputs(token, logical, physical string, in map[string]a
 	case "aws:lb/listener:Listener":
 		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:listener/%s/%s", m.Region, m.Account, logical, digest(logical)[:16])
 	case "aws:lb/targetGroup:TargetGroup":
-		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", m.Region, m.Account, physical, digest(logical)[:16])
+		out["arnSuffix"] = fmt.Sprintf("targetgroup/%s/%s", physical, digest(logical)[:16])
+		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:%s", m.Region, m.Account, out["arnSuffix"])
+	case "aws:acm/certificate:Certificate", "aws:apigatewayv2/domainName:DomainName", "aws:route53/record:Record":
+		for k, v := range m.domainOutputs(token, logical, in) {
+			out[k] = v
+		}
 	case "aws:ec2/launchTemplate:LaunchTemplate":
 		out["id"] = "lt-" + digest(logical)[:17]
 		version := 1.0
@@ -117,6 +127,8 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		out, err = m.lookupListener(args.Args)
 	case "aws:ec2/getSubnet:getSubnet":
 		out, err = m.lookupSubnet(args.Args)
+	case "aws:route53/getZone:getZone":
+		out, err = m.lookupZone(args.Args)
 	case "aws:ssm/getParameter:getParameter":
 		name, _ := args.Args["name"].V.(string)
 		out = map[string]any{"id": name, "name": name, "type": "String", "value": "ami-0mock" + digest(name)[:12],

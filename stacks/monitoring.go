@@ -1,0 +1,157 @@
+package stacks
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/private-apis/private-apis/components"
+	"github.com/private-apis/private-apis/contract"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// The alarms each role gets with private-apis:monitoring, and what each
+// tells whoever it pages.
+
+var dashboardUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+// monitoringName names each stack's Monitoring, and so prefixes its
+// resources.
+const monitoringName = "monitoring"
+
+// newMonitoring creates the stack's alarms, topic and dashboard; the
+// dashboard, whose name is the account's alone, is named after the project
+// and stack.
+func newMonitoring(ctx *pulumi.Context, cfg monitoringConfig, alarms []components.AlarmSpec, tags pulumi.StringMap) error {
+	region, err := aws.GetRegion(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("looking up the region for the dashboard: %w", err)
+	}
+	_, err = components.NewMonitoring(ctx, monitoringName, &components.MonitoringArgs{
+		Alarms:        alarms,
+		Email:         cfg.Email,
+		DashboardName: dashboardUnsafe.ReplaceAllString(ctx.Project()+"-"+ctx.Stack(), "-"),
+		Region:        region.Name,
+		Tags:          tags,
+	})
+	return err
+}
+
+// consumerAlarms watch the API as its clients see it, and each provider as
+// the consumer reaches it. A provider still waiting to accept the
+// consumer's endpoint has no targets to watch yet.
+func consumerAlarms(cfg consumerConfig, api *components.PrivateApi, backends []backendPlan) []components.AlarmSpec {
+	stage := pulumi.StringMap{"ApiId": api.ApiId, "Stage": pulumi.String("$default")}
+	alarms := []components.AlarmSpec{
+		{
+			Name: "api-5xx-rate",
+			Description: fmt.Sprintf("More than %d%% of the public API's requests got a 5xx answer over 5 minutes. "+
+				"Look at the access log group (routeKey, status, integrationError say which provider and why), then at that provider's alarms.", cfg.Monitoring.FiveXXRatePercent),
+			Metrics: []components.AlarmMetric{
+				{Id: "errors", Namespace: "AWS/ApiGateway", MetricName: "5xx", Dimensions: stage, Stat: "Sum"},
+				{Id: "requests", Namespace: "AWS/ApiGateway", MetricName: "Count", Dimensions: stage, Stat: "Sum"},
+			},
+			Expression: "IF(requests > 0, 100 * errors / requests, 0)",
+			Comparison: "GreaterThanThreshold", Threshold: float64(cfg.Monitoring.FiveXXRatePercent), Unit: "%",
+		},
+		{
+			Name: "api-latency-p99",
+			Description: fmt.Sprintf("The public API's p99 latency was over %d ms for 15 minutes. "+
+				"The access log's integrationLatency tells a slow provider from API Gateway; look at that provider's service.", cfg.Monitoring.LatencyP99Ms),
+			Metrics:           []components.AlarmMetric{{Id: "latency", Namespace: "AWS/ApiGateway", MetricName: "Latency", Dimensions: stage, Stat: "p99"}},
+			Comparison:        "GreaterThanThreshold",
+			Threshold:         float64(cfg.Monitoring.LatencyP99Ms),
+			EvaluationPeriods: 3,
+			Unit:              "ms",
+		},
+	}
+	for _, b := range backends {
+		if b.AwaitingAcceptance {
+			continue
+		}
+		group := pulumi.StringMap{"TargetGroup": api.TargetGroupArnSuffixes[b.Name], "LoadBalancer": api.LoadBalancerArnSuffix}
+		short := contract.ShortStackName(b.Provider.Stack)
+		alarms = append(alarms,
+			components.AlarmSpec{
+				Name: b.Name + "-no-healthy-targets",
+				Description: fmt.Sprintf("No healthy target for provider %s for 3 minutes: its service, PrivateLink or this consumer's endpoint to it is down, so its routes (%s) fail. "+
+					"Look at the provider stack %s's alarms and its NLB's targets, then at this account's endpoint to %s (the providers output's endpointId; aws ec2 describe-vpc-endpoints).",
+					b.Provider.Stack, strings.Join(b.Provider.Routes, ", "), short, b.Provider.EndpointServiceName),
+				Metrics:           []components.AlarmMetric{{Id: "healthy", Namespace: "AWS/ApplicationELB", MetricName: "HealthyHostCount", Dimensions: group, Stat: "Minimum"}},
+				Comparison:        "LessThanThreshold",
+				Threshold:         1,
+				Period:            60,
+				EvaluationPeriods: 3,
+				// The metric stops when the target group has nothing healthy.
+				TreatMissingData: "breaching",
+			},
+			components.AlarmSpec{
+				Name: b.Name + "-5xx-rate",
+				Description: fmt.Sprintf("More than %d%% of provider %s's answers were 5xx over 5 minutes: its service is failing. Look at the provider stack %s's logs and alarms.",
+					cfg.Monitoring.FiveXXRatePercent, b.Provider.Stack, short),
+				Metrics: []components.AlarmMetric{
+					{Id: "errors", Namespace: "AWS/ApplicationELB", MetricName: "HTTPCode_Target_5XX_Count", Dimensions: group, Stat: "Sum"},
+					{Id: "requests", Namespace: "AWS/ApplicationELB", MetricName: "RequestCount", Dimensions: group, Stat: "Sum"},
+				},
+				Expression: "IF(requests > 0, 100 * errors / requests, 0)",
+				Comparison: "GreaterThanThreshold", Threshold: float64(cfg.Monitoring.FiveXXRatePercent), Unit: "%",
+			})
+	}
+	return alarms
+}
+
+// unhealthyTargetsAlarm watches a provider's NLB.
+func unhealthyTargetsAlarm(svc contract.Service, private *components.PrivateService, compute string) components.AlarmSpec {
+	return components.AlarmSpec{
+		Name: svc.Name + "-unhealthy-targets",
+		Description: fmt.Sprintf("A target of the %s NLB has failed its health check (%s on port %d) for 3 minutes: a %s is unhealthy or starting. Look at the service's logs (the logGroupName output).",
+			svc.Name, svc.HealthCheckPath, svc.Port, compute),
+		Metrics: []components.AlarmMetric{{Id: "unhealthy", Namespace: "AWS/NetworkELB", MetricName: "UnHealthyHostCount",
+			Dimensions: pulumi.StringMap{"TargetGroup": private.TargetGroupArnSuffix, "LoadBalancer": private.LoadBalancerArnSuffix}, Stat: "Maximum"}},
+		Comparison:        "GreaterThanThreshold",
+		Threshold:         0,
+		Period:            60,
+		EvaluationPeriods: 3,
+	}
+}
+
+// ecsAlarms watch the dog names service on Fargate.
+func ecsAlarms(svc contract.Service, private *components.PrivateService, fargate *components.FargateService) []components.AlarmSpec {
+	service := pulumi.StringMap{"ClusterName": fargate.ClusterName, "ServiceName": fargate.ServiceName}
+	return []components.AlarmSpec{
+		unhealthyTargetsAlarm(svc, private, "task"),
+		{
+			Name: svc.Name + "-tasks-below-desired",
+			Description: fmt.Sprintf("The %s ECS service ran fewer tasks than it wants for 5 minutes: tasks are failing to start or crashing. "+
+				"Look at the service's events (aws ecs describe-services, the clusterName and serviceName outputs) and its logs.", svc.Name),
+			Metrics: []components.AlarmMetric{
+				{Id: "running", Namespace: "ECS/ContainerInsights", MetricName: "RunningTaskCount", Dimensions: service, Stat: "Minimum"},
+				{Id: "desired", Namespace: "ECS/ContainerInsights", MetricName: "DesiredTaskCount", Dimensions: service, Stat: "Maximum"},
+			},
+			Expression:        "desired - running",
+			Comparison:        "GreaterThanThreshold",
+			Threshold:         0,
+			Period:            60,
+			EvaluationPeriods: 5,
+		},
+	}
+}
+
+// ec2Alarms watch the todo service's Auto Scaling group.
+func ec2Alarms(svc contract.Service, private *components.PrivateService, instances *components.EC2Service, minSize int) []components.AlarmSpec {
+	return []components.AlarmSpec{
+		unhealthyTargetsAlarm(svc, private, "instance"),
+		{
+			Name: svc.Name + "-below-minimum",
+			Description: fmt.Sprintf("The %s Auto Scaling group had fewer than its minimum of %d instances in service for 5 minutes: instances fail to launch or their health checks. "+
+				"Look at its activity (aws autoscaling describe-scaling-activities, the autoScalingGroupName output) and the service's logs.", svc.Name, minSize),
+			Metrics: []components.AlarmMetric{{Id: "inservice", Namespace: "AWS/AutoScaling", MetricName: "GroupInServiceInstances",
+				Dimensions: pulumi.StringMap{"AutoScalingGroupName": instances.AutoScalingGroupName}, Stat: "Minimum"}},
+			Comparison:        "LessThanThreshold",
+			Threshold:         float64(minSize),
+			Period:            60,
+			EvaluationPeriods: 5,
+		},
+	}
+}
