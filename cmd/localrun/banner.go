@@ -3,7 +3,11 @@ package main
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
+
+	"github.com/private-apis/private-apis/internal/localgw"
 )
 
 // printBanner tells the user where everything is and how to try it: the
@@ -20,8 +24,14 @@ func printBanner(w io.Writer, t *topology, opts options) {
 		b.WriteString("\n")
 	}
 	th := opts.Throttling
-	fmt.Fprintf(&b, "  throttling %d req/s, burst %d; writes %d req/s, burst %d (from %s)\n",
-		th.RateLimit, th.BurstLimit, th.WriteRateLimit, th.WriteBurstLimit, opts.ThrottlingSource)
+	fmt.Fprintf(&b, "  throttling %d req/s, burst %d; writes %d req/s, burst %d", th.RateLimit, th.BurstLimit, th.WriteRateLimit, th.WriteBurstLimit)
+	for _, key := range slices.Sorted(maps.Keys(th.Routes)) {
+		fmt.Fprintf(&b, "; %s %d req/s, burst %d", key, th.Routes[key].RateLimit, th.Routes[key].BurstLimit)
+	}
+	fmt.Fprintf(&b, " (each route on its own, from %s)\n", opts.ThrottlingSource)
+	if opts.CORS.Enabled() {
+		fmt.Fprintf(&b, "  CORS      pages on %s may call it (from %s)\n", strings.Join(opts.CORS.AllowOrigins, ", "), localgw.ConsumerFile)
+	}
 	fmt.Fprintf(&b, `
 Try it:
 

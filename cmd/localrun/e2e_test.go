@@ -38,13 +38,16 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	throttling, err := localgw.LoadThrottling(root)
+	stack, err := localgw.LoadStackConfig(root)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The deployed API limits, but a small write burst, so the test can
-	// reach a 429 in a few requests; each write route has its own bucket.
+	// The deployed API limits, but a small write burst (POST /todo has
+	// limits of its own in the stack file: it too), so the test can reach a
+	// 429 in a few requests; each write route has its own bucket.
+	throttling := stack.Throttling
 	throttling.WriteRateLimit, throttling.WriteBurstLimit = 1, 6
+	throttling.Routes = map[string]contract.RouteLimit{"POST /todo": {RateLimit: 1, BurstLimit: 6}}
 
 	stdout, stderr := &testutil.SyncBuffer{}, &testutil.SyncBuffer{}
 	topo, err := startTopology(ctx, options{

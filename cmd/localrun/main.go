@@ -164,10 +164,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		return options{}, fmt.Errorf("resolving -local-dir %s: %w", local, err)
 	}
 
-	t, err := localgw.LoadThrottling(opts.RepoRoot)
+	stack, err := localgw.LoadStackConfig(opts.RepoRoot)
 	if err != nil {
 		return options{}, err
 	}
+	t := stack.Throttling
+	opts.CORS = stack.CORS
 	opts.ThrottlingSource = localgw.ConsumerFile + ", defaults from " + localgw.ProjectFile
 	if *rate != 0 || *burst != 0 {
 		if *rate <= 0 || *burst <= 0 {

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,7 +26,7 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	deployed, err := localgw.LoadThrottling(root)
+	deployed, err := localgw.LoadStackConfig(root)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,7 +35,7 @@ func TestParseFlags(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opts.GatewayPort != 8080 || opts.RepoRoot != root || opts.LocalDir != filepath.Join(root, ".local") || opts.Throttling != deployed {
+	if opts.GatewayPort != 8080 || opts.RepoRoot != root || opts.LocalDir != filepath.Join(root, ".local") || !reflect.DeepEqual(opts.Throttling, deployed.Throttling) || !reflect.DeepEqual(opts.CORS, deployed.CORS) {
 		t.Fatalf("defaults: %+v", opts)
 	}
 
@@ -47,7 +48,7 @@ func TestParseFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	if opts.GatewayPort != 9191 || opts.ServicePorts["todo"] != 18001 || opts.ServicePorts["dognames"] != 0 ||
-		opts.Throttling != (localgw.Throttling{RateLimit: 10000, BurstLimit: 10000, WriteRateLimit: 10000, WriteBurstLimit: 10000}) {
+		!reflect.DeepEqual(opts.Throttling, localgw.Throttling{RateLimit: 10000, BurstLimit: 10000, WriteRateLimit: 10000, WriteBurstLimit: 10000}) {
 		t.Fatalf("flags: %+v", opts)
 	}
 }
@@ -143,5 +144,33 @@ func TestPrefixWriter(t *testing.T) {
 	want := "b | x\na | one line\na | two\nb | y\n"
 	if out.String() != want {
 		t.Fatalf("got %q, want %q", out.String(), want)
+	}
+}
+
+// TestParseFlagsReadsTheConsumersCORS: make run answers browsers as the
+// consumer stack file says the deployed API does.
+func TestParseFlagsReadsTheConsumersCORS(t *testing.T) {
+	project, err := os.ReadFile(filepath.Join("..", "..", localgw.ProjectFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	repo := t.TempDir()
+	if err := os.Mkdir(filepath.Join(repo, "contract"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string]string{
+		localgw.ProjectFile:  string(project),
+		localgw.ConsumerFile: "config:\n  private-apis:cors:\n    allowOrigins: [https://app.example.com]\n",
+	} {
+		if err := os.WriteFile(filepath.Join(repo, name), []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts, err := parseFlags([]string{"localrun", "-repo", repo}, env(), io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(opts.CORS.AllowOrigins, []string{"https://app.example.com"}) {
+		t.Fatalf("CORS %+v, want the stack file's origins", opts.CORS)
 	}
 }

@@ -34,6 +34,8 @@ type options struct {
 	Throttling   localgw.Throttling
 	// ThrottlingSource says where Throttling came from, for the banner.
 	ThrottlingSource string
+	// CORS is the API's, from the consumer's stack file.
+	CORS contract.CORS
 	// IntegrationTimeout is the gateway's; 0 is the deployed value.
 	IntegrationTimeout time.Duration
 	// Stdout receives the access log; Stderr the services' logs and
@@ -125,6 +127,7 @@ func startTopology(ctx context.Context, opts options) (_ *topology, err error) {
 	t.gw, err = localgw.New(localgw.Config{
 		Backends:           backends,
 		Throttling:         opts.Throttling,
+		CORS:               opts.CORS,
 		IntegrationTimeout: opts.IntegrationTimeout,
 		AccessLog:          opts.Stdout,
 	})

@@ -1,6 +1,7 @@
 package localgw
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,13 +13,19 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// The files LoadThrottling reads, relative to the repository root: the
+// The files LoadStackConfig reads, relative to the repository root: the
 // project file declares each key's default, the consumer stack's file may
 // override it. They are the files `pulumi up -s consumer` reads.
 const (
 	ProjectFile  = "Pulumi.yaml"
 	ConsumerFile = "Pulumi.consumer.yaml"
 )
+
+// StackConfig is the consumer stack's config the gateway reproduces.
+type StackConfig struct {
+	Throttling Throttling
+	CORS       contract.CORS
+}
 
 type projectFile struct {
 	Name   string `yaml:"name"`
@@ -31,90 +38,117 @@ type stackFile struct {
 	Config map[string]yaml.Node `yaml:"config"`
 }
 
-// LoadThrottling reads the consumer's throttling the way Pulumi resolves it
-// for the consumer stack: each key from Pulumi.consumer.yaml
+// configFiles are the two files, parsed, and the problems found reading
+// their values.
+type configFiles struct {
+	projectPath, stackPath string
+	project                projectFile
+	stack                  stackFile
+	errs                   []error
+}
+
+// LoadStackConfig reads the consumer's throttling and CORS the way Pulumi
+// resolves them for the consumer stack: each key from Pulumi.consumer.yaml
 // ("private-apis:routeRateLimit"), else the default declared in
-// Pulumi.yaml's config block, so the numbers live only where the deployment
+// Pulumi.yaml's config block, so the values live only where the deployment
 // reads them. A missing Pulumi.consumer.yaml means every default applies.
-// A value that is not a whole number > 0 is an error naming the file, the
-// key and the line.
-func LoadThrottling(repoRoot string) (Throttling, error) {
-	var project projectFile
-	projectPath := filepath.Join(repoRoot, ProjectFile)
-	if err := readYAML(projectPath, &project); err != nil {
-		return Throttling{}, err
+// A value the deployment would refuse is an error naming the file, the key
+// and the line.
+func LoadStackConfig(repoRoot string) (StackConfig, error) {
+	f := &configFiles{projectPath: filepath.Join(repoRoot, ProjectFile), stackPath: filepath.Join(repoRoot, ConsumerFile)}
+	if err := readYAML(f.projectPath, &f.project); err != nil {
+		return StackConfig{}, err
 	}
-	if project.Name == "" {
-		return Throttling{}, fmt.Errorf("%s has no project name, which namespaces its config keys", projectPath)
+	if f.project.Name == "" {
+		return StackConfig{}, fmt.Errorf("%s has no project name, which namespaces its config keys", f.projectPath)
 	}
-
-	var stack stackFile
-	stackPath := filepath.Join(repoRoot, ConsumerFile)
-	if err := readYAML(stackPath, &stack); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return Throttling{}, err
+	if err := readYAML(f.stackPath, &f.stack); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return StackConfig{}, err
 	}
 
-	var errs []error
-	get := func(key string) int {
-		// Stack config is always namespaced; a project may declare its own
-		// keys with or without the namespace.
-		full := project.Name + ":" + key
-		if n, ok := stack.Config[full]; ok {
-			v, err := positiveInt(&n)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s: %s (line %d) %w", stackPath, full, n.Line, err))
-			}
-			return v
-		}
-		decl, ok := project.Config[key]
-		if !ok {
-			decl, ok = project.Config[full]
-		}
-		if !ok || decl.Default.Kind == 0 {
-			errs = append(errs, fmt.Errorf("%s declares no default for %s and %s does not set %s", projectPath, key, stackPath, full))
-			return 0
-		}
-		v, err := positiveInt(&decl.Default)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: default of %s (line %d) %w", projectPath, key, decl.Default.Line, err))
-		}
-		return v
+	c := StackConfig{Throttling: Throttling{
+		RateLimit:       f.positiveInt(contract.KeyRouteRateLimit),
+		BurstLimit:      f.positiveInt(contract.KeyRouteBurstLimit),
+		WriteRateLimit:  f.positiveInt(contract.KeyWriteRouteRateLimit),
+		WriteBurstLimit: f.positiveInt(contract.KeyWriteRouteBurstLimit),
+	}}
+	f.decode(contract.KeyRouteThrottling, &c.Throttling.Routes)
+	f.decode(contract.KeyCORS, &c.CORS)
+	if len(c.Throttling.Routes) == 0 {
+		c.Throttling.Routes = nil // a declared {} is no route's limit
 	}
-	t := Throttling{
-		RateLimit:       get(contract.KeyRouteRateLimit),
-		BurstLimit:      get(contract.KeyRouteBurstLimit),
-		WriteRateLimit:  get(contract.KeyWriteRouteRateLimit),
-		WriteBurstLimit: get(contract.KeyWriteRouteBurstLimit),
+	for _, p := range c.Throttling.Problems() {
+		f.errs = append(f.errs, fmt.Errorf("%s and %s: %w", f.stackPath, f.projectPath, p))
 	}
-	for _, p := range t.Problems() {
-		errs = append(errs, fmt.Errorf("%s and %s: %w", stackPath, projectPath, p))
+	for _, p := range c.CORS.Problems() {
+		f.errs = append(f.errs, fmt.Errorf("%s and %s: %s:%s: %s", f.stackPath, f.projectPath, f.project.Name, contract.KeyCORS, p))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return Throttling{}, err
+	if err := errors.Join(f.errs...); err != nil {
+		return StackConfig{}, err
 	}
-	return t, nil
+	return c, nil
+}
+
+// value is key's node as Pulumi resolves it, and where it came from (for
+// errors); ok is false when neither file has it.
+func (f *configFiles) value(key string) (node *yaml.Node, where string, ok bool) {
+	// Stack config is always namespaced; a project may declare its own
+	// keys with or without the namespace.
+	full := f.project.Name + ":" + key
+	if n, ok := f.stack.Config[full]; ok {
+		return &n, fmt.Sprintf("%s: %s (line %d)", f.stackPath, full, n.Line), true
+	}
+	decl, ok := f.project.Config[key]
+	if !ok {
+		decl, ok = f.project.Config[full]
+	}
+	if !ok || decl.Default.Kind == 0 {
+		return nil, "", false
+	}
+	return &decl.Default, fmt.Sprintf("%s: default of %s (line %d)", f.projectPath, key, decl.Default.Line), true
+}
+
+// positiveInt reads a required whole number > 0, as Pulumi's config.GetInt
+// accepts it: a YAML integer or a string holding one.
+func (f *configFiles) positiveInt(key string) int {
+	n, where, ok := f.value(key)
+	if !ok {
+		f.errs = append(f.errs, fmt.Errorf("%s declares no default for %s and %s does not set %s:%s", f.projectPath, key, f.stackPath, f.project.Name, key))
+		return 0
+	}
+	v, err := strconv.Atoi(n.Value)
+	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!str") || err != nil || v <= 0 {
+		f.errs = append(f.errs, fmt.Errorf("%s is %q, want a whole number > 0, e.g. 100", where, n.Value))
+		return 0
+	}
+	return v
+}
+
+// decode reads an optional map key into v, refusing fields v doesn't have
+// as the deployment does; absent leaves v as it is.
+func (f *configFiles) decode(key string, v any) {
+	n, where, ok := f.value(key)
+	if !ok {
+		return
+	}
+	doc, err := yaml.Marshal(n)
+	if err == nil {
+		dec := yaml.NewDecoder(bytes.NewReader(doc))
+		dec.KnownFields(true)
+		err = dec.Decode(v)
+	}
+	if err != nil {
+		f.errs = append(f.errs, fmt.Errorf("%s: %w", where, err))
+	}
 }
 
 func readYAML(path string, v any) error {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("reading throttling config: %w", err)
+		return fmt.Errorf("reading the consumer's config: %w", err)
 	}
 	if err := yaml.Unmarshal(data, v); err != nil {
 		return fmt.Errorf("parsing %s: %w", path, err)
 	}
 	return nil
-}
-
-// positiveInt accepts what Pulumi's config.GetInt accepts for these keys: a
-// YAML integer or a string holding one.
-func positiveInt(n *yaml.Node) (int, error) {
-	if n.Kind != yaml.ScalarNode || (n.Tag != "!!int" && n.Tag != "!!str") {
-		return 0, fmt.Errorf("is %q, want a whole number > 0, e.g. 100", n.Value)
-	}
-	v, err := strconv.Atoi(n.Value)
-	if err != nil || v <= 0 {
-		return 0, fmt.Errorf("is %q, want a whole number > 0, e.g. 100", n.Value)
-	}
-	return v, nil
 }

@@ -13,9 +13,17 @@
 //     GET /dogs/males); anything unmatched is 404 {"message":"Not Found"};
 //   - throttling: a token bucket per route, as a stage applies its
 //     default route settings to each route on its own, with write routes'
-//     own settings (contract.Throttling, read by LoadThrottling from the
-//     files the consumer stack deploys with); 429 {"message":"Too Many
-//     Requests"} over a route's limit;
+//     and private-apis:routeThrottling's routes' own settings
+//     (contract.Throttling, read by LoadStackConfig from the files the
+//     consumer stack deploys with); 429 {"message":"Too Many Requests"}
+//     over a route's limit;
+//   - CORS, when the stack file configures it (contract.CORS): a browser's
+//     preflight (OPTIONS with Origin and Access-Control-Request-Method) is
+//     answered 204 by the gateway itself, with the allowed methods and
+//     headers for an allowed origin and no CORS header for another, unless
+//     an OPTIONS or ANY route matches it, which then gets it as API Gateway
+//     sends it there; integrations' responses get the API's CORS headers in
+//     place of the backend's, which API Gateway ignores;
 //   - the integration: the whole request is read first (over 10 MB is 413,
 //     a malformed body 400, at once), then proxied with the client's
 //     x-user-id removed and X-Private-Apis-Backend naming the backend, as
@@ -33,6 +41,6 @@
 // It serves only its own address: a Host other than 127.0.0.1, localhost
 // or ::1 with its port is 403, so a web page can't read it through DNS
 // rebinding. It does not reproduce JWT authorization, TLS, custom domains,
-// CORS, API Gateway's account-wide quota or its answers to malformed HTTP
+// API Gateway's account-wide quota or its answers to malformed HTTP
 // (net/http's server answers those).
 package localgw

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -49,8 +50,10 @@ type Config struct {
 	// Backends are the services behind the gateway, usually every one of
 	// contract.Services.
 	Backends []Backend
-	// Throttling is the stage's throttling, usually from LoadThrottling.
+	// Throttling is the stage's throttling and CORS the API's, usually
+	// from LoadStackConfig.
 	Throttling Throttling
+	CORS       contract.CORS
 	// IntegrationTimeout bounds a backend's whole answer, body included.
 	// Zero means contract.IntegrationTimeoutMilliseconds, the deployed
 	// value; tests make it short.
@@ -65,6 +68,7 @@ type Config struct {
 // transport it runs with.
 type Gateway struct {
 	routes    *RouteTable
+	cors      *cors // nil: CORS off
 	proxy     *httputil.ReverseProxy
 	transport *http.Transport
 	server    *http.Server
@@ -80,6 +84,9 @@ type Gateway struct {
 func New(cfg Config) (*Gateway, error) {
 	for _, p := range cfg.Throttling.Problems() {
 		return nil, fmt.Errorf("throttling: %w", p)
+	}
+	for _, p := range cfg.CORS.Problems() {
+		return nil, fmt.Errorf("cors: %s", p)
 	}
 	g := &Gateway{now: cfg.Now, timeout: cfg.IntegrationTimeout, log: newAccessLog(cfg.AccessLog)}
 	if g.now == nil {
@@ -105,12 +112,20 @@ func New(cfg Config) (*Gateway, error) {
 		return nil, err
 	}
 	start := g.now()
+	keys := make([]string, 0, len(routes.routes))
 	for _, r := range routes.routes {
 		r.target = targets[r.Backend]
 		rate, burst, _ := cfg.Throttling.RouteLimit(r.Key)
 		r.limit = newBucket(rate, burst, start)
+		keys = append(keys, r.Key)
+	}
+	for key := range cfg.Throttling.Routes {
+		if !slices.Contains(keys, key) {
+			return nil, fmt.Errorf("throttling: %s names %q, which no backend serves; routes are %s", contract.KeyRouteThrottling, key, strings.Join(keys, ", "))
+		}
 	}
 	g.routes = routes
+	g.cors = newCORS(cfg.CORS.WithDefaults(keys))
 
 	var seed [4]byte
 	if _, err := rand.Read(seed[:]); err != nil {
@@ -196,6 +211,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ownHost(r) {
 		writeMessage(rec, http.StatusForbidden, "Forbidden")
 		return
+	}
+	if g.cors != nil && isPreflight(r) {
+		if _, routed := g.routes.Match(http.MethodOptions, r.URL.Path); !routed {
+			g.cors.preflight(rec, r)
+			return
+		}
 	}
 	route, ok := g.routes.Match(r.Method, r.URL.Path)
 	if !ok {

@@ -323,6 +323,35 @@ func TestPerRouteThrottling(t *testing.T) {
 	sequence("POST", "/todo", 200, 429)
 }
 
+// TestRouteThrottlingOverrides: a route with limits of its own
+// (private-apis:routeThrottling) gets them, tighter or looser than its
+// defaults, and every other route keeps the defaults.
+func TestRouteThrottlingOverrides(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	f := newFixture(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), func(c *Config) {
+		c.Throttling = Throttling{RateLimit: 1, BurstLimit: 2, WriteRateLimit: 1, WriteBurstLimit: 2,
+			Routes: map[string]contract.RouteLimit{"POST /todo": {RateLimit: 1, BurstLimit: 1}, "GET /dogs": {RateLimit: 1, BurstLimit: 4}}}
+		c.Now = func() time.Time { return now }
+	})
+	sequence := func(method, path string, want ...int) {
+		t.Helper()
+		for i, w := range want {
+			resp, _ := do(t, method, f.url+path, nil, nil)
+			require.Equal(t, w, resp.StatusCode, "%s %s #%d", method, path, i+1)
+		}
+	}
+	sequence("POST", "/todo", 200, 429)
+	sequence("DELETE", "/todo/1", 200, 200, 429)
+	sequence("GET", "/dogs", 200, 200, 200, 200, 429)
+	sequence("GET", "/dogs/males", 200, 200, 429)
+
+	u, err := url.Parse("http://127.0.0.1:1")
+	require.NoError(t, err)
+	_, err = New(Config{Backends: []Backend{{Service: contract.Todo, URL: u}}, Throttling: Throttling{RateLimit: 1, BurstLimit: 1, WriteRateLimit: 1, WriteBurstLimit: 1,
+		Routes: map[string]contract.RouteLimit{"POST /todos": {RateLimit: 1, BurstLimit: 1}}}})
+	require.ErrorContains(t, err, `routeThrottling names "POST /todos", which no backend serves`)
+}
+
 // TestEncodedSlashRoutedAsDeployed: API Gateway decodes the path before
 // matching routes and passes the decoded path on, so a request is routed,
 // throttled and served by the same path.

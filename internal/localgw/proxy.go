@@ -62,6 +62,9 @@ func (g *Gateway) bufferResponse(resp *http.Response) error {
 		}
 	}
 	x.integrationStatus, x.integrationLatency = resp.StatusCode, g.now().Sub(x.sent)
+	if g.cors != nil {
+		g.cors.onResponse(resp.Request.Header.Get("Origin"), resp.Header)
+	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	if resp.Request.Method != http.MethodHead && bodyAllowed(resp.StatusCode) {
 		resp.ContentLength, resp.TransferEncoding = int64(len(body)), nil
