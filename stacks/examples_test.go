@@ -166,16 +166,26 @@ func TestExampleStacksPreview(t *testing.T) {
 // the CLI would, checking each project key's value against its declared type.
 func exampleConfig(t *testing.T, proj *workspace.Project, stack string) map[string]string {
 	t.Helper()
-	path := filepath.Join(repoRoot(t), "Pulumi."+stack+".yaml")
+	out := map[string]string{}
+	for key, decl := range proj.Config {
+		out[namespace+":"+key] = configString(t, decl.Default)
+	}
+	for key, value := range stackFileConfig(t, proj, filepath.Join(repoRoot(t), "Pulumi."+stack+".yaml")) {
+		out[key] = value
+	}
+	return out
+}
+
+// stackFileConfig reads the config a stack file sets, as the CLI passes it
+// to the program, checking each project key is declared and of its type.
+func stackFileConfig(t *testing.T, proj *workspace.Project, path string) map[string]string {
+	t.Helper()
 	_, err := os.Stat(path)
 	require.NoError(t, err)
 	ps, err := workspace.LoadProjectStack(diag.DefaultSink(io.Discard, io.Discard, diag.FormatOptions{Color: colors.Never}), proj, path)
 	require.NoError(t, err)
 
 	out := map[string]string{}
-	for key, decl := range proj.Config {
-		out[namespace+":"+key] = configString(t, decl.Default)
-	}
 	for key, value := range ps.Config {
 		raw, err := value.Value(config.NopDecrypter)
 		require.NoError(t, err)

@@ -117,9 +117,9 @@ func checkReady(ctx context.Context, ws orchestrate.Workspace, plan orchestrate.
 	return err
 }
 
-// printOutputs prints each provider's contract and the consumer's endpoint.
+// printOutputs prints each provider's contract and the consumer's address.
 func printOutputs(ctx context.Context, ws orchestrate.Workspace, plan orchestrate.Plan, out io.Writer) error {
-	show := map[string][]string{plan.Consumer: {"apiEndpoint", "providers"}}
+	show := map[string][]string{plan.Consumer: {"apiUrl", "domainTarget", "providers"}}
 	for _, p := range plan.Providers {
 		show[p] = append(append([]string(nil), contract.Outputs...), contract.OptionalOutputs...)
 	}
