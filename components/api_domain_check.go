@@ -31,6 +31,36 @@ func InspectHostedZone(ctx *pulumi.Context, zoneID, domain string, opts ...pulum
 	case domain != zoneName && !strings.HasSuffix(domain, "."+zoneName):
 		return fmt.Errorf("%s is not in hosted zone %s (%s): use a name that ends in .%s, or the zone the name is in", domain, zoneID, zoneName, zoneName)
 	}
+	return checkNotDelegated(ctx, zoneID, zoneName, domain, opts...)
+}
+
+// checkNotDelegated refuses a name under a part of the zone that is
+// delegated to other name servers (an NS record below the apex): records
+// made in the zone for it would never be seen, so ACM would wait for its
+// validation record until it timed out.
+func checkNotDelegated(ctx *pulumi.Context, zoneID, zoneName, domain string, opts ...pulumi.InvokeOption) error {
+	var between []string // the domain and each parent below the apex
+	for name := domain; name != zoneName && strings.Contains(name, "."); name = parentDomain(name) {
+		between = append(between, name)
+	}
+	if len(between) == 0 {
+		return nil
+	}
+	quoted := make([]string, len(between))
+	for i, name := range between {
+		quoted[i] = regexp.QuoteMeta(name)
+	}
+	pattern := `^(` + strings.Join(quoted, "|") + `)\.$`
+	records, err := route53.GetRecords(ctx, &route53.GetRecordsArgs{ZoneId: zoneID, NameRegex: &pattern}, opts...)
+	if err != nil {
+		return fmt.Errorf("reading the records of hosted zone %s: %w", zoneID, err)
+	}
+	for _, r := range records.ResourceRecordSets {
+		name := strings.TrimSuffix(strings.ToLower(r.Name), ".")
+		if r.Type == "NS" && slices.Contains(between, name) {
+			return fmt.Errorf("%s is delegated to other name servers (an NS record in hosted zone %s, %s), so records made there for %s would never be seen: use the hosted zone of %s", name, zoneID, zoneName, domain, name)
+		}
+	}
 	return nil
 }
 

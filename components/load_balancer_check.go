@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
@@ -18,8 +19,14 @@ var loadBalancerArn = regexp.MustCompile(`^arn:(aws[a-z-]*):elasticloadbalancing
 // balancer that can be published over PrivateLink.
 type PublishableLoadBalancer struct {
 	Arn string
+	// ArnSuffix is its CloudWatch dimension (net/<name>/<id>).
+	ArnSuffix string
 	// AvailabilityZoneIds are the AZ IDs of its subnets, sorted.
 	AvailabilityZoneIds []string
+	// TargetGroupArnSuffixes are the CloudWatch dimensions
+	// (targetgroup/<name>/<id>) of the target groups the service port's
+	// listener forwards to.
+	TargetGroupArnSuffixes []string
 }
 
 // InspectLoadBalancer checks, before anything is created, that arn is a load
@@ -52,8 +59,23 @@ func InspectLoadBalancer(ctx *pulumi.Context, arn string, port int, account, reg
 	case !found.Internal:
 		return nil, fmt.Errorf("internet-facing: publish an internal Network Load Balancer, so the service is reached over PrivateLink only")
 	}
-	if _, err := lb.LookupListener(ctx, &lb.LookupListenerArgs{LoadBalancerArn: &arn, Port: &port}, opts...); err != nil {
+	listener, err := lb.LookupListener(ctx, &lb.LookupListenerArgs{LoadBalancerArn: &arn, Port: &port}, opts...)
+	if err != nil {
 		return nil, fmt.Errorf("has no listener on port %d (%v): add one, or set the service port to the port its listener uses", port, err)
+	}
+	var groups []string
+	for _, action := range listener.DefaultActions {
+		arns := []string{action.TargetGroupArn}
+		for _, forward := range action.Forwards {
+			for _, g := range forward.TargetGroups {
+				arns = append(arns, g.Arn)
+			}
+		}
+		for _, g := range arns {
+			if _, suffix, ok := strings.Cut(g, ":targetgroup/"); ok && !slices.Contains(groups, "targetgroup/"+suffix) {
+				groups = append(groups, "targetgroup/"+suffix)
+			}
+		}
 	}
 	subnets := found.Subnets
 	for _, mapping := range found.SubnetMappings {
@@ -75,5 +97,6 @@ func InspectLoadBalancer(ctx *pulumi.Context, arn string, port int, account, reg
 	if len(zones) < 2 {
 		return nil, fmt.Errorf("in one availability zone (%v): a consumer needs two it shares with the service; add a subnet in a second AZ to the load balancer", zones)
 	}
-	return &PublishableLoadBalancer{Arn: arn, AvailabilityZoneIds: zones}, nil
+	_, suffix, _ := strings.Cut(arn, ":loadbalancer/")
+	return &PublishableLoadBalancer{Arn: arn, ArnSuffix: suffix, AvailabilityZoneIds: zones, TargetGroupArnSuffixes: groups}, nil
 }

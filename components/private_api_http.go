@@ -95,10 +95,12 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 			}
 			routes = append(routes, route)
 			if rate, burst, own := a.Throttling.RouteLimit(routeKey); own {
+				// A route setting replaces the defaults whole, metrics included.
 				routeSettings = append(routeSettings, &apigatewayv2.StageRouteSettingArgs{
-					RouteKey:             pulumi.String(routeKey),
-					ThrottlingRateLimit:  pulumi.Float64(float64(rate)),
-					ThrottlingBurstLimit: pulumi.Int(burst),
+					RouteKey:               pulumi.String(routeKey),
+					ThrottlingRateLimit:    pulumi.Float64(float64(rate)),
+					ThrottlingBurstLimit:   pulumi.Int(burst),
+					DetailedMetricsEnabled: pulumi.Bool(true),
 				})
 			}
 		}

@@ -63,7 +63,7 @@ func TestPrivateApiDefaults(t *testing.T) {
 	d := contract.DefaultThrottling
 	require.EqualValues(t, d.RateLimit, defaults["throttlingRateLimit"], "applied to each route on its own")
 	require.EqualValues(t, d.BurstLimit, defaults["throttlingBurstLimit"])
-	require.Equal(t, []any{map[string]any{"routeKey": "POST /todo", "throttlingRateLimit": float64(d.WriteRateLimit), "throttlingBurstLimit": float64(d.WriteBurstLimit)}},
+	require.Equal(t, []any{map[string]any{"routeKey": "POST /todo", "throttlingRateLimit": float64(d.WriteRateLimit), "throttlingBurstLimit": float64(d.WriteBurstLimit), "detailedMetricsEnabled": true}},
 		stage["routeSettings"], "POST /todo is the only write")
 	for _, i := range r.m.ByType("aws:apigatewayv2/integration:Integration") {
 		require.EqualValues(t, 29000, i.Map()["timeoutMilliseconds"])

@@ -132,9 +132,9 @@ func TestThrottlingRoutes(t *testing.T) {
 		got = append(got, p.Error())
 	}
 	want := []string{
-		`routeThrottling = 0: "GET /a": rateLimit must be 1 to 10000; give each route both, e.g. {"GET /a": {rateLimit: 5, burstLimit: 10}}`,
-		`routeThrottling = 10001: "GET /b": burstLimit must be 1 to 10000; give each route both, e.g. {"GET /b": {rateLimit: 5, burstLimit: 10}}`,
-		`routeThrottling = 0: route "todo" must be "METHOD /path" with METHOD one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY`,
+		`routeThrottling = "GET /a": {rateLimit: 0}: rateLimit must be 1 to 10000; give each route both, e.g. {"GET /a": {rateLimit: 5, burstLimit: 10}}`,
+		`routeThrottling = "GET /b": {burstLimit: 10001}: burstLimit must be 1 to 10000; give each route both, e.g. {"GET /b": {rateLimit: 5, burstLimit: 10}}`,
+		`routeThrottling = "todo": route "todo" must be "METHOD /path" with METHOD one of GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS, ANY`,
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

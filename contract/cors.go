@@ -51,7 +51,12 @@ func (c CORS) WithDefaults(routes []string) CORS {
 		for _, r := range routes {
 			method, _, _ := strings.Cut(r, " ")
 			if method == "ANY" {
+				// A browser reads "*" literally on a request with
+				// credentials, so those get every method by name.
 				c.AllowMethods = []string{"*"}
+				if c.AllowCredentials {
+					c.AllowMethods = slices.Clone(corsMethods[1:])
+				}
 				break
 			}
 			if !slices.Contains(c.AllowMethods, method) {
@@ -112,6 +117,8 @@ func (c CORS) Problems() []string {
 			out = append(out, fmt.Sprintf("allowOrigins: %q has a path; an origin is scheme, host and port only, e.g. %s", o, u.Scheme+"://"+u.Host))
 		case !hostPattern.MatchString(u.Hostname()):
 			out = append(out, fmt.Sprintf("allowOrigins: %q: %q is not a lower-case host name", o, u.Hostname()))
+		case u.Port() == "443":
+			out = append(out, fmt.Sprintf("allowOrigins: %q: browsers send an origin without its default port, so this one never matches; use %s", o, "https://"+u.Hostname()))
 		}
 	}
 	if !c.Enabled() && (len(c.AllowMethods) > 0 || len(c.AllowHeaders) > 0 || len(c.ExposeHeaders) > 0 || c.MaxAge != 0 || c.AllowCredentials) {
@@ -122,10 +129,13 @@ func (c CORS) Problems() []string {
 			out = append(out, fmt.Sprintf("allowMethods: %q is not one of %v", m, corsMethods))
 		}
 	}
-	for field, headers := range map[string][]string{"allowHeaders": c.AllowHeaders, "exposeHeaders": c.ExposeHeaders} {
-		for _, h := range headers {
-			if h != "*" && !headerToken.MatchString(h) {
-				out = append(out, fmt.Sprintf("%s: %q is not a header name", field, h))
+	for field, values := range map[string][]string{"allowMethods": c.AllowMethods, "allowHeaders": c.AllowHeaders, "exposeHeaders": c.ExposeHeaders} {
+		for _, v := range values {
+			switch {
+			case v == "*" && c.AllowCredentials:
+				out = append(out, fmt.Sprintf(`%s: "*" with allowCredentials: browsers read it literally on requests with credentials; list them`, field))
+			case field != "allowMethods" && v != "*" && !headerToken.MatchString(v):
+				out = append(out, fmt.Sprintf("%s: %q is not a header name", field, v))
 			}
 		}
 	}

@@ -14,6 +14,9 @@ func TestCORSDefaults(t *testing.T) {
 	if c := (CORS{AllowOrigins: []string{"https://a.example.com"}}).WithDefaults([]string{"GET /a", "ANY /b/{proxy+}"}); !reflect.DeepEqual(c.AllowMethods, []string{"*"}) {
 		t.Fatalf("an ANY route allows every method: %v", c.AllowMethods)
 	}
+	if c := (CORS{AllowOrigins: []string{"https://a.example.com"}, AllowCredentials: true}).WithDefaults([]string{"ANY /b/{proxy+}"}); !reflect.DeepEqual(c.AllowMethods, []string{"DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"}) {
+		t.Fatalf("with credentials, every method by name: %v", c.AllowMethods)
+	}
 	if c := (CORS{AllowOrigins: []string{"https://a.example.com"}, AllowMethods: []string{"GET"}}).WithDefaults([]string{"POST /a"}); !reflect.DeepEqual(c.AllowMethods, []string{"GET"}) {
 		t.Fatalf("configured methods are kept: %v", c.AllowMethods)
 	}
@@ -45,12 +48,12 @@ func TestCORSProblems(t *testing.T) {
 		t.Fatalf("off is fine: %v", p)
 	}
 	good := CORS{AllowOrigins: []string{"https://app.example.com", "https://localhost:3000"}, AllowMethods: []string{"GET", "POST"},
-		AllowHeaders: []string{"authorization", "*"}, ExposeHeaders: []string{"x-next-cursor"}, MaxAge: 86400, AllowCredentials: true}
+		AllowHeaders: []string{"authorization", "x-request-id"}, ExposeHeaders: []string{"x-next-cursor"}, MaxAge: 86400, AllowCredentials: true}
 	if p := good.Problems(); len(p) > 0 {
 		t.Fatalf("good: %v", p)
 	}
-	bad := CORS{AllowOrigins: []string{"*", "https://a.example.com/x", "ftp://a.example.com", "https://user@a.example.com", "https://A.example.com"},
-		AllowMethods: []string{"get"}, AllowHeaders: []string{"a b"}, ExposeHeaders: []string{"x:y"}, MaxAge: -1, AllowCredentials: true}
+	bad := CORS{AllowOrigins: []string{"*", "https://a.example.com/x", "ftp://a.example.com", "https://user@a.example.com", "https://A.example.com", "https://b.example.com:443"},
+		AllowMethods: []string{"get", "*"}, AllowHeaders: []string{"a b", "*"}, ExposeHeaders: []string{"x:y"}, MaxAge: -1, AllowCredentials: true}
 	got := strings.Join(bad.Problems(), "\n")
 	for _, want := range []string{
 		`allowOrigins: "*" already allows every origin`,
@@ -59,6 +62,9 @@ func TestCORSProblems(t *testing.T) {
 		`"ftp://a.example.com" is not an https origin`,
 		`"https://user@a.example.com" is not an https origin`,
 		`"A.example.com" is not a lower-case host name`,
+		`"https://b.example.com:443": browsers send an origin without its default port, so this one never matches; use https://b.example.com`,
+		`allowMethods: "*" with allowCredentials: browsers read it literally`,
+		`allowHeaders: "*" with allowCredentials`,
 		`allowMethods: "get" is not one of`,
 		`allowHeaders: "a b" is not a header name`,
 		`exposeHeaders: "x:y" is not a header name`,

@@ -3,6 +3,7 @@ package contract
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -122,13 +123,14 @@ func (t Throttling) RouteLimit(routeKey string) (rate, burst int, routeSetting b
 // ThrottlingProblem is one limit API Gateway would not take, or that
 // defeats its purpose, named by its config key.
 type ThrottlingProblem struct {
-	Key     string
-	Value   int
+	Key string
+	// Value is the bad value as the user wrote it.
+	Value   string
 	Problem string
 }
 
 func (p ThrottlingProblem) Error() string {
-	return fmt.Sprintf("%s = %d: %s", p.Key, p.Value, p.Problem)
+	return fmt.Sprintf("%s = %s: %s", p.Key, p.Value, p.Problem)
 }
 
 // Problems lists every limit out of range: each must be 1 to MaxRouteRate
@@ -144,11 +146,11 @@ func (t Throttling) Problems() []ThrottlingProblem {
 		{KeyWriteRouteRateLimit, t.WriteRateLimit}, {KeyWriteRouteBurstLimit, t.WriteBurstLimit},
 	} {
 		if l.v < 1 || l.v > MaxRouteRate {
-			out = append(out, ThrottlingProblem{l.key, l.v, fmt.Sprintf("must be 1 to %d requests per second for each route (API Gateway's default account limit); e.g. 50", MaxRouteRate)})
+			out = append(out, ThrottlingProblem{l.key, strconv.Itoa(l.v), fmt.Sprintf("must be 1 to %d requests per second for each route (API Gateway's default account limit); e.g. 50", MaxRouteRate)})
 		}
 	}
 	if t.WriteRateLimit > t.RateLimit {
-		out = append(out, ThrottlingProblem{KeyWriteRouteRateLimit, t.WriteRateLimit, fmt.Sprintf("must not exceed %s (%d): writes are throttled tighter", KeyRouteRateLimit, t.RateLimit)})
+		out = append(out, ThrottlingProblem{KeyWriteRouteRateLimit, strconv.Itoa(t.WriteRateLimit), fmt.Sprintf("must not exceed %s (%d): writes are throttled tighter", KeyRouteRateLimit, t.RateLimit)})
 	}
 	keys := make([]string, 0, len(t.Routes))
 	for k := range t.Routes {
@@ -158,7 +160,7 @@ func (t Throttling) Problems() []ThrottlingProblem {
 	for _, key := range keys {
 		l := t.Routes[key]
 		if err := ValidateRouteKey(key); err != nil {
-			out = append(out, ThrottlingProblem{KeyRouteThrottling, 0, err.Error()})
+			out = append(out, ThrottlingProblem{KeyRouteThrottling, strconv.Quote(key), err.Error()})
 			continue
 		}
 		for _, v := range []struct {
@@ -166,7 +168,7 @@ func (t Throttling) Problems() []ThrottlingProblem {
 			n     int
 		}{{"rateLimit", l.RateLimit}, {"burstLimit", l.BurstLimit}} {
 			if v.n < 1 || v.n > MaxRouteRate {
-				out = append(out, ThrottlingProblem{KeyRouteThrottling, v.n, fmt.Sprintf("%q: %s must be 1 to %d; give each route both, e.g. {%q: {rateLimit: 5, burstLimit: 10}}", key, v.field, MaxRouteRate, key)})
+				out = append(out, ThrottlingProblem{KeyRouteThrottling, fmt.Sprintf("%q: {%s: %d}", key, v.field, v.n), fmt.Sprintf("%s must be 1 to %d; give each route both, e.g. {%q: {rateLimit: 5, burstLimit: 10}}", v.field, MaxRouteRate, key)})
 			}
 		}
 	}

@@ -27,7 +27,7 @@ var configKeys = map[string]bool{
 	"serviceName": true, "loadBalancerArn": true, "endpointServiceId": true, "servicePort": true, "healthCheckPath": true, "routes": true,
 	// ECS provider.
 	"desiredCount": true, "cpu": true, "memory": true,
-	// Monitoring, every role but nlb-provider.
+	// Monitoring, every role.
 	"monitoring": true, "alarmEmail": true, "alarm5xxRatePercent": true, "alarmLatencyP99Milliseconds": true,
 	// Consumer.
 	"providers": true, "routeRateLimit": true, "routeBurstLimit": true, "routeThrottling": true,

@@ -114,8 +114,8 @@ func TestConsumerRefusesBadRouteThrottling(t *testing.T) {
 		{"wrong method", `{"PUT /todo": {"rateLimit": 5, "burstLimit": 10}}`, []string{`names "PUT /todo"`, `"GET /todo"`}},
 		{"far from everything", `{"GET /orders": {"rateLimit": 5, "burstLimit": 10}}`, []string{`names "GET /orders"`, "the routes are: DELETE /todo/{id}, GET /dogs"}},
 		{"not a route key", `{"/todo": {"rateLimit": 5, "burstLimit": 10}}`, []string{"private-apis:routeThrottling", `"/todo" must be "METHOD /path"`}},
-		{"zero rate", `{"POST /todo": {"rateLimit": 0, "burstLimit": 10}}`, []string{`private-apis:routeThrottling = 0: "POST /todo": rateLimit must be 1 to 10000`}},
-		{"burst left out", `{"POST /todo": {"rateLimit": 5}}`, []string{`"POST /todo": burstLimit must be 1 to 10000; give each route both`}},
+		{"zero rate", `{"POST /todo": {"rateLimit": 0, "burstLimit": 10}}`, []string{`private-apis:routeThrottling = "POST /todo": {rateLimit: 0}: rateLimit must be 1 to 10000`}},
+		{"burst left out", `{"POST /todo": {"rateLimit": 5}}`, []string{`private-apis:routeThrottling = "POST /todo": {burstLimit: 0}: burstLimit must be 1 to 10000; give each route both`}},
 		{"misspelt field", `{"POST /todo": {"rate": 5, "burstLimit": 10}}`, []string{"private-apis:routeThrottling", `unknown field "rate"`}},
 		{"a number", `{"POST /todo": 5}`, []string{"private-apis:routeThrottling", "not a map of route keys to limits"}},
 	}

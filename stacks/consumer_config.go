@@ -142,7 +142,7 @@ func loadConsumerConfig(ctx *pulumi.Context) (consumerConfig, error) {
 		r.renamed(old, key, "API Gateway applies a stage's default limits to each route on its own, not to the API as a whole, and the new name says so")
 	}
 	for _, p := range c.Throttling.Problems() {
-		r.fail(p.Key, fmt.Sprint(p.Value), "%s", p.Problem)
+		r.fail(p.Key, p.Value, "%s", p.Problem)
 	}
 	taken := map[int]string{}
 	for _, stack := range slices.Sorted(maps.Keys(c.ListenerRulePriorities)) {

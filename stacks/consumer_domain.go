@@ -52,6 +52,12 @@ func apiAddress(ctx *pulumi.Context, d domainConfig, api *components.PrivateApi,
 		return err
 	}
 	ctx.Export("apiUrl", domain.Url)
+	if d.CertificateArn != "" && !d.KeepExecuteApiEndpoint {
+		// Not an error: on a first deployment there is nobody to cut off.
+		if err := ctx.Log.Warn(fmt.Sprintf("the API answers only at https://%s, once its DNS points at the domainTarget output (`pulumi stack output -s %s domainTarget`); clients of its execute-api address get 403 from this update on. To move clients over first, set private-apis:keepExecuteApiEndpoint: true, and remove it once they have.", d.Name, ctx.Stack()), nil); err != nil {
+			return fmt.Errorf("warning about the domain's DNS: %w", err)
+		}
+	}
 	if d.CertificateArn != "" {
 		ctx.Export("domainTarget", pulumi.Map{
 			"name":         domain.TargetDomainName,

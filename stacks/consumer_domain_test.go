@@ -15,7 +15,10 @@ const (
 // withAccountDomains gives the consumer's account a public zone for
 // example.com, a private one, and certificates in each state that matters.
 func withAccountDomains(m *mocks.Mocks) {
-	m.HostedZones[testZoneID] = mocks.HostedZone{Name: "example.com."}
+	m.HostedZones[testZoneID] = mocks.HostedZone{Name: "example.com.", Records: []mocks.Record{
+		{Name: "example.com.", Type: "NS"}, {Name: "example.com.", Type: "SOA"}, {Name: "www.example.com.", Type: "A"},
+		{Name: "team.example.com.", Type: "NS"}, // delegated to the team's own zone
+	}}
 	m.HostedZones["ZPRIVATE0000000"] = mocks.HostedZone{Name: "example.com.", Private: true}
 	m.Certificates[testCert] = mocks.Certificate{DomainName: "*.example.com", Status: "ISSUED"}
 	m.Certificates["arn:aws:acm:us-west-2:111111111111:certificate/11111111-1111-1111-1111-111111111111"] = mocks.Certificate{DomainName: "example.com", AlternativeNames: []string{"www.example.com"}, Status: "ISSUED"}
@@ -68,6 +71,14 @@ func TestConsumerCustomDomainInHostedZone(t *testing.T) {
 	require.Equal(t, true, api.Map()["disableExecuteApiEndpoint"], "one address by default")
 	require.Equal(t, "https://api.example.com", out["apiUrl"])
 	require.NotContains(t, out, "domainTarget", "Route 53 points the name: nothing for the user to do")
+}
+
+func TestConsumerCustomDomainAtTheZoneApexAndBelow(t *testing.T) {
+	for _, name := range []string{"example.com", "v1.api.example.com"} {
+		_, out, err := runConsumerStack(t, with(validConsumerConfig(), "domainName", name, "hostedZoneId", testZoneID), twoProviders(), withAccountDomains)
+		require.NoError(t, err, name)
+		require.Equal(t, "https://"+name, out["apiUrl"])
+	}
 }
 
 func TestConsumerCustomDomainWithOwnCertificate(t *testing.T) {
@@ -151,6 +162,8 @@ func TestConsumerRefusesCustomDomainsThatCannotWork(t *testing.T) {
 		{"zone not in account", []string{"domainName", "api.example.com", "hostedZoneId", "ZNOTHERE0000"}, []string{`private-apis:hostedZoneId = "ZNOTHERE0000"`, "looking up hosted zone", "NoSuchHostedZone"}},
 		{"name outside zone", []string{"domainName", "api.example.org", "hostedZoneId", testZoneID}, []string{"api.example.org is not in hosted zone " + testZoneID + " (example.com)", "ends in .example.com"}},
 		{"name that only ends like the zone", []string{"domainName", "api.notexample.com", "hostedZoneId", testZoneID}, []string{"api.notexample.com is not in hosted zone"}},
+		{"name in a delegated subdomain", []string{"domainName", "api.team.example.com", "hostedZoneId", testZoneID},
+			[]string{"team.example.com is delegated to other name servers (an NS record in hosted zone " + testZoneID, "use the hosted zone of team.example.com"}},
 		{"private zone", []string{"domainName", "api.example.com", "hostedZoneId", "ZPRIVATE0000000"}, []string{"hosted zone ZPRIVATE0000000 (example.com) is private"}},
 		{"certificate ARN malformed", []string{"domainName", "api.example.com", "certificateArn", "my-cert"}, []string{`private-apis:certificateArn = "my-cert": not an ACM certificate ARN`}},
 		{"certificate in another region", []string{"domainName", "api.example.com", "certificateArn", "arn:aws:acm:us-east-1:111111111111:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"},

@@ -78,13 +78,14 @@ func consumerAlarms(cfg consumerConfig, api *components.PrivateApi, backends []b
 				Description: fmt.Sprintf("No healthy target for provider %s for 3 minutes: its service, PrivateLink or this consumer's endpoint to it is down, so its routes (%s) fail. "+
 					"Look at the provider stack %s's alarms and its NLB's targets, then at this account's endpoint to %s (the providers output's endpointId; aws ec2 describe-vpc-endpoints).",
 					b.Provider.Stack, strings.Join(b.Provider.Routes, ", "), short, b.Provider.EndpointServiceName),
-				Metrics:           []components.AlarmMetric{{Id: "healthy", Namespace: "AWS/ApplicationELB", MetricName: "HealthyHostCount", Dimensions: group, Stat: "Minimum"}},
-				Comparison:        "LessThanThreshold",
-				Threshold:         1,
-				Period:            60,
+				Metrics:    []components.AlarmMetric{{Id: "healthy", Namespace: "AWS/ApplicationELB", MetricName: "HealthyHostCount", Dimensions: group, Stat: "Minimum"}},
+				Comparison: "LessThanThreshold",
+				Threshold:  1,
+				Period:     60,
+				// Reported every minute while health checks are on, 0 when
+				// nothing is healthy; missing data is a target group too new
+				// to report, which is no outage.
 				EvaluationPeriods: 3,
-				// The metric stops when the target group has nothing healthy.
-				TreatMissingData: "breaching",
 			},
 			components.AlarmSpec{
 				Name: b.Name + "-5xx-rate",
@@ -101,14 +102,15 @@ func consumerAlarms(cfg consumerConfig, api *components.PrivateApi, backends []b
 	return alarms
 }
 
-// unhealthyTargetsAlarm watches a provider's NLB.
-func unhealthyTargetsAlarm(svc contract.Service, private *components.PrivateService, compute string) components.AlarmSpec {
+// unhealthyTargetsAlarm watches a target group of a provider's NLB, given
+// by their CloudWatch dimensions.
+func unhealthyTargetsAlarm(name string, svc contract.Service, targetGroup, loadBalancer pulumi.StringInput, compute, logs string) components.AlarmSpec {
 	return components.AlarmSpec{
-		Name: svc.Name + "-unhealthy-targets",
-		Description: fmt.Sprintf("A target of the %s NLB has failed its health check (%s on port %d) for 3 minutes: a %s is unhealthy or starting. Look at the service's logs (the logGroupName output).",
-			svc.Name, svc.HealthCheckPath, svc.Port, compute),
+		Name: name,
+		Description: fmt.Sprintf("A target of the %s NLB has failed its health check (%s on port %d) for 3 minutes: a %s is unhealthy or starting. Look at %s.",
+			svc.Name, svc.HealthCheckPath, svc.Port, compute, logs),
 		Metrics: []components.AlarmMetric{{Id: "unhealthy", Namespace: "AWS/NetworkELB", MetricName: "UnHealthyHostCount",
-			Dimensions: pulumi.StringMap{"TargetGroup": private.TargetGroupArnSuffix, "LoadBalancer": private.LoadBalancerArnSuffix}, Stat: "Maximum"}},
+			Dimensions: pulumi.StringMap{"TargetGroup": targetGroup, "LoadBalancer": loadBalancer}, Stat: "Maximum"}},
 		Comparison:        "GreaterThanThreshold",
 		Threshold:         0,
 		Period:            60,
@@ -120,7 +122,7 @@ func unhealthyTargetsAlarm(svc contract.Service, private *components.PrivateServ
 func ecsAlarms(svc contract.Service, private *components.PrivateService, fargate *components.FargateService) []components.AlarmSpec {
 	service := pulumi.StringMap{"ClusterName": fargate.ClusterName, "ServiceName": fargate.ServiceName}
 	return []components.AlarmSpec{
-		unhealthyTargetsAlarm(svc, private, "task"),
+		unhealthyTargetsAlarm(svc.Name+"-unhealthy-targets", svc, private.TargetGroupArnSuffix, private.LoadBalancerArnSuffix, "task", "the service's logs (the logGroupName output)"),
 		{
 			Name: svc.Name + "-tasks-below-desired",
 			Description: fmt.Sprintf("The %s ECS service ran fewer tasks than it wants for 5 minutes: tasks are failing to start or crashing. "+
@@ -141,7 +143,7 @@ func ecsAlarms(svc contract.Service, private *components.PrivateService, fargate
 // ec2Alarms watch the todo service's Auto Scaling group.
 func ec2Alarms(svc contract.Service, private *components.PrivateService, instances *components.EC2Service, minSize int) []components.AlarmSpec {
 	return []components.AlarmSpec{
-		unhealthyTargetsAlarm(svc, private, "instance"),
+		unhealthyTargetsAlarm(svc.Name+"-unhealthy-targets", svc, private.TargetGroupArnSuffix, private.LoadBalancerArnSuffix, "instance", "the service's logs (the logGroupName output)"),
 		{
 			Name: svc.Name + "-below-minimum",
 			Description: fmt.Sprintf("The %s Auto Scaling group had fewer than its minimum of %d instances in service for 5 minutes: instances fail to launch or their health checks. "+
@@ -154,4 +156,19 @@ func ec2Alarms(svc contract.Service, private *components.PrivateService, instanc
 			EvaluationPeriods: 5,
 		},
 	}
+}
+
+// nlbAlarms watch the target groups an nlb-provider's listener forwards to;
+// the compute behind them is its owners' to watch.
+func nlbAlarms(svc contract.Service, nlb *components.PublishableLoadBalancer) []components.AlarmSpec {
+	var alarms []components.AlarmSpec
+	for i, group := range nlb.TargetGroupArnSuffixes {
+		name := svc.Name + "-unhealthy-targets"
+		if len(nlb.TargetGroupArnSuffixes) > 1 {
+			name = fmt.Sprintf("%s-unhealthy-targets-%d", svc.Name, i+1)
+		}
+		alarms = append(alarms, unhealthyTargetsAlarm(name, svc, pulumi.String(group), pulumi.String(nlb.ArnSuffix),
+			"target", fmt.Sprintf("target group %s (aws elbv2 describe-target-health) and the service behind it", group)))
+	}
+	return alarms
 }

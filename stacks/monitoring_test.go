@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -33,6 +34,19 @@ func dimensions(t *testing.T, alarm map[string]any, id string) map[string]any {
 	}
 	t.Fatalf("no metric %q in %v", id, alarm["metricQueries"])
 	return nil
+}
+
+// metricsRead are the "namespace name stat" of the metrics each alarm reads.
+func metricsRead(alarms map[string]map[string]any) map[string][]string {
+	out := map[string][]string{}
+	for name, a := range alarms {
+		for _, q := range a["metricQueries"].([]any) {
+			if metric, ok := q.(map[string]any)["metric"].(map[string]any); ok {
+				out[name] = append(out[name], fmt.Sprintf("%s %s %s", metric["namespace"], metric["metricName"], metric["stat"]))
+			}
+		}
+	}
+	return out
 }
 
 func dashboard(t *testing.T, m *mocks.Mocks) (name string, body map[string]any) {
@@ -94,11 +108,20 @@ func TestConsumerAlarms(t *testing.T) {
 	require.Equal(t, map[string]any{"TargetGroup": tg.OutputMap()["arnSuffix"], "LoadBalancer": alb.OutputMap()["arnSuffix"]},
 		dimensions(t, healthy, "healthy"), "the provider's target group in the consumer's load balancer")
 	require.Equal(t, "LessThanThreshold", healthy["comparisonOperator"])
-	require.Equal(t, "breaching", healthy["treatMissingData"], "the metric stops when nothing is healthy")
+	require.Equal(t, "notBreaching", healthy["treatMissingData"], "a new target group reports nothing yet; a dead one reports 0")
 	require.Contains(t, healthy["alarmDescription"], todoStack)
 	require.Contains(t, healthy["alarmDescription"], "PrivateLink")
 	require.Contains(t, healthy["alarmDescription"], "POST /todo", "names the routes that fail")
 	require.Contains(t, alarms[todo+"-5xx-rate"]["alarmDescription"], todoStack)
+
+	require.Equal(t, map[string][]string{
+		"api-5xx-rate":               {"AWS/ApiGateway 5xx Sum", "AWS/ApiGateway Count Sum"},
+		"api-latency-p99":            {"AWS/ApiGateway Latency p99"},
+		todo + "-no-healthy-targets": {"AWS/ApplicationELB HealthyHostCount Minimum"},
+		todo + "-5xx-rate":           {"AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum", "AWS/ApplicationELB RequestCount Sum"},
+		dog + "-no-healthy-targets":  {"AWS/ApplicationELB HealthyHostCount Minimum"},
+		dog + "-5xx-rate":            {"AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum", "AWS/ApplicationELB RequestCount Sum"},
+	}, metricsRead(alarms), "the metrics HTTP APIs and ALBs publish, by their CloudWatch names")
 
 	name, body := dashboard(t, m)
 	require.Equal(t, "private-apis-consumer", name)
@@ -154,7 +177,10 @@ func TestProviderAlarms(t *testing.T) {
 		m, _, err := runStack(t, "ecs-provider", with(validECSConfig(), "monitoring", "true"))
 		require.NoError(t, err)
 		alarms := alarmsByName(m)
-		require.ElementsMatch(t, []string{"dognames-unhealthy-targets", "dognames-tasks-below-desired"}, slices.Collect(maps.Keys(alarms)))
+		require.Equal(t, map[string][]string{
+			"dognames-unhealthy-targets":   {"AWS/NetworkELB UnHealthyHostCount Maximum"},
+			"dognames-tasks-below-desired": {"ECS/ContainerInsights RunningTaskCount Minimum", "ECS/ContainerInsights DesiredTaskCount Maximum"},
+		}, metricsRead(alarms))
 
 		nlb := m.ByType("aws:lb/loadBalancer:LoadBalancer")[0]
 		tg := m.ByType("aws:lb/targetGroup:TargetGroup")[0]
@@ -179,7 +205,10 @@ func TestProviderAlarms(t *testing.T) {
 		m, _, err := runStack(t, "ec2-provider", with(validEC2Config(), "monitoring", "true", "minSize", "3", "alarmEmail", "todo-team@example.com"))
 		require.NoError(t, err)
 		alarms := alarmsByName(m)
-		require.ElementsMatch(t, []string{"todo-unhealthy-targets", "todo-below-minimum"}, slices.Collect(maps.Keys(alarms)))
+		require.Equal(t, map[string][]string{
+			"todo-unhealthy-targets": {"AWS/NetworkELB UnHealthyHostCount Maximum"},
+			"todo-below-minimum":     {"AWS/AutoScaling GroupInServiceInstances Minimum"},
+		}, metricsRead(alarms))
 		below := alarms["todo-below-minimum"]
 		require.EqualValues(t, 3, below["threshold"], "the group's own minimum")
 		group := m.ByType("aws:autoscaling/group:Group")[0]
@@ -187,6 +216,28 @@ func TestProviderAlarms(t *testing.T) {
 		require.Contains(t, group.Map()["enabledMetrics"], "GroupInServiceInstances", "the group publishes the metric the alarm reads")
 		require.Len(t, m.ByType("aws:sns/topicSubscription:TopicSubscription"), 1)
 	})
+}
+
+// TestNLBProviderAlarms: an nlb-provider alarms on the target groups its
+// listener forwards to, found when it inspects the load balancer.
+func TestNLBProviderAlarms(t *testing.T) {
+	m := billingAccountMocks()
+	_, err := runBilling(t, m, billingConfig("monitoring", "true", "alarmEmail", "billing@example.com"))
+	require.NoError(t, err)
+	alarms := alarmsByName(m)
+	require.Equal(t, map[string][]string{"billing-unhealthy-targets": {"AWS/NetworkELB UnHealthyHostCount Maximum"}}, metricsRead(alarms))
+	dims := dimensions(t, alarms["billing-unhealthy-targets"], "unhealthy")
+	require.Equal(t, "net/billing/0123456789abcdef", dims["LoadBalancer"])
+	require.Regexp(t, `^targetgroup/billing-8080/[0-9a-f]{16}$`, dims["TargetGroup"], "the listener's target group")
+	require.Contains(t, alarms["billing-unhealthy-targets"]["alarmDescription"], "aws elbv2 describe-target-health")
+	require.Len(t, m.ByType("aws:sns/topicSubscription:TopicSubscription"), 1)
+	name, _ := dashboard(t, m)
+	require.Equal(t, "private-apis-billing", name)
+
+	m = billingAccountMocks()
+	_, err = runBilling(t, m, billingConfig("loadBalancerArn", "<unset>", "endpointServiceId", billingService, "allowedPrincipals", "<unset>", "monitoring", "true"))
+	require.ErrorContains(t, err, "private-apis:monitoring = true: alarms watch the published load balancer's target groups")
+	require.Empty(t, customResources(m))
 }
 
 func TestMonitoringBadConfig(t *testing.T) {
@@ -203,6 +254,7 @@ func TestMonitoringBadConfig(t *testing.T) {
 		{"5xx rate over 100", "consumer", []string{"monitoring", "true", "alarm5xxRatePercent", "150"}, "private-apis:alarm5xxRatePercent = 150"},
 		{"5xx rate not a number", "consumer", []string{"monitoring", "true", "alarm5xxRatePercent", "5%"}, `private-apis:alarm5xxRatePercent = "5%": not a whole number`},
 		{"latency too low", "consumer", []string{"monitoring", "true", "alarmLatencyP99Milliseconds", "20"}, "private-apis:alarmLatencyP99Milliseconds = 20: 100 to 30000 milliseconds"},
+		{"consumer threshold on a provider", "ec2-provider", []string{"monitoring", "true", "alarm5xxRatePercent", "1"}, "private-apis:alarm5xxRatePercent = 1: the consumer's alarm threshold"},
 		{"monitoring not a boolean", "ecs-provider", []string{"monitoring", "yes please"}, `private-apis:monitoring = "yes please": not a boolean`},
 	}
 	for _, tt := range tests {

@@ -17,6 +17,7 @@ import (
 // whatever its compute, published as it is.
 type nlbProviderConfig struct {
 	publishingConfig
+	Monitoring monitoringConfig
 	// ServiceName names the stack's resources; default: the stack name.
 	ServiceName string
 	// LoadBalancerArn (a new endpoint service for it) or EndpointServiceID
@@ -49,6 +50,10 @@ func loadNLBProviderConfig(ctx *pulumi.Context) (nlbProviderConfig, error) {
 	}
 	existing := c.EndpointServiceID != ""
 	c.publishingConfig = readPublishingConfig(r, !existing)
+	c.Monitoring = readMonitoringConfig(r, false)
+	if c.Monitoring.Enabled && existing {
+		r.fail("monitoring", "true", "alarms watch the published load balancer's target groups, which a stack given private-apis:endpointServiceId learns only once it runs: publish with private-apis:loadBalancerArn instead, or alarm on the load balancer in the stack that owns it")
+	}
 	validateTags(r, c.Tags)
 	switch {
 	case c.LoadBalancerArn == "" && !existing:
@@ -124,6 +129,15 @@ func runNLBProvider(ctx *pulumi.Context) error {
 		}
 		args.LoadBalancerArn = nlb.Arn
 		zones = pulumi.ToStringArray(nlb.AvailabilityZoneIds).ToStringArrayOutput()
+		if cfg.Monitoring.Enabled {
+			alarms := nlbAlarms(svc, nlb)
+			if len(alarms) == 0 {
+				return fmt.Errorf("%s:monitoring = true: the listener on port %d of %s forwards to no target group, so there are no targets to watch", namespace, cfg.ServicePort, cfg.LoadBalancerArn)
+			}
+			if err := newMonitoring(ctx, cfg.Monitoring, alarms, pulumi.ToStringMap(cfg.Tags)); err != nil {
+				return err
+			}
+		}
 	} else {
 		args.ExistingServiceId = cfg.EndpointServiceID
 	}

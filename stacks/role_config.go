@@ -192,9 +192,21 @@ func readMonitoringConfig(r *configReader, thresholds bool) monitoringConfig {
 		FiveXXRatePercent: defaultAlarm5xxRatePercent,
 		LatencyP99Ms:      defaultAlarmLatencyP99Ms,
 	}
+	fiveXX := r.int("alarm5xxRatePercent", defaultAlarm5xxRatePercent, "5")
+	latency := r.int("alarmLatencyP99Milliseconds", defaultAlarmLatencyP99Ms, "3000")
 	if thresholds {
-		m.FiveXXRatePercent = r.int("alarm5xxRatePercent", defaultAlarm5xxRatePercent, "5")
-		m.LatencyP99Ms = r.int("alarmLatencyP99Milliseconds", defaultAlarmLatencyP99Ms, "3000")
+		m.FiveXXRatePercent, m.LatencyP99Ms = fiveXX, latency
+	} else {
+		// The CLI passes Pulumi.yaml's defaults to every stack, so only a
+		// changed value says a user set it where it means nothing.
+		for _, set := range []struct {
+			key        string
+			value, def int
+		}{{"alarm5xxRatePercent", fiveXX, defaultAlarm5xxRatePercent}, {"alarmLatencyP99Milliseconds", latency, defaultAlarmLatencyP99Ms}} {
+			if set.value != set.def {
+				r.fail(set.key, fmt.Sprint(set.value), "the consumer's alarm threshold; a provider's alarms watch its targets and compute, so set it in Pulumi.consumer.yaml")
+			}
+		}
 	}
 	if m.Email != "" && !m.Enabled {
 		r.fail("alarmEmail", fmt.Sprintf("%q", m.Email), "alarms are off: set private-apis:monitoring to true as well")

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/private-apis/private-apis/contract"
 	"github.com/private-apis/private-apis/internal/localgw"
 )
 
@@ -172,5 +173,24 @@ func TestParseFlagsReadsTheConsumersCORS(t *testing.T) {
 	}
 	if !reflect.DeepEqual(opts.CORS.AllowOrigins, []string{"https://app.example.com"}) {
 		t.Fatalf("CORS %+v, want the stack file's origins", opts.CORS)
+	}
+}
+
+// TestServedLimits: a stack file may limit routes of providers that only
+// run in AWS; make run limits the routes it serves and says which it skips.
+func TestServedLimits(t *testing.T) {
+	th := localgw.Throttling{RateLimit: 50, BurstLimit: 100, WriteRateLimit: 10, WriteBurstLimit: 20, Routes: map[string]contract.RouteLimit{
+		"POST /todo": {RateLimit: 5, BurstLimit: 10}, "GET /orders": {RateLimit: 1, BurstLimit: 1},
+	}}
+	var log strings.Builder
+	got := servedLimits(th, []*service{{contract: contract.Todo}, {contract: contract.DogNames}}, &log)
+	if !reflect.DeepEqual(got.Routes, map[string]contract.RouteLimit{"POST /todo": {RateLimit: 5, BurstLimit: 10}}) || got.RateLimit != 50 {
+		t.Fatalf("servedLimits = %+v", got)
+	}
+	if !strings.Contains(log.String(), `routeThrottling "GET /orders": no local service serves it`) {
+		t.Fatalf("log %q", log.String())
+	}
+	if len(th.Routes) != 2 {
+		t.Fatal("the caller's map was changed")
 	}
 }

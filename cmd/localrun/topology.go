@@ -126,7 +126,7 @@ func startTopology(ctx context.Context, opts options) (_ *topology, err error) {
 	}
 	t.gw, err = localgw.New(localgw.Config{
 		Backends:           backends,
-		Throttling:         opts.Throttling,
+		Throttling:         servedLimits(opts.Throttling, t.services, opts.Stderr),
 		CORS:               opts.CORS,
 		IntegrationTimeout: opts.IntegrationTimeout,
 		AccessLog:          opts.Stdout,
@@ -202,4 +202,26 @@ func (t *topology) startService(ctx context.Context, name string) error {
 
 func (s *service) addr() string {
 	return net.JoinHostPort(loopback, strconv.Itoa(s.port))
+}
+
+// servedLimits drops the route limits of routes no local service serves:
+// the consumer's stack file may limit routes of providers that only run in
+// AWS (the deployment checks those keys against their contracts).
+func servedLimits(th localgw.Throttling, services []*service, log io.Writer) localgw.Throttling {
+	served := map[string]bool{}
+	for _, s := range services {
+		for _, r := range s.contract.Routes {
+			served[r] = true
+		}
+	}
+	own := map[string]contract.RouteLimit{}
+	for key, limit := range th.Routes {
+		if served[key] {
+			own[key] = limit
+			continue
+		}
+		fmt.Fprintf(log, "localrun: %s %q: no local service serves it (a provider that runs only in AWS), so it is not limited here\n", contract.KeyRouteThrottling, key)
+	}
+	th.Routes = own
+	return th
 }

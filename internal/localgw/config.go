@@ -2,6 +2,7 @@ package localgw
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -124,17 +125,24 @@ func (f *configFiles) positiveInt(key string) int {
 	return v
 }
 
-// decode reads an optional map key into v, refusing fields v doesn't have
-// as the deployment does; absent leaves v as it is.
+// decode reads an optional map key into v as the deployment does: the CLI
+// hands the program the value as JSON, which the stack decodes refusing
+// unknown fields (and matching field names regardless of case); absent
+// leaves v as it is.
 func (f *configFiles) decode(key string, v any) {
 	n, where, ok := f.value(key)
 	if !ok {
 		return
 	}
-	doc, err := yaml.Marshal(n)
+	var value any
+	err := n.Decode(&value)
+	var doc []byte
 	if err == nil {
-		dec := yaml.NewDecoder(bytes.NewReader(doc))
-		dec.KnownFields(true)
+		doc, err = json.Marshal(value)
+	}
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(doc))
+		dec.DisallowUnknownFields()
 		err = dec.Decode(v)
 	}
 	if err != nil {

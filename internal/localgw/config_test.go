@@ -97,10 +97,10 @@ func TestLoadStackConfigRejects(t *testing.T) {
 		{"missing default", strings.Replace(testProject, "    default: 200\n", "", 1), "", []string{"declares no default for routeBurstLimit"}},
 		{"no project name", strings.Replace(testProject, "name: private-apis\n", "", 1), "", []string{"no project name"}},
 		{"bad consumer YAML", testProject, "config: [\n", []string{"parsing", ConsumerFile}},
-		{"route limits misspelt", testProject, "config:\n  private-apis:routeThrottling:\n    POST /todo:\n      rate: 5\n", []string{ConsumerFile, "private-apis:routeThrottling (line 3)", "field rate not found"}},
-		{"route limit zero", testProject, "config:\n  private-apis:routeThrottling:\n    POST /todo: {rateLimit: 0, burstLimit: 1}\n", []string{`"POST /todo": rateLimit must be 1 to 10000`}},
+		{"route limits misspelt", testProject, "config:\n  private-apis:routeThrottling:\n    POST /todo:\n      rate: 5\n", []string{ConsumerFile, "private-apis:routeThrottling (line 3)", `unknown field "rate"`}},
+		{"route limit zero", testProject, "config:\n  private-apis:routeThrottling:\n    POST /todo: {rateLimit: 0, burstLimit: 1}\n", []string{`routeThrottling = "POST /todo": {rateLimit: 0}: rateLimit must be 1 to 10000`}},
 		{"route key malformed", testProject, "config:\n  private-apis:routeThrottling:\n    /todo: {rateLimit: 1, burstLimit: 1}\n", []string{`"/todo" must be "METHOD /path"`}},
-		{"cors misspelt", testProject, "config:\n  private-apis:cors:\n    allowOrigin: [https://a.example.com]\n", []string{"private-apis:cors (line 3)", "field allowOrigin not found"}},
+		{"cors misspelt", testProject, "config:\n  private-apis:cors:\n    allowOrigin: [https://a.example.com]\n", []string{"private-apis:cors (line 3)", `unknown field "allowOrigin"`}},
 		{"cors any origin with credentials", testProject, "config:\n  private-apis:cors:\n    allowOrigins: ['*']\n    allowCredentials: true\n", []string{"private-apis:cors", `"*" with allowCredentials`}},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package mocks
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -12,6 +13,15 @@ type HostedZone struct {
 	// Name is the zone's domain, e.g. example.com.
 	Name    string
 	Private bool
+	// Records are its record sets, as getRecords lists them.
+	Records []Record
+}
+
+// Record is one record set of a hosted zone.
+type Record struct {
+	// Name is fully qualified with its trailing dot, e.g. team.example.com.
+	Name string
+	Type string
 }
 
 // Certificate is an ACM certificate, as reading it by ARN finds it.
@@ -85,6 +95,31 @@ func (m *Mocks) lookupZone(args resource.PropertyMap) (map[string]any, error) {
 		"arn":         "arn:aws:route53:::hostedzone/" + id,
 		"nameServers": []any{"ns-1.awsdns-01.org", "ns-2.awsdns-02.com"},
 	}, nil
+}
+
+// lookupRecords answers getRecords with the zone's record sets whose name
+// matches nameRegex, as Route 53 lists them.
+func (m *Mocks) lookupRecords(args resource.PropertyMap) (map[string]any, error) {
+	id, _ := args["zoneId"].V.(string)
+	zone, ok := m.HostedZones[id]
+	if !ok {
+		return nil, fmt.Errorf("listing Route53 Resource Record Sets (%s): NoSuchHostedZone", id)
+	}
+	match := func(string) bool { return true }
+	if pattern, ok := args["nameRegex"].V.(string); ok {
+		re, err := regexp.Compile(pattern)
+		if err != nil {
+			return nil, fmt.Errorf("invalid nameRegex %q: %w", pattern, err)
+		}
+		match = re.MatchString
+	}
+	sets := []any{}
+	for _, r := range zone.Records {
+		if match(r.Name) {
+			sets = append(sets, map[string]any{"name": r.Name, "type": r.Type, "ttl": 172800.0})
+		}
+	}
+	return map[string]any{"id": id, "zoneId": id, "resourceRecordSets": sets}, nil
 }
 
 // readCertificate answers reading a certificate by ARN, or fails as

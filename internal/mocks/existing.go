@@ -3,6 +3,7 @@ package mocks
 import (
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -51,7 +52,15 @@ func (m *Mocks) lookupListener(args resource.PropertyMap) (map[string]any, error
 	arn, _ := args["loadBalancerArn"].V.(string)
 	port, _ := args["port"].V.(float64)
 	if lb, ok := m.LoadBalancers[arn]; ok && slices.Contains(lb.Ports, int(port)) {
-		return map[string]any{"id": fmt.Sprintf("%s/listener/%d", arn, int(port)), "loadBalancerArn": arn, "port": port, "protocol": "TCP"}, nil
+		// It forwards to a target group named after the load balancer and
+		// port, as controllers such as the AWS Load Balancer Controller make.
+		prefix, rest, _ := strings.Cut(arn, ":loadbalancer/")
+		name := strings.Split(rest, "/")[1]
+		group := fmt.Sprintf("%s:targetgroup/%s-%d/%s", prefix, name, int(port), digest(arn)[:16])
+		return map[string]any{
+			"id": fmt.Sprintf("%s/listener/%d", arn, int(port)), "loadBalancerArn": arn, "port": port, "protocol": "TCP",
+			"defaultActions": []any{map[string]any{"type": "forward", "targetGroupArn": group}},
+		}, nil
 	}
 	return nil, fmt.Errorf("reading ELBv2 Listener: couldn't find resource (load balancer %s, port %d)", arn, int(port))
 }

@@ -129,6 +129,8 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		out, err = m.lookupSubnet(args.Args)
 	case "aws:route53/getZone:getZone":
 		out, err = m.lookupZone(args.Args)
+	case "aws:route53/getRecords:getRecords":
+		out, err = m.lookupRecords(args.Args)
 	case "aws:ssm/getParameter:getParameter":
 		name, _ := args.Args["name"].V.(string)
 		out = map[string]any{"id": name, "name": name, "type": "String", "value": "ami-0mock" + digest(name)[:12],
