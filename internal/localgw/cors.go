@@ -46,20 +46,26 @@ func isPreflight(r *http.Request) bool {
 func (c *cors) preflight(w http.ResponseWriter, r *http.Request) {
 	if allow, ok := c.config.AllowsOrigin(r.Header.Get("Origin")); ok {
 		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", allow)
+		c.grant(h, allow)
 		h.Set("Access-Control-Allow-Methods", c.methods)
 		h.Set("Access-Control-Allow-Headers", c.headers)
 		if c.maxAge != "" {
 			h.Set("Access-Control-Max-Age", c.maxAge)
 		}
-		if c.config.AllowCredentials {
-			h.Set("Access-Control-Allow-Credentials", "true")
-		}
-		if allow != "*" {
-			h.Add("Vary", "Origin")
-		}
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// grant sets what every answer to an allowed origin carries: the origin
+// (or "*") and credentials; an answer that names the origin varies by it.
+func (c *cors) grant(h http.Header, allow string) {
+	h.Set("Access-Control-Allow-Origin", allow)
+	if c.config.AllowCredentials {
+		h.Set("Access-Control-Allow-Credentials", "true")
+	}
+	if allow != "*" {
+		h.Add("Vary", "Origin")
+	}
 }
 
 // onResponse replaces a backend response's CORS headers with the API's.
@@ -73,14 +79,8 @@ func (c *cors) onResponse(origin string, h http.Header) {
 	if !ok {
 		return
 	}
-	h.Set("Access-Control-Allow-Origin", allow)
+	c.grant(h, allow)
 	if c.expose != "" {
 		h.Set("Access-Control-Expose-Headers", c.expose)
-	}
-	if c.config.AllowCredentials {
-		h.Set("Access-Control-Allow-Credentials", "true")
-	}
-	if allow != "*" {
-		h.Add("Vary", "Origin")
 	}
 }
