@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/http/httputil"
 	"net/url"
 	"slices"
@@ -136,7 +137,7 @@ func New(cfg Config) (*Gateway, error) {
 	// Backends are on loopback: connections are cheap, so a generous idle
 	// pool and short idle timeout (below servekit's 120 s) are all it needs.
 	g.transport = &http.Transport{
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           dialBackend((&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext),
 		MaxIdleConns:          256,
 		MaxIdleConnsPerHost:   64,
 		IdleConnTimeout:       30 * time.Second,
@@ -195,6 +196,8 @@ type exchange struct {
 	integrationStatus  int
 	integrationLatency time.Duration // < 0 when no backend was called
 	integrationError   string
+	// backend is the connection the integration went over.
+	backend atomic.Pointer[backendConn]
 }
 
 type exchangeKey struct{}
@@ -243,6 +246,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), exchangeKey{}, x), g.timeout)
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+		if c, ok := info.Conn.(*backendConn); ok {
+			x.backend.Store(c)
+		}
+	}})
 	defer cancel()
 	out := r.WithContext(ctx)
 	out.ContentLength, out.TransferEncoding = int64(len(body)), nil
