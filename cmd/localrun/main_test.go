@@ -194,3 +194,19 @@ func TestServedLimits(t *testing.T) {
 		t.Fatal("the caller's map was changed")
 	}
 }
+
+// TestFreePortIsOutsideTheEphemeralRange: a port the kernel could hand to
+// an outgoing connection while a service builds or restarts is never
+// picked.
+func TestFreePortIsOutsideTheEphemeralRange(t *testing.T) {
+	first := ephemeralPortsFrom()
+	for range 50 {
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first > 10000 && (port < 10000 || port >= first) {
+			t.Fatalf("port %d is not in [10000, %d)", port, first)
+		}
+	}
+}

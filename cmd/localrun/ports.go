@@ -3,8 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
+	"os"
+	"runtime"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -52,10 +56,27 @@ func checkPortFree(port int, hint func(int) string) error {
 	return nil
 }
 
-// freePort asks the kernel for a free loopback port. Another program could
-// take it before the service binds it; the service then fails to start
-// with its own "address already in use" error.
+// freePort picks a free loopback port below the kernel's ephemeral range.
+// The kernel hands ports of that range to any outgoing connection (the
+// gateway's own, a browser's, a test's), and a service can't bind a port an
+// open connection holds, so a port picked there could be gone by the time
+// the service starts, which takes a build, or restarts. Below the range only
+// another listener can take it.
 func freePort() (int, error) {
+	const lowest = 10000 // clear of well-known and commonly configured ports
+	first := ephemeralPortsFrom()
+	for attempt := 0; first > lowest && attempt < 64; attempt++ {
+		port := lowest + rand.IntN(first-lowest)
+		ln, err := net.Listen("tcp", net.JoinHostPort(loopback, strconv.Itoa(port)))
+		if err != nil {
+			continue // taken: try another
+		}
+		if err := ln.Close(); err != nil {
+			return 0, fmt.Errorf("releasing free port %d: %w", port, err)
+		}
+		return port, nil
+	}
+	// No room below the range: let the kernel choose.
 	ln, err := net.Listen("tcp", net.JoinHostPort(loopback, "0"))
 	if err != nil {
 		return 0, fmt.Errorf("finding a free port: %w", err)
@@ -65,4 +86,26 @@ func freePort() (int, error) {
 		return 0, fmt.Errorf("releasing free port %d: %w", port, err)
 	}
 	return port, nil
+}
+
+// ephemeralPortsFrom is the first port of the kernel's ephemeral range:
+// Linux says it in /proc (32768 by default); the BSDs, macOS and Windows
+// use IANA's 49152.
+func ephemeralPortsFrom() int {
+	if runtime.GOOS != "linux" {
+		return 49152
+	}
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	fields := strings.Fields(string(b))
+	if len(fields) == 0 {
+		return 32768
+	}
+	first, err := strconv.Atoi(fields[0])
+	if err != nil {
+		return 32768
+	}
+	return first
 }
