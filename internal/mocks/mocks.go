@@ -3,7 +3,9 @@
 // one run with every value known.
 //
 // It records each resource's type, name, inputs and transforms; answers the
-// AWS invokes the program makes; returns the outputs of awsx remote
+// AWS invokes and reads the program makes (from the account's existing load
+// balancers, endpoint services, hosted zones and certificates, which a test
+// sets up); returns the outputs of awsx remote
 // components (which mocks never expand into children); injects stack config;
 // and can make a chosen resource fail. On top of that it models the
 // lifecycle:
