@@ -22,10 +22,19 @@ func threeProviders() map[string]map[string]any {
 	return p
 }
 
+// withEveryOption is a consumer config with every opt-in of the README on:
+// a custom domain, CORS, a route's own limit, alarms.
+func withEveryOption(cfg map[string]string) map[string]string {
+	return with(cfg, "domainName", "api.example.com", "hostedZoneId", testZoneID,
+		"cors", `{"allowOrigins": ["https://app.example.com"]}`,
+		"routeThrottling", `{"GET /dogs": {"rateLimit": 5, "burstLimit": 10}}`,
+		"monitoring", "true", "alarmEmail", "oncall@example.com")
+}
+
 // ownedBy reports whether a consumer resource belongs to one provider: its
-// backend's resources, and the routes of its route keys.
+// backend's resources, its alarms, and the routes of its route keys.
 func ownedBy(r mocks.Resource, stack string, routes []any) bool {
-	if strings.HasPrefix(r.Name, apiName+"-"+backendName(stack)) {
+	if strings.HasPrefix(r.Name, apiName+"-"+backendName(stack)) || strings.HasPrefix(r.Name, monitoringName+"-"+backendName(stack)) {
 		return true
 	}
 	if r.Type == "aws:apigatewayv2/route:Route" {
@@ -51,39 +60,45 @@ func TestConsumerProviderListChanges(t *testing.T) {
 		{"another org's stack of the same name added", []string{dognamesStack, todoStack}, []string{"acme/private-apis/ecs-provider", dognamesStack, todoStack}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			providers := threeProviders()
-			providers["acme/private-apis/ecs-provider"] = providerContract("0acme", "GET /cats")
-			m := mocks.New()
-			m.Account = "111111111111"
-			m.StackOutputs = providers
-			_, err := m.Run("consumer", validConsumerConfig(tt.before...), repoRoot(t), Run)
-			require.NoError(t, err)
-			_, err = m.Run("consumer", validConsumerConfig(tt.after...), repoRoot(t), Run)
-			require.NoError(t, err, "the second deployment")
+		for _, options := range []struct {
+			name  string
+			apply func(map[string]string) map[string]string
+		}{{"defaults", func(c map[string]string) map[string]string { return c }}, {"every option", withEveryOption}} {
+			t.Run(tt.name+"/"+options.name, func(t *testing.T) {
+				providers := threeProviders()
+				providers["acme/private-apis/ecs-provider"] = providerContract("0acme", "GET /cats")
+				m := mocks.New()
+				m.Account = "111111111111"
+				m.StackOutputs = providers
+				withAccountDomains(m)
+				_, err := m.Run("consumer", options.apply(validConsumerConfig(tt.before...)), repoRoot(t), Run)
+				require.NoError(t, err)
+				_, err = m.Run("consumer", options.apply(validConsumerConfig(tt.after...)), repoRoot(t), Run)
+				require.NoError(t, err, "the second deployment")
 
-			changes := m.Changes()
-			for _, stack := range tt.before {
-				if !slices.Contains(tt.after, stack) {
-					continue
-				}
-				routes := providers[stack]["routes"].([]any)
-				owned := 0
-				for _, r := range m.Resources() {
-					if !ownedBy(r, stack, routes) {
+				changes := m.Changes()
+				for _, stack := range tt.before {
+					if !slices.Contains(tt.after, stack) {
 						continue
 					}
-					owned++
-					key := r.Type + " " + r.Name
-					require.NotContains(t, changes.Changed, key, "%s stays, so its %s must not change", stack, key)
-					require.NotContains(t, changes.Added, key)
+					routes := providers[stack]["routes"].([]any)
+					owned := 0
+					for _, r := range m.Resources() {
+						if !ownedBy(r, stack, routes) {
+							continue
+						}
+						owned++
+						key := r.Type + " " + r.Name
+						require.NotContains(t, changes.Changed, key, "%s stays, so its %s must not change", stack, key)
+						require.NotContains(t, changes.Added, key)
+					}
+					require.GreaterOrEqual(t, owned, 8, "%s: endpoint, target group, targets, rule, integration, routes", stack)
+					for _, key := range changes.Removed {
+						require.NotContains(t, key, backendName(stack), "%s stays, so none of its resources go", stack)
+					}
 				}
-				require.GreaterOrEqual(t, owned, 8, "%s: endpoint, target group, targets, rule, integration, routes", stack)
-				for _, key := range changes.Removed {
-					require.NotContains(t, key, backendName(stack), "%s stays, so none of its resources go", stack)
-				}
-			}
-		})
+			})
+		}
 	}
 }
 
@@ -105,8 +120,13 @@ func TestConsumerLongProviderStackNames(t *testing.T) {
 	}
 	for _, preview := range []bool{true, false} {
 		t.Run(fmt.Sprintf("preview=%v", preview), func(t *testing.T) {
-			m, _, err := runConsumerStack(t, validConsumerConfig(stacks...), providers, func(m *mocks.Mocks) { m.Preview = preview })
-			require.NoError(t, err, "every name fits AWS's rules")
+			cfg := with(withEveryOption(validConsumerConfig(stacks...)), "routeThrottling", `{"GET /svc0": {"rateLimit": 5, "burstLimit": 10}}`)
+			m, _, err := runConsumerStack(t, cfg, providers, func(m *mocks.Mocks) {
+				withAccountDomains(m)
+				m.Preview = preview
+			})
+			require.NoError(t, err, "every name fits AWS's rules, alarms' included")
+			require.Len(t, m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm"), 2+2*len(stacks))
 			tgs := m.ByType("aws:lb/targetGroup:TargetGroup")
 			require.Len(t, tgs, len(stacks))
 			var tagged []any
