@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/autoscaling"
@@ -19,8 +20,8 @@ import (
 
 // AL2023AmiParameter is the public SSM parameter holding the current Amazon
 // Linux 2023 AMI for x86_64. Reading it on every deploy keeps instances on a
-// patched image: a new AMI means a new launch template version, which the
-// Auto Scaling group's instance refresh rolls out.
+// patched image: a new AMI means a new launch template version, which a new
+// Auto Scaling group rolls out (see NewEC2Service).
 const AL2023AmiParameter = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 
 // Permission grants the app some actions on some resources.
@@ -66,6 +67,11 @@ type EC2ServiceArgs struct {
 	// StopTimeoutSeconds is how long the container gets after SIGTERM: above
 	// the app's drain delay plus shutdown timeout. Default 30.
 	StopTimeoutSeconds int
+	// ReleaseTimeout is how long a release's new instances get to pass the
+	// load balancer's health checks before `pulumi up` fails and the
+	// previous release keeps serving, as a Go-style duration Terraform
+	// reads ("15m"). Default: the grace period plus 10 minutes.
+	ReleaseTimeout string
 	// Tags are applied to every taggable resource, and to the instances and
 	// volumes the group launches.
 	Tags pulumi.StringMapInput
@@ -96,6 +102,9 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 	setDefault(&a.LogRetentionDays, DefaultLogRetentionDays)
 	setDefault(&a.HealthCheckGracePeriodSeconds, 300)
 	setDefault(&a.StopTimeoutSeconds, 30)
+	if a.ReleaseTimeout == "" {
+		a.ReleaseTimeout = (time.Duration(a.HealthCheckGracePeriodSeconds)*time.Second + 10*time.Minute).String()
+	}
 	if a.InstanceType == "" {
 		a.InstanceType = "t3.small"
 	}
@@ -193,9 +202,7 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 		DesiredCapacity:    pulumi.Int(a.DesiredCapacity),
 		VpcZoneIdentifiers: a.SubnetIds,
 		LaunchTemplate: &autoscaling.GroupLaunchTemplateArgs{
-			Id: lt.ID(),
-			// The exact version, so a template change is an update of the
-			// group that the instance refresh below rolls out.
+			Id:      lt.ID(),
 			Version: lt.LatestVersion.ApplyT(func(v int) string { return strconv.Itoa(v) }).(pulumi.StringOutput),
 		},
 		TargetGroupArns:        pulumi.StringArray{a.TargetGroupArn},
@@ -203,24 +210,28 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 		HealthCheckGracePeriod: pulumi.Int(a.HealthCheckGracePeriodSeconds),
 		DefaultInstanceWarmup:  pulumi.Int(a.HealthCheckGracePeriodSeconds),
 		DefaultCooldown:        pulumi.Int(300),
-		// `pulumi up` waits until this many instances pass the load
-		// balancer's health check when the group is created.
-		MinElbCapacity: pulumi.Int(a.MinSize),
-		InstanceRefresh: &autoscaling.GroupInstanceRefreshArgs{
-			Strategy: pulumi.String("Rolling"),
-			Preferences: &autoscaling.GroupInstanceRefreshPreferencesArgs{
-				// Launch before terminating: capacity never drops.
-				MinHealthyPercentage: pulumi.Int(100),
-				MaxHealthyPercentage: pulumi.Int(200),
-				SkipMatching:         pulumi.Bool(true),
-				AutoRollback:         pulumi.Bool(true),
-			},
-		},
+		// A group is created only when a release is rolled out (see the
+		// replacement below), and its create waits until this many of its
+		// instances pass the load balancer's health check, or fails after
+		// the timeout: a release that never turns healthy fails
+		// `pulumi up` while the previous group keeps serving.
+		MinElbCapacity:         pulumi.Int(a.MinSize),
+		WaitForCapacityTimeout: pulumi.String(a.ReleaseTimeout),
 		EnabledMetrics: pulumi.ToStringArray([]string{
 			"GroupDesiredCapacity", "GroupInServiceInstances", "GroupPendingInstances", "GroupTerminatingInstances",
 		}),
 		Tags: groupTags(a.Tags),
-	}, pulumi.Parent(s))
+	}, pulumi.Parent(s),
+		// Each release (a new launch template version: image, AMI, instance
+		// type, settings) is a new group beside the old one, which is
+		// deleted only once the new one is healthy. An in-place instance
+		// refresh can't promise that: the provider sets the group's new
+		// version before the refresh starts, so its automatic rollback
+		// "rolls back" to the new version, and it doesn't wait for the
+		// refresh, so a broken release would report success
+		// (hashicorp/terraform-provider-aws#34189; autoscaling/group.go
+		// waits for capacity on create only, for min_elb_capacity).
+		pulumi.ReplaceOnChanges([]string{"launchTemplate"}))
 	if err != nil {
 		return nil, fmt.Errorf("ec2 service %s: creating auto scaling group: %w", name, err)
 	}

@@ -2,8 +2,10 @@ package components
 
 import (
 	"encoding/base64"
+	"strings"
 	"testing"
 
+	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
 )
@@ -83,10 +85,64 @@ func TestEC2ServiceAutoScalingGroup(t *testing.T) {
 	lt := asg["launchTemplate"].(map[string]any)
 	require.NotEmpty(t, lt["id"])
 	require.NotEmpty(t, lt["version"], "pinned to the template's latest version")
-	refresh := asg["instanceRefresh"].(map[string]any)
-	require.Equal(t, "Rolling", refresh["strategy"])
-	require.EqualValues(t, 100, refresh["preferences"].(map[string]any)["minHealthyPercentage"])
+	require.Nil(t, asg["instanceRefresh"], "a release is a new group, not a refresh in place")
+	require.EqualValues(t, 2, asg["minElbCapacity"], "its create waits for the minimum to be healthy")
+	require.Equal(t, "15m0s", asg["waitForCapacityTimeout"], "the grace period and 10 minutes")
+	group, _ := r.m.Named("aws:autoscaling/group:Group", "app-asg")
+	require.Equal(t, []string{"launchTemplate"}, group.ReplaceOnChanges)
 	require.Equal(t, []any{map[string]any{"key": "team", "value": "todo", "propagateAtLaunch": true}}, asg["tags"])
+}
+
+// TestEC2ServiceReleases rolls out releases as `pulumi up` does: each is a
+// new Auto Scaling group whose create waits until its instances are
+// healthy, so a release that never turns healthy fails the update and the
+// previous group, on its own launch template version, keeps serving.
+func TestEC2ServiceReleases(t *testing.T) {
+	m := mocks.New()
+	deploy := func(image string) error {
+		_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
+			net, err := testNetwork(ctx)
+			if err != nil {
+				return err
+			}
+			args := privateServiceArgs(net)
+			args.TargetType = TargetTypeInstance
+			svc, err := NewPrivateService(ctx, "svc", args)
+			if err != nil {
+				return err
+			}
+			_, err = NewEC2Service(ctx, "app", &EC2ServiceArgs{
+				Image: pulumi.String(image), RepositoryArn: pulumi.String("arn:aws:ecr:us-west-2:333333333333:repository/todo"),
+				VpcId: net.VpcId, SubnetIds: net.WorkloadSubnetIds, TargetSecurityGroupId: svc.TargetSecurityGroupId, TargetGroupArn: svc.TargetGroupArn,
+			})
+			return err
+		})
+		return err
+	}
+	const asg = "aws:autoscaling/group:Group"
+	// Instances of the "broken" build never pass the health checks.
+	m.Unhealthy = func(lt map[string]any) bool { return strings.Contains(lt["userData"].(string), "todo:broken") }
+
+	require.NoError(t, deploy("todo:v1"))
+	first := m.State(asg)
+	require.Len(t, first, 1)
+
+	require.NoError(t, deploy("todo:v2"), "a healthy release")
+	changes := m.Changes()
+	require.Equal(t, []string{"launchTemplate"}, changes.Replaced[asg+" app-asg"], "a new group for the new version")
+	second := m.State(asg)
+	require.Len(t, second, 1, "the old group is gone once the new one is healthy")
+	require.NotEqual(t, first[0].OutputMap()["name"], second[0].OutputMap()["name"], "the new group has a name of its own")
+
+	err := deploy("todo:broken")
+	require.ErrorContains(t, err, "want at least 2 healthy instance(s) registered to Load Balancer, have 0")
+	require.ErrorContains(t, err, "timeout: 15m0s")
+	serving := m.State(asg)
+	require.Len(t, serving, 1)
+	require.Equal(t, second[0].OutputMap()["name"], serving[0].OutputMap()["name"], "the previous release keeps serving")
+	require.Equal(t, second[0].Map()["launchTemplate"], serving[0].Map()["launchTemplate"], "on its own template version")
+
+	require.NoError(t, deploy("todo:v3"), "the next good release goes out")
 }
 
 func TestEC2ServiceInstanceRole(t *testing.T) {

@@ -31,8 +31,9 @@ type PublishableLoadBalancer struct {
 
 // InspectLoadBalancer checks, before anything is created, that arn is a load
 // balancer PrivateLink can publish for a service on port: one that exists in
-// this account and region, a Network Load Balancer, internal, with a
-// listener on port, in at least two AZs (read from its subnets, as AZ IDs,
+// this account and region, a Network Load Balancer, internal, not filtering
+// PrivateLink traffic through its security groups, with a listener on
+// port, in at least two AZs (read from its subnets, as AZ IDs,
 // which name the same zones in every account). Each refusal says what to
 // change.
 func InspectLoadBalancer(ctx *pulumi.Context, arn string, port int, account, region string, opts ...pulumi.InvokeOption) (*PublishableLoadBalancer, error) {
@@ -58,6 +59,14 @@ func InspectLoadBalancer(ctx *pulumi.Context, arn string, port int, account, reg
 		return nil, fmt.Errorf("a load balancer of type %q: PrivateLink publishes Network Load Balancers only", found.LoadBalancerType)
 	case !found.Internal:
 		return nil, fmt.Errorf("internet-facing: publish an internal Network Load Balancer, so the service is reached over PrivateLink only")
+	case len(found.SecurityGroups) > 0 && found.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic != "off":
+		// With enforcement on, PrivateLink traffic must pass the NLB's
+		// inbound rules as coming from the consumers' own addresses, which
+		// no rule the provider writes knows: every request and health check
+		// through the consumer's endpoint is dropped. Who may connect is
+		// the endpoint service's allowed principals' to decide.
+		return nil, fmt.Errorf("has security groups %v whose inbound rules it applies to PrivateLink traffic (EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic is %q), so it would drop every request from a consumer's endpoint; turn that off, keeping its groups: aws elbv2 set-security-groups --load-balancer-arn %s --security-groups %s --enforce-security-group-inbound-rules-on-private-link-traffic off",
+			found.SecurityGroups, enforcement(found.EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic), arn, strings.Join(found.SecurityGroups, " "))
 	}
 	listener, err := lb.LookupListener(ctx, &lb.LookupListenerArgs{LoadBalancerArn: &arn, Port: &port}, opts...)
 	if err != nil {
@@ -99,4 +108,13 @@ func InspectLoadBalancer(ctx *pulumi.Context, arn string, port int, account, reg
 	}
 	_, suffix, _ := strings.Cut(arn, ":loadbalancer/")
 	return &PublishableLoadBalancer{Arn: arn, ArnSuffix: suffix, AvailabilityZoneIds: zones, TargetGroupArnSuffixes: groups}, nil
+}
+
+// enforcement is how AWS reports an NLB with security groups that never
+// set the attribute: on.
+func enforcement(value string) string {
+	if value == "" {
+		return "on"
+	}
+	return value
 }

@@ -78,6 +78,11 @@ type Monitoring struct {
 	DashboardName string
 }
 
+// MaxAlarmDescriptionLen is the longest alarm description CloudWatch
+// takes (terraform-provider-aws internal/service/cloudwatch/metric_alarm.go
+// validates alarm_description to 1024).
+const MaxAlarmDescriptionLen = 1024
+
 var (
 	metricID      = regexp.MustCompile(`^[a-z][a-zA-Z0-9_]*$`)
 	dashboardName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,255}$`)
@@ -255,6 +260,8 @@ func (a MonitoringArgs) validate() error {
 			return fmt.Errorf("alarm name %q must be set and unique", s.Name)
 		case s.Description == "":
 			return fmt.Errorf("alarm %s has no description: say what broke and where to look", s.Name)
+		case len(s.Description) > MaxAlarmDescriptionLen:
+			return fmt.Errorf("alarm %s's description is %d characters; CloudWatch takes at most %d", s.Name, len(s.Description), MaxAlarmDescriptionLen)
 		case len(s.Metrics) == 0 || (len(s.Metrics) > 1 && s.Expression == ""):
 			return fmt.Errorf("alarm %s: one metric, or several with an Expression", s.Name)
 		}

@@ -1,8 +1,8 @@
 package components
 
 import (
-	"context"
 	"fmt"
+	"net/netip"
 	"slices"
 	"sort"
 	"strconv"
@@ -12,7 +12,6 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
-	awsxec2 "github.com/pulumi/pulumi-awsx/sdk/v2/go/awsx/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -39,7 +38,8 @@ type NetworkArgs struct {
 	// means the region's first two AZ IDs in ID order. At least two are needed
 	// because load balancers and PrivateLink require two AZs.
 	AvailabilityZoneIds []string
-	// CidrBlock is the VPC's IPv4 range. Default "10.0.0.0/16".
+	// CidrBlock is the VPC's IPv4 range, /16 to /20 (see SubnetLayout).
+	// Default "10.0.0.0/16".
 	CidrBlock string
 	// NatGateways decides the egress path. Default NatSingle.
 	NatGateways NatStrategy
@@ -49,24 +49,34 @@ type NetworkArgs struct {
 	Tags pulumi.StringMapInput
 }
 
-// Network is a VPC with workload subnets in chosen AZ IDs, flow logs, and a
-// default security group stripped of its rules.
+// Network is a VPC with a workload subnet in each chosen AZ ID, flow logs,
+// and a default security group stripped of its rules.
+//
+// Every subnet is a function of its AZ ID alone: its range (SubnetLayout)
+// and its resource name ("<name>-workload-<az id>") stay the same whichever
+// other AZs the network has and whatever its NAT strategy, so adding or
+// removing an AZ adds or removes that AZ's subnets and touches no other.
+// awsx's VPC, which this replaced, names subnets by position and sizes them
+// by the number of AZs (pulumi/pulumi-awsx awsx/ec2/subnetNaming.ts,
+// subnetDistributorNew.ts), so any change of AZs replaced every subnet with
+// an overlapping one, which EC2 refuses.
 type Network struct {
 	pulumi.ResourceState
 
 	VpcId pulumi.StringOutput
-	// WorkloadSubnetIds are the subnets workloads and internal load balancers
-	// go in: private subnets behind NAT, or isolated ones with NatNone.
+	// WorkloadSubnetIds are the subnets workloads and internal load
+	// balancers go in, in AvailabilityZoneIds order: private subnets behind
+	// NAT, or isolated ones with NatNone.
 	WorkloadSubnetIds pulumi.StringArrayOutput
 	// PublicSubnetIds hold only NAT gateways; empty with NatNone.
 	PublicSubnetIds pulumi.StringArrayOutput
 	// CidrBlock is the VPC's range, for rules that admit in-VPC traffic.
 	CidrBlock string
-	// AvailabilityZoneIds and AvailabilityZoneNames are the AZs used, in the
-	// same order.
-	AvailabilityZoneIds   []string
-	AvailabilityZoneNames []string
-	FlowLogGroupName      pulumi.StringOutput
+	// AvailabilityZoneIds are the AZs used.
+	AvailabilityZoneIds []string
+	FlowLogGroupName    pulumi.StringOutput
+
+	workloadSubnets map[string]pulumi.StringOutput
 }
 
 // NewNetwork creates a Network.
@@ -84,108 +94,228 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if a.LogRetentionDays == 0 {
 		a.LogRetentionDays = DefaultLogRetentionDays
 	}
-	natStrategy, ok := map[NatStrategy]awsxec2.NatGatewayStrategy{
-		NatNone:     awsxec2.NatGatewayStrategyNone,
-		NatSingle:   awsxec2.NatGatewayStrategySingle,
-		NatOnePerAz: awsxec2.NatGatewayStrategyOnePerAz,
-	}[a.NatGateways]
-	if !ok {
+	if !slices.Contains(NatStrategies, a.NatGateways) {
 		return nil, fmt.Errorf("network %s: NatGateways %q is not one of %v", name, a.NatGateways, NatStrategies)
 	}
+	vpcRange, err := netip.ParsePrefix(a.CidrBlock)
+	if err != nil {
+		return nil, fmt.Errorf("network %s: CidrBlock %q: %w", name, a.CidrBlock, err)
+	}
 
-	n := &Network{CidrBlock: a.CidrBlock}
+	n := &Network{CidrBlock: a.CidrBlock, workloadSubnets: map[string]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResource("private-apis:network:Network", name, n, opts...); err != nil {
 		return nil, err
 	}
-
-	zones, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
-		State: pulumi.StringRef("available"),
-		// Local and Wavelength zones need opting in and lack most services.
-		Filters: []aws.GetAvailabilityZonesFilter{{Name: "opt-in-status", Values: []string{"opt-in-not-required"}}},
-	}, pulumi.Parent(n))
-	if err != nil {
-		return nil, fmt.Errorf("network %s: looking up availability zones: %w", name, err)
-	}
-	n.AvailabilityZoneIds, n.AvailabilityZoneNames, err = resolveZones(a.AvailabilityZoneIds, zones.ZoneIds, zones.Names)
-	if err != nil {
+	if n.AvailabilityZoneIds, err = ResolveAvailabilityZones(ctx, a.AvailabilityZoneIds, pulumi.Parent(n)); err != nil {
 		return nil, fmt.Errorf("network %s: %w", name, err)
 	}
-
-	// Workloads never sit in public subnets: public ones exist only to hold
-	// NAT gateways, and without NAT the workload subnets are isolated.
-	subnetSpecs := []awsxec2.SubnetSpecArgs{{Type: awsxec2.SubnetTypeIsolated}}
-	if a.NatGateways != NatNone {
-		subnetSpecs = []awsxec2.SubnetSpecArgs{{Type: awsxec2.SubnetTypePrivate}, {Type: awsxec2.SubnetTypePublic}}
+	layout := make(map[string]SubnetLayout, len(n.AvailabilityZoneIds))
+	for _, zone := range n.AvailabilityZoneIds {
+		if layout[zone], err = NewSubnetLayout(vpcRange, zone); err != nil {
+			return nil, fmt.Errorf("network %s: %w", name, err)
+		}
 	}
-	subnetStrategy := awsxec2.SubnetAllocationStrategyAuto
-	vpc, err := awsxec2.NewVpc(ctx, name+"-vpc", &awsxec2.VpcArgs{
-		CidrBlock:             pulumi.StringRef(a.CidrBlock),
-		AvailabilityZoneNames: n.AvailabilityZoneNames,
-		SubnetStrategy:        &subnetStrategy,
-		SubnetSpecs:           subnetSpecs,
-		NatGateways:           &awsxec2.NatGatewayConfigurationArgs{Strategy: natStrategy},
-		EnableDnsHostnames:    pulumi.Bool(true),
-		EnableDnsSupport:      pulumi.Bool(true),
-		Tags:                  a.Tags,
-	}, pulumi.Parent(n), pulumi.Transforms([]pulumi.ResourceTransform{NoPublicIPOnLaunch}))
+
+	vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(a.CidrBlock),
+		EnableDnsHostnames: pulumi.Bool(true),
+		EnableDnsSupport:   pulumi.Bool(true),
+		Tags:               nameTag(a.Tags, name),
+	}, pulumi.Parent(n))
 	if err != nil {
 		return nil, fmt.Errorf("network %s: creating VPC: %w", name, err)
 	}
-	n.VpcId = vpc.VpcId
-	n.PublicSubnetIds = vpc.PublicSubnetIds
-	n.WorkloadSubnetIds = vpc.PrivateSubnetIds
-	if a.NatGateways == NatNone {
-		n.WorkloadSubnetIds = vpc.IsolatedSubnetIds
+	n.VpcId = vpc.ID().ToStringOutput()
+	egress, public, err := n.natGateways(ctx, name, vpc, layout, a)
+	if err != nil {
+		return nil, fmt.Errorf("network %s: %w", name, err)
 	}
+	workload := pulumi.StringArray{}
+	for _, zone := range n.AvailabilityZoneIds {
+		nat, routed := egress[zone]
+		subnet, err := n.workloadSubnet(ctx, name, vpc, zone, layout[zone].Workload, nat, routed, a.Tags)
+		if err != nil {
+			return nil, fmt.Errorf("network %s: %w", name, err)
+		}
+		n.workloadSubnets[zone] = subnet
+		workload = append(workload, subnet)
+	}
+	n.WorkloadSubnetIds = workload.ToStringArrayOutput()
+	n.PublicSubnetIds = public.ToStringArrayOutput()
 
 	// Adopting the default security group with no rules means nothing that
 	// falls back to it (a forgotten ENI) can talk to anything.
 	if _, err := ec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
-		VpcId: vpc.VpcId,
+		VpcId: vpc.ID(),
 		Tags:  a.Tags,
 	}, pulumi.Parent(n)); err != nil {
 		return nil, fmt.Errorf("network %s: locking down default security group: %w", name, err)
 	}
 
-	logGroupName, err := n.flowLogs(ctx, name, vpc.VpcId, a)
-	if err != nil {
+	if n.FlowLogGroupName, err = n.flowLogs(ctx, name, vpc.ID(), a); err != nil {
 		return nil, fmt.Errorf("network %s: %w", name, err)
 	}
-	n.FlowLogGroupName = logGroupName
 
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
-		"vpcId":                 n.VpcId,
-		"workloadSubnetIds":     n.WorkloadSubnetIds,
-		"publicSubnetIds":       n.PublicSubnetIds,
-		"availabilityZoneIds":   pulumi.ToStringArray(n.AvailabilityZoneIds),
-		"availabilityZoneNames": pulumi.ToStringArray(n.AvailabilityZoneNames),
-		"flowLogGroupName":      n.FlowLogGroupName,
+		"vpcId":               n.VpcId,
+		"workloadSubnetIds":   n.WorkloadSubnetIds,
+		"publicSubnetIds":     n.PublicSubnetIds,
+		"availabilityZoneIds": pulumi.ToStringArray(n.AvailabilityZoneIds),
+		"flowLogGroupName":    n.FlowLogGroupName,
 	}); err != nil {
 		return nil, fmt.Errorf("network %s: registering outputs: %w", name, err)
 	}
 	return n, nil
 }
 
-// WorkloadSubnetsIn picks the workload subnets in the given AZ IDs, e.g.
-// those a PrivateLink service shares with this network. The subnets follow
-// the order of AvailabilityZoneIds, as awsx creates them.
-func (n *Network) WorkloadSubnetsIn(zoneIDs []string) pulumi.StringArrayOutput {
-	var indexes []int
-	for _, zone := range zoneIDs {
-		if i := slices.Index(n.AvailabilityZoneIds, zone); i >= 0 {
-			indexes = append(indexes, i)
+// workloadSubnet is one AZ's workload subnet with a route table of its own,
+// whose only route out, if any, is the egress NAT gateway.
+func (n *Network) workloadSubnet(ctx *pulumi.Context, name string, vpc *ec2.Vpc, zone string, cidr netip.Prefix, nat pulumi.IDOutput, routed bool, tags pulumi.StringMapInput) (pulumi.StringOutput, error) {
+	resourceName := name + "-workload-" + zone
+	subnet, err := ec2.NewSubnet(ctx, resourceName, &ec2.SubnetArgs{
+		VpcId:               vpc.ID(),
+		CidrBlock:           pulumi.String(cidr.String()),
+		AvailabilityZoneId:  pulumi.String(zone),
+		MapPublicIpOnLaunch: pulumi.Bool(false),
+		Tags:                nameTag(tags, resourceName),
+	}, pulumi.Parent(n))
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("creating subnet %s: %w", resourceName, err)
+	}
+	table, err := ec2.NewRouteTable(ctx, resourceName, &ec2.RouteTableArgs{
+		VpcId: vpc.ID(),
+		Tags:  nameTag(tags, resourceName),
+	}, pulumi.Parent(n))
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("creating route table %s: %w", resourceName, err)
+	}
+	if _, err := ec2.NewRouteTableAssociation(ctx, resourceName, &ec2.RouteTableAssociationArgs{
+		SubnetId:     subnet.ID(),
+		RouteTableId: table.ID(),
+	}, pulumi.Parent(n)); err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("associating route table %s: %w", resourceName, err)
+	}
+	if routed {
+		if _, err := ec2.NewRoute(ctx, resourceName+"-egress", &ec2.RouteArgs{
+			RouteTableId:         table.ID(),
+			DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+			NatGatewayId:         nat,
+		}, pulumi.Parent(n)); err != nil {
+			return pulumi.StringOutput{}, fmt.Errorf("creating egress route %s: %w", resourceName, err)
 		}
 	}
-	return n.WorkloadSubnetIds.ApplyT(func(all []string) ([]string, error) {
-		out := make([]string, 0, len(indexes))
-		for _, i := range indexes {
-			if i >= len(all) {
-				return nil, fmt.Errorf("the network has %d workload subnets, fewer than its %d AZs", len(all), len(n.AvailabilityZoneIds))
-			}
-			out = append(out, all[i])
+	return subnet.ID().ToStringOutput(), nil
+}
+
+// natGateways creates the internet gateway, a public subnet and a NAT
+// gateway in each AZ that holds one (the first AZ with NatSingle, every AZ
+// with NatOnePerAz), and returns the NAT gateway each AZ's workloads leave
+// through and the public subnets. With NatNone it creates nothing.
+func (n *Network) natGateways(ctx *pulumi.Context, name string, vpc *ec2.Vpc, layout map[string]SubnetLayout, a NetworkArgs) (map[string]pulumi.IDOutput, pulumi.StringArray, error) {
+	egress := map[string]pulumi.IDOutput{}
+	public := pulumi.StringArray{}
+	if a.NatGateways == NatNone {
+		return egress, public, nil
+	}
+	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
+		VpcId: vpc.ID(),
+		Tags:  nameTag(a.Tags, name+"-igw"),
+	}, pulumi.Parent(n))
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating internet gateway: %w", err)
+	}
+	table, err := ec2.NewRouteTable(ctx, name+"-public", &ec2.RouteTableArgs{
+		VpcId: vpc.ID(),
+		Tags:  nameTag(a.Tags, name+"-public"),
+	}, pulumi.Parent(n))
+	if err != nil {
+		return nil, nil, fmt.Errorf("creating public route table: %w", err)
+	}
+	if _, err := ec2.NewRoute(ctx, name+"-public-internet", &ec2.RouteArgs{
+		RouteTableId:         table.ID(),
+		DestinationCidrBlock: pulumi.String("0.0.0.0/0"),
+		GatewayId:            igw.ID(),
+	}, pulumi.Parent(n)); err != nil {
+		return nil, nil, fmt.Errorf("creating internet route: %w", err)
+	}
+	zones := n.AvailabilityZoneIds
+	if a.NatGateways == NatSingle {
+		zones = zones[:1]
+	}
+	for _, zone := range zones {
+		nat, subnet, err := n.natGateway(ctx, name, vpc, zone, layout[zone].Public, table, a.Tags)
+		if err != nil {
+			return nil, nil, err
 		}
-		return out, nil
-	}).(pulumi.StringArrayOutput)
+		egress[zone] = nat
+		public = append(public, subnet)
+	}
+	for _, zone := range n.AvailabilityZoneIds {
+		if _, ok := egress[zone]; !ok {
+			egress[zone] = egress[zones[0]]
+		}
+	}
+	return egress, public, nil
+}
+
+// natGateway is one AZ's public subnet, its Elastic IP and NAT gateway.
+func (n *Network) natGateway(ctx *pulumi.Context, name string, vpc *ec2.Vpc, zone string, cidr netip.Prefix, table *ec2.RouteTable, tags pulumi.StringMapInput) (pulumi.IDOutput, pulumi.StringOutput, error) {
+	resourceName := name + "-public-" + zone
+	subnet, err := ec2.NewSubnet(ctx, resourceName, &ec2.SubnetArgs{
+		VpcId:              vpc.ID(),
+		CidrBlock:          pulumi.String(cidr.String()),
+		AvailabilityZoneId: pulumi.String(zone),
+		// The NAT gateway uses its Elastic IP; nothing here needs an
+		// address assigned at launch.
+		MapPublicIpOnLaunch: pulumi.Bool(false),
+		Tags:                nameTag(tags, resourceName),
+	}, pulumi.Parent(n))
+	if err != nil {
+		return pulumi.IDOutput{}, pulumi.StringOutput{}, fmt.Errorf("creating subnet %s: %w", resourceName, err)
+	}
+	if _, err := ec2.NewRouteTableAssociation(ctx, resourceName, &ec2.RouteTableAssociationArgs{
+		SubnetId:     subnet.ID(),
+		RouteTableId: table.ID(),
+	}, pulumi.Parent(n)); err != nil {
+		return pulumi.IDOutput{}, pulumi.StringOutput{}, fmt.Errorf("associating route table %s: %w", resourceName, err)
+	}
+	natName := name + "-nat-" + zone
+	eip, err := ec2.NewEip(ctx, natName, &ec2.EipArgs{
+		Domain: pulumi.String("vpc"),
+		Tags:   nameTag(tags, natName),
+	}, pulumi.Parent(n))
+	if err != nil {
+		return pulumi.IDOutput{}, pulumi.StringOutput{}, fmt.Errorf("creating Elastic IP %s: %w", natName, err)
+	}
+	nat, err := ec2.NewNatGateway(ctx, natName, &ec2.NatGatewayArgs{
+		AllocationId: eip.AllocationId,
+		SubnetId:     subnet.ID(),
+		Tags:         nameTag(tags, natName),
+	}, pulumi.Parent(n))
+	if err != nil {
+		return pulumi.IDOutput{}, pulumi.StringOutput{}, fmt.Errorf("creating NAT gateway %s: %w", natName, err)
+	}
+	return nat.ID(), subnet.ID().ToStringOutput(), nil
+}
+
+// WorkloadSubnetsIn picks the workload subnets in the given AZ IDs, e.g.
+// those a PrivateLink service shares with this network, in the order
+// given. An AZ ID the network is not in is an error.
+func (n *Network) WorkloadSubnetsIn(zoneIDs []string) (pulumi.StringArrayOutput, error) {
+	out := pulumi.StringArray{}
+	for _, zone := range zoneIDs {
+		subnet, ok := n.workloadSubnets[zone]
+		if !ok {
+			return pulumi.StringArrayOutput{}, fmt.Errorf("the network has no subnet in %s (its AZ IDs are %v)", zone, n.AvailabilityZoneIds)
+		}
+		out = append(out, subnet)
+	}
+	return out.ToStringArrayOutput(), nil
+}
+
+// nameTag adds a Name tag, which the EC2 console lists resources by.
+func nameTag(tags pulumi.StringMapInput, name string) pulumi.StringMapOutput {
+	return withTag(tags, "Name", name)
 }
 
 // flowLogs sends every VPC flow (accepted and rejected) to a log group with a
@@ -236,58 +366,49 @@ func (n *Network) flowLogs(ctx *pulumi.Context, name string, vpcID pulumi.String
 	return group.Name, nil
 }
 
-// NoPublicIPOnLaunch is a resource transform that turns off automatic public
-// IPs on every subnet, including those awsx creates inside its VPC component
-// (where it sets them on for public subnets). NAT gateways use their Elastic
-// IP, so nothing here needs an address assigned at launch.
-func NoPublicIPOnLaunch(_ context.Context, args *pulumi.ResourceTransformArgs) *pulumi.ResourceTransformResult {
-	if args.Type != "aws:ec2/subnet:Subnet" {
-		return nil
+// ResolveAvailabilityZones checks the wanted AZ IDs against the region's
+// usable ones (available, and not Local or Wavelength zones, which need
+// opting in and lack most services), or picks the default: the region's
+// first two AZ IDs in ID order, the same physical zones in every account,
+// so separately deployed stacks line up.
+func ResolveAvailabilityZones(ctx *pulumi.Context, wanted []string, opts ...pulumi.InvokeOption) ([]string, error) {
+	zones, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
+		State:   pulumi.StringRef("available"),
+		Filters: []aws.GetAvailabilityZonesFilter{{Name: "opt-in-status", Values: []string{"opt-in-not-required"}}},
+	}, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("looking up availability zones: %w", err)
 	}
-	props := pulumi.Map{}
-	for k, v := range args.Props {
-		props[k] = v
-	}
-	props["mapPublicIpOnLaunch"] = pulumi.Bool(false)
-	return &pulumi.ResourceTransformResult{Props: props, Opts: args.Opts}
+	return resolveZones(wanted, zones.ZoneIds)
 }
 
-// resolveZones maps wanted AZ IDs to this account's AZ names. With none
-// wanted it picks the region's first two AZ IDs in ID order, which are the
-// same physical zones in every account, so separate stacks line up.
-func resolveZones(wanted, regionIDs, regionNames []string) (ids, names []string, err error) {
-	nameByID := make(map[string]string, len(regionIDs))
-	for i, id := range regionIDs {
-		if i < len(regionNames) {
-			nameByID[id] = regionNames[i]
-		}
-	}
+// resolveZones checks wanted AZ IDs against the region's, or picks the
+// first two in ID order.
+func resolveZones(wanted, regionIDs []string) (ids []string, err error) {
 	available := append([]string(nil), regionIDs...)
 	sort.Slice(available, func(i, j int) bool { return azIDLess(available[i], available[j]) })
 
 	if len(wanted) == 0 {
 		if len(available) < 2 {
-			return nil, nil, fmt.Errorf("the region has %d usable availability zone(s) %v; at least 2 are needed", len(available), available)
+			return nil, fmt.Errorf("the region has %d usable availability zone(s) %v; at least 2 are needed", len(available), available)
 		}
 		wanted = available[:2]
 	}
 	seen := map[string]bool{}
 	for _, id := range wanted {
-		name, ok := nameByID[id]
-		if !ok {
-			return nil, nil, fmt.Errorf("availability zone ID %q is not in this region; available IDs: %s", id, strings.Join(available, ", "))
+		if !slices.Contains(regionIDs, id) {
+			return nil, fmt.Errorf("availability zone ID %q is not in this region; available IDs: %s", id, strings.Join(available, ", "))
 		}
 		if seen[id] {
-			return nil, nil, fmt.Errorf("availability zone ID %q is listed twice", id)
+			return nil, fmt.Errorf("availability zone ID %q is listed twice", id)
 		}
 		seen[id] = true
 		ids = append(ids, id)
-		names = append(names, name)
 	}
 	if len(ids) < 2 {
-		return nil, nil, fmt.Errorf("%d availability zone ID given (%v); load balancers and PrivateLink need at least 2, e.g. %v", len(ids), ids, available[:min(2, len(available))])
+		return nil, fmt.Errorf("%d availability zone ID given (%v); load balancers and PrivateLink need at least 2, e.g. %v", len(ids), ids, available[:min(2, len(available))])
 	}
-	return ids, names, nil
+	return ids, nil
 }
 
 // azIDLess orders AZ IDs by region prefix, then numerically by zone number,

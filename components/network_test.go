@@ -2,6 +2,9 @@ package components
 
 import (
 	"context"
+	"fmt"
+	"net/netip"
+	"strings"
 	"testing"
 
 	"github.com/private-apis/private-apis/internal/mocks"
@@ -9,18 +12,36 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+const subnetType = "aws:ec2/subnet:Subnet"
+
+// subnets are a run's subnets by name, each as its AZ ID and range.
+func subnets(t *testing.T, m *mocks.Mocks) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, s := range m.ByType(subnetType) {
+		in := s.Map()
+		require.Equal(t, false, in["mapPublicIpOnLaunch"], "%s: nothing gets a public address at launch", s.Name)
+		out[s.Name] = fmt.Sprintf("%v %v", in["availabilityZoneId"], in["cidrBlock"])
+	}
+	return out
+}
+
 func TestNetworkPlacesSubnetsByAZID(t *testing.T) {
-	// The harness maps usw2-az1 to us-west-2b and usw2-az2 to us-west-2a,
-	// as real accounts shuffle them.
 	tests := []struct {
-		name      string
-		ids       []string
-		wantIDs   []any
-		wantNames []any
+		name    string
+		ids     []string
+		wantIDs []any
+		want    map[string]string
 	}{
-		{"default is the first two IDs in ID order", nil, []any{"usw2-az1", "usw2-az2"}, []any{"us-west-2b", "us-west-2a"}},
-		{"configured IDs keep their order", []string{"usw2-az3", "usw2-az1"}, []any{"usw2-az3", "usw2-az1"}, []any{"us-west-2c", "us-west-2b"}},
-		{"three AZs", []string{"usw2-az1", "usw2-az2", "usw2-az4"}, []any{"usw2-az1", "usw2-az2", "usw2-az4"}, []any{"us-west-2b", "us-west-2a", "us-west-2d"}},
+		{"default is the first two IDs in ID order", nil, []any{"usw2-az1", "usw2-az2"}, map[string]string{
+			"net-workload-usw2-az1": "usw2-az1 10.0.0.0/20", "net-workload-usw2-az2": "usw2-az2 10.0.16.0/20",
+			"net-public-usw2-az1": "usw2-az1 10.0.240.0/24"}},
+		{"configured IDs keep their order", []string{"usw2-az3", "usw2-az1"}, []any{"usw2-az3", "usw2-az1"}, map[string]string{
+			"net-workload-usw2-az3": "usw2-az3 10.0.32.0/20", "net-workload-usw2-az1": "usw2-az1 10.0.0.0/20",
+			"net-public-usw2-az3": "usw2-az3 10.0.242.0/24"}},
+		{"three AZs", []string{"usw2-az1", "usw2-az2", "usw2-az4"}, []any{"usw2-az1", "usw2-az2", "usw2-az4"}, map[string]string{
+			"net-workload-usw2-az1": "usw2-az1 10.0.0.0/20", "net-workload-usw2-az2": "usw2-az2 10.0.16.0/20",
+			"net-workload-usw2-az4": "usw2-az4 10.0.48.0/20", "net-public-usw2-az1": "usw2-az1 10.0.240.0/24"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -31,13 +52,22 @@ func TestNetworkPlacesSubnetsByAZID(t *testing.T) {
 				}
 				ctx.Export("ids", pulumi.ToStringArray(n.AvailabilityZoneIds))
 				ctx.Export("subnets", n.WorkloadSubnetIds)
-				return nil
+				picked, err := n.WorkloadSubnetsIn([]string{tt.wantIDs[0].(string), "usw2-az1"})
+				ctx.Export("picked", picked)
+				return err
 			})
 			require.NoError(t, err)
 			require.Equal(t, tt.wantIDs, toAny(out["ids"]))
-			vpc := one(t, m, "awsx:ec2:Vpc")
-			require.Equal(t, tt.wantNames, vpc["availabilityZoneNames"])
-			require.Len(t, out["subnets"], len(tt.wantIDs), "one workload subnet per AZ")
+			require.Equal(t, tt.want, subnets(t, m))
+			var workload []any
+			for _, id := range tt.wantIDs {
+				r, ok := m.Named(subnetType, "net-workload-"+id.(string))
+				require.True(t, ok)
+				workload = append(workload, r.ID)
+			}
+			require.Equal(t, workload, toAny(out["subnets"]), "one workload subnet per AZ, in the AZs' order")
+			az1, _ := m.Named(subnetType, "net-workload-usw2-az1")
+			require.Equal(t, az1.ID, toAny(out["picked"])[1], "picked by AZ ID")
 		})
 	}
 }
@@ -59,21 +89,34 @@ func TestNetworkRejectsBadZones(t *testing.T) {
 				return err
 			})
 			require.ErrorContains(t, err, tt.wantErr)
-			require.Empty(t, m.ByType("awsx:ec2:Vpc"), "no VPC when the zones are wrong")
+			require.Empty(t, m.ByType("aws:ec2/vpc:Vpc"), "no VPC when the zones are wrong")
 		})
 	}
+	_, _, err := run(t, func(ctx *pulumi.Context) error {
+		n, err := testNetwork(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = n.WorkloadSubnetsIn([]string{"usw2-az3"})
+		return err
+	})
+	require.ErrorContains(t, err, "the network has no subnet in usw2-az3 (its AZ IDs are [usw2-az1 usw2-az2])")
 }
 
 func TestNetworkNatStrategies(t *testing.T) {
 	tests := []struct {
-		nat          NatStrategy
-		wantSpecs    []any
-		wantStrategy string
-		wantSubnet   string
+		nat NatStrategy
+		// egress maps each workload route table to the NAT gateway it
+		// leaves through.
+		egress  map[string]string
+		public  []string
+		gateway bool
 	}{
-		{NatNone, []any{map[string]any{"type": "Isolated"}}, "None", "isolated"},
-		{NatSingle, []any{map[string]any{"type": "Private"}, map[string]any{"type": "Public"}}, "Single", "private"},
-		{NatOnePerAz, []any{map[string]any{"type": "Private"}, map[string]any{"type": "Public"}}, "OnePerAz", "private"},
+		{NatNone, map[string]string{}, nil, false},
+		{NatSingle, map[string]string{"net-workload-usw2-az1": "net-nat-usw2-az1", "net-workload-usw2-az2": "net-nat-usw2-az1"},
+			[]string{"net-public-usw2-az1"}, true},
+		{NatOnePerAz, map[string]string{"net-workload-usw2-az1": "net-nat-usw2-az1", "net-workload-usw2-az2": "net-nat-usw2-az2"},
+			[]string{"net-public-usw2-az1", "net-public-usw2-az2"}, true},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.nat), func(t *testing.T) {
@@ -82,18 +125,40 @@ func TestNetworkNatStrategies(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				ctx.Export("subnets", n.WorkloadSubnetIds)
+				ctx.Export("public", n.PublicSubnetIds)
 				return nil
 			})
 			require.NoError(t, err)
-			vpc := one(t, m, "awsx:ec2:Vpc")
-			require.Equal(t, tt.wantSpecs, vpc["subnetSpecs"])
-			require.Equal(t, map[string]any{"strategy": tt.wantStrategy}, vpc["natGateways"])
-			require.Equal(t, "Auto", vpc["subnetStrategy"])
-			require.Equal(t, "10.0.0.0/16", vpc["cidrBlock"])
-			for _, s := range out["subnets"].([]string) {
-				require.Contains(t, s, tt.wantSubnet, "workloads go in %s subnets", tt.wantSubnet)
+			natByID := map[string]string{}
+			for _, nat := range m.ByType("aws:ec2/natGateway:NatGateway") {
+				natByID[nat.ID] = nat.Name
+				eip, ok := m.Named("aws:ec2/eip:Eip", nat.Name)
+				require.True(t, ok)
+				require.Equal(t, eip.OutputMap()["allocationId"], nat.Map()["allocationId"])
 			}
+			tableByID := map[string]string{}
+			for _, rt := range m.ByType("aws:ec2/routeTable:RouteTable") {
+				tableByID[rt.ID] = rt.Name
+			}
+			egress := map[string]string{}
+			for _, r := range m.ByType("aws:ec2/route:Route") {
+				in := r.Map()
+				require.Equal(t, "0.0.0.0/0", in["destinationCidrBlock"])
+				if nat, ok := in["natGatewayId"]; ok {
+					egress[tableByID[in["routeTableId"].(string)]] = natByID[nat.(string)]
+				}
+			}
+			require.Equal(t, tt.egress, egress)
+			var public []string
+			for name := range subnets(t, m) {
+				if strings.Contains(name, "-public-") {
+					public = append(public, name)
+				}
+			}
+			require.ElementsMatch(t, tt.public, public)
+			require.Len(t, out["public"], len(tt.public))
+			require.Len(t, m.ByType("aws:ec2/internetGateway:InternetGateway"), map[bool]int{true: 1}[tt.gateway])
+			require.Len(t, m.ByType("aws:ec2/routeTableAssociation:RouteTableAssociation"), 2+len(tt.public), "each subnet has its table")
 		})
 	}
 
@@ -102,6 +167,141 @@ func TestNetworkNatStrategies(t *testing.T) {
 		return err
 	})
 	require.ErrorContains(t, err, `NatGateways "twoPerAz" is not one of [none single onePerAz]`)
+}
+
+// TestNetworkUpdates deploys a network and changes its AZs and NAT
+// strategy as teams do: each change adds or removes the parts of the AZ
+// or the NAT it names, replaces nothing, and never makes a subnet overlap
+// another (which EC2 refuses, and the mocks model).
+func TestNetworkUpdates(t *testing.T) {
+	type step struct {
+		zones []string
+		nat   NatStrategy
+	}
+	tests := []struct {
+		name           string
+		before, after  step
+		added, removed []string
+	}{
+		{"an AZ added", step{[]string{"usw2-az1", "usw2-az2"}, NatNone}, step{[]string{"usw2-az1", "usw2-az2", "usw2-az3"}, NatNone},
+			[]string{"net-workload-usw2-az3"}, nil},
+		{"an AZ added in front", step{[]string{"usw2-az2", "usw2-az3"}, NatNone}, step{[]string{"usw2-az1", "usw2-az2", "usw2-az3"}, NatNone},
+			[]string{"net-workload-usw2-az1"}, nil},
+		{"the first AZ removed", step{[]string{"usw2-az1", "usw2-az2", "usw2-az3"}, NatNone}, step{[]string{"usw2-az2", "usw2-az3"}, NatNone},
+			nil, []string{"net-workload-usw2-az1"}},
+		{"AZs swapped for others", step{[]string{"usw2-az1", "usw2-az2"}, NatNone}, step{[]string{"usw2-az3", "usw2-az4"}, NatNone},
+			[]string{"net-workload-usw2-az3", "net-workload-usw2-az4"}, []string{"net-workload-usw2-az1", "net-workload-usw2-az2"}},
+		{"NAT turned on", step{nil, NatNone}, step{nil, NatSingle},
+			[]string{"net-igw", "net-nat-usw2-az1", "net-public-usw2-az1", "net-workload-usw2-az1-egress", "net-workload-usw2-az2-egress"}, nil},
+		{"NAT in every AZ", step{nil, NatSingle}, step{nil, NatOnePerAz}, []string{"net-nat-usw2-az2", "net-public-usw2-az2"}, nil},
+		{"NAT turned off", step{nil, NatOnePerAz}, step{nil, NatNone},
+			nil, []string{"net-igw", "net-nat-usw2-az1", "net-nat-usw2-az2", "net-public-usw2-az1", "net-workload-usw2-az1-egress", "net-workload-usw2-az2-egress"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := mocks.New()
+			deploy := func(s step) error {
+				_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
+					_, err := NewNetwork(ctx, "net", &NetworkArgs{AvailabilityZoneIds: s.zones, NatGateways: s.nat})
+					return err
+				})
+				return err
+			}
+			require.NoError(t, deploy(tt.before))
+			require.NoError(t, deploy(tt.after), "AWS takes the update")
+			changes := m.Changes()
+			require.Empty(t, changes.Replaced, "nothing is replaced")
+			for key := range changes.Changed {
+				require.NotContains(t, key, subnetType, "no subnet changes")
+			}
+			names := func(keys []string) []string {
+				var out []string
+				for _, k := range keys {
+					name := k[strings.LastIndex(k, " ")+1:]
+					if !contains(out, name) {
+						out = append(out, name)
+					}
+				}
+				return out
+			}
+			for _, name := range tt.added {
+				require.Contains(t, names(changes.Added), name)
+			}
+			for _, name := range tt.removed {
+				require.Contains(t, names(changes.Removed), name)
+			}
+			for _, name := range names(append(changes.Added, changes.Removed...)) {
+				require.True(t, anyPrefix(name, append(tt.added, tt.removed...)), "%s is not part of the change", name)
+			}
+		})
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// anyPrefix: a name belongs to one of the changed parts (a subnet's route
+// table, association and egress route share its name).
+func anyPrefix(name string, parts []string) bool {
+	for _, p := range parts {
+		if strings.HasPrefix(name, p) || (strings.HasPrefix(p, "net-nat-") && name == "net-public") ||
+			(strings.HasPrefix(p, "net-igw") && strings.HasPrefix(name, "net-public")) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestSubnetLayout(t *testing.T) {
+	tests := []struct {
+		vpc, zone        string
+		workload, public string
+		wantErr          string
+	}{
+		{vpc: "10.0.0.0/16", zone: "usw2-az1", workload: "10.0.0.0/20", public: "10.0.240.0/24"},
+		{vpc: "10.0.0.0/16", zone: "use1-az6", workload: "10.0.80.0/20", public: "10.0.245.0/24"},
+		{vpc: "10.0.0.0/16", zone: "usw2-az15", workload: "10.0.224.0/20", public: "10.0.254.0/24"},
+		{vpc: "172.16.32.0/20", zone: "usw2-az2", workload: "172.16.33.0/24", public: "172.16.47.16/28"},
+		{vpc: "10.0.0.0/16", zone: "usw2-az16", wantErr: `"usw2-az16" has no number from 1 to 15`},
+		{vpc: "10.0.0.0/16", zone: "usw2-lax1", wantErr: "has no number"},
+		{vpc: "10.0.0.0/21", zone: "usw2-az1", wantErr: "must be an IPv4 /16 to /20"},
+		{vpc: "10.0.0.0/15", zone: "usw2-az1", wantErr: "must be an IPv4 /16 to /20"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.vpc+" "+tt.zone, func(t *testing.T) {
+			got, err := NewSubnetLayout(netip.MustParsePrefix(tt.vpc), tt.zone)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.workload, got.Workload.String())
+			require.Equal(t, tt.public, got.Public.String())
+		})
+	}
+
+	// Every AZ's subnets lie in the VPC and overlap no other's.
+	for _, vpc := range []string{"10.0.0.0/16", "192.168.16.0/20"} {
+		vpcRange := netip.MustParsePrefix(vpc)
+		var all []netip.Prefix
+		for n := 1; n <= MaxZoneNumber; n++ {
+			l, err := NewSubnetLayout(vpcRange, fmt.Sprintf("euw1-az%d", n))
+			require.NoError(t, err)
+			for _, p := range []netip.Prefix{l.Workload, l.Public} {
+				require.True(t, vpcRange.Contains(p.Addr()) && p.Bits() <= 28, "%s in %s", p, vpc)
+				for _, other := range all {
+					require.False(t, p.Overlaps(other), "%s overlaps %s", p, other)
+				}
+				all = append(all, p)
+			}
+		}
+	}
 }
 
 func TestNetworkFlowLogsAndDefaultSecurityGroup(t *testing.T) {
@@ -140,41 +340,18 @@ func TestNetworkFlowLogsAndDefaultSecurityGroup(t *testing.T) {
 	require.Equal(t, vpcID, defaultSG["vpcId"])
 	require.Nil(t, defaultSG["ingress"], "default SG keeps no ingress rules")
 	require.Nil(t, defaultSG["egress"], "default SG keeps no egress rules")
-	require.Equal(t, map[string]any{"team": "t"}, one(t, m, "awsx:ec2:Vpc")["tags"])
-}
-
-func TestNetworkTurnsOffPublicIPsOnAwsxSubnets(t *testing.T) {
-	m, _, err := run(t, func(ctx *pulumi.Context) error {
-		_, err := testNetwork(ctx)
-		return err
-	})
-	require.NoError(t, err)
-	vpc := m.ByType("awsx:ec2:Vpc")
-	require.Len(t, vpc, 1)
-	require.Len(t, vpc[0].Transforms, 1, "the VPC carries the transform to its awsx children")
-
-	// Apply the registered transform to a public subnet as awsx declares it.
-	got := vpc[0].Transforms[0](context.Background(), &pulumi.ResourceTransformArgs{
-		Custom: true, Type: "aws:ec2/subnet:Subnet", Name: "net-vpc-public-1",
-		Props: pulumi.Map{"mapPublicIpOnLaunch": pulumi.Bool(true), "cidrBlock": pulumi.String("10.0.0.0/20")},
-	})
-	require.NotNil(t, got)
-	require.Equal(t, pulumi.Bool(false), got.Props["mapPublicIpOnLaunch"])
-	require.Equal(t, pulumi.String("10.0.0.0/20"), got.Props["cidrBlock"], "other props are kept")
-
-	require.Nil(t, NoPublicIPOnLaunch(context.Background(), &pulumi.ResourceTransformArgs{Type: "aws:ec2/natGateway:NatGateway"}),
-		"other resources are left alone")
+	vpc := one(t, m, "aws:ec2/vpc:Vpc")
+	require.Equal(t, map[string]any{"team": "t", "Name": "net"}, vpc["tags"])
+	require.Equal(t, "10.0.0.0/16", vpc["cidrBlock"])
+	require.Equal(t, true, vpc["enableDnsHostnames"])
 }
 
 func TestResolveZonesSortsIDsNumerically(t *testing.T) {
-	ids, names, err := resolveZones(nil,
-		[]string{"usw2-az10", "usw2-az2", "usw2-az3"},
-		[]string{"us-west-2x", "us-west-2a", "us-west-2c"})
+	ids, err := resolveZones(nil, []string{"usw2-az10", "usw2-az2", "usw2-az3"})
 	require.NoError(t, err)
 	require.Equal(t, []string{"usw2-az2", "usw2-az3"}, ids)
-	require.Equal(t, []string{"us-west-2a", "us-west-2c"}, names)
 
-	_, _, err = resolveZones(nil, []string{"usw2-az1"}, []string{"us-west-2a"})
+	_, err = resolveZones(nil, []string{"usw2-az1"})
 	require.ErrorContains(t, err, "1 usable availability zone")
 }
 

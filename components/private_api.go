@@ -28,11 +28,13 @@ type Backend struct {
 	// ServiceRegion is the provider's region when it differs from the
 	// consumer's (cross-region PrivateLink); empty otherwise.
 	ServiceRegion string
-	// SubnetIds hold its interface endpoint: one subnet per AZ the service
-	// is also in. SubnetCount is their number, which decides how many
-	// endpoint IPs become load balancer targets.
-	SubnetIds   pulumi.StringArrayInput
-	SubnetCount int
+	// SubnetIds hold its interface endpoint: one subnet in each of
+	// AvailabilityZoneIds (the AZs the service is also in), in that order.
+	// Each AZ's endpoint address becomes a load balancer target named
+	// after the AZ, so adding or removing an AZ touches that AZ's target
+	// alone.
+	SubnetIds           pulumi.StringArrayInput
+	AvailabilityZoneIds []string
 	// Port and HealthCheckPath are the service's, from its contract.
 	Port            int
 	HealthCheckPath string
@@ -84,7 +86,8 @@ type JwtAuth struct {
 	Audiences []string
 	// PublicRoutes need no token.
 	PublicRoutes []string
-	// WriteScopes are required on write routes (POST, PUT, PATCH, DELETE).
+	// WriteScopes are required on write routes (POST, PUT, PATCH, DELETE,
+	// and ANY, which accepts them all).
 	WriteScopes []string
 }
 
@@ -108,6 +111,11 @@ type PrivateApiArgs struct {
 	// https://<id>.execute-api.<region>.amazonaws.com address, for an API
 	// reached through a custom domain only.
 	DisableExecuteApiEndpoint bool
+	// DetailedMetrics turns on CloudWatch metrics per route (the stage's
+	// detailed metrics), which CloudWatch bills as custom metrics per route
+	// and metric name whether or not anyone looks at them. Default off:
+	// the API's own metrics, which alarms use, are free.
+	DetailedMetrics bool
 	// AccessLogRetentionDays keeps access logs this long. Default 365.
 	AccessLogRetentionDays int
 	// IntegrationTimeoutMilliseconds bounds each backend call; API Gateway
@@ -303,8 +311,8 @@ func (a PrivateApiArgs) validate(name string) error {
 			return fmt.Errorf("backends %s and %s both have listener rule priority %d", other, b.Name, b.RulePriority)
 		}
 		priorities[b.RulePriority] = b.Name
-		if b.SubnetCount < 1 || b.SubnetIds == nil {
-			return fmt.Errorf("backend %s: SubnetIds and SubnetCount are required", b.Name)
+		if len(b.AvailabilityZoneIds) < 1 || b.SubnetIds == nil {
+			return fmt.Errorf("backend %s: SubnetIds and AvailabilityZoneIds are required", b.Name)
 		}
 		svc := contract.Service{Name: b.Name, Port: b.Port, HealthCheckPath: b.HealthCheckPath, Routes: b.Routes}
 		if err := svc.Validate(); err != nil {

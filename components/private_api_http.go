@@ -95,12 +95,13 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 			}
 			routes = append(routes, route)
 			if rate, burst, own := a.Throttling.RouteLimit(routeKey); own {
-				// A route setting replaces the defaults whole, metrics included.
+				// A route setting replaces the defaults whole, so it repeats
+				// the stage's choice of detailed metrics.
 				routeSettings = append(routeSettings, &apigatewayv2.StageRouteSettingArgs{
 					RouteKey:               pulumi.String(routeKey),
 					ThrottlingRateLimit:    pulumi.Float64(float64(rate)),
 					ThrottlingBurstLimit:   pulumi.Int(burst),
-					DetailedMetricsEnabled: pulumi.Bool(true),
+					DetailedMetricsEnabled: pulumi.Bool(a.DetailedMetrics),
 				})
 			}
 		}
@@ -123,7 +124,7 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 		DefaultRouteSettings: &apigatewayv2.StageDefaultRouteSettingsArgs{
 			ThrottlingRateLimit:    pulumi.Float64(float64(a.Throttling.RateLimit)),
 			ThrottlingBurstLimit:   pulumi.Int(a.Throttling.BurstLimit),
-			DetailedMetricsEnabled: pulumi.Bool(true),
+			DetailedMetricsEnabled: pulumi.Bool(a.DetailedMetrics),
 		},
 		RouteSettings: routeSettings,
 		AccessLogSettings: &apigatewayv2.StageAccessLogSettingsArgs{

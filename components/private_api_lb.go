@@ -147,27 +147,52 @@ func (api *PrivateApi) backend(ctx *pulumi.Context, name string, a PrivateApiArg
 // group's targets. The endpoint is read live rather than from its resource:
 // the resource keeps what it was created with until an update changes it,
 // and an endpoint accepted since has interfaces its resource doesn't list.
+// Each target is named after its AZ and takes the address of the interface
+// in that AZ's subnet (EC2 lists an endpoint's interfaces in no promised
+// order), so a target never moves to another address while another AZ
+// comes or goes.
 func (api *PrivateApi) registerEndpoint(ctx *pulumi.Context, prefix string, b Backend, endpoint *ec2.VpcEndpoint, tg *lb.TargetGroup) error {
 	live := ec2.LookupVpcEndpointOutput(ctx, ec2.LookupVpcEndpointOutputArgs{Id: endpoint.ID().ToStringOutput()}, pulumi.Parent(api))
+	zones := len(b.AvailabilityZoneIds)
 	interfaces := pulumi.All(live.Id(), live.State(), live.NetworkInterfaceIds()).ApplyT(func(v []any) ([]string, error) {
 		id, state, enis := v[0].(string), v[1].(string), v[2].([]string)
 		if state != "available" {
 			return nil, fmt.Errorf("endpoint %s to %s is %s, so it has no addresses to register: the provider must accept it (`pulumi up` of %s, whose private-apis:consumerStack names this stack), then run `pulumi up` of this stack again; `make up` does both",
 				id, b.Provider, state, b.Provider)
 		}
-		if len(enis) != b.SubnetCount {
-			return nil, fmt.Errorf("endpoint %s to %s has %d network interfaces, want one in each of its %d subnets", id, b.Provider, len(enis), b.SubnetCount)
+		if len(enis) != zones {
+			return nil, fmt.Errorf("endpoint %s to %s has %d network interfaces, want one in each of its %d subnets", id, b.Provider, len(enis), zones)
 		}
 		return enis, nil
 	}).(pulumi.StringArrayOutput)
-	for i := 0; i < b.SubnetCount; i++ {
-		ip := ec2.LookupNetworkInterfaceOutput(ctx, ec2.LookupNetworkInterfaceOutputArgs{Id: interfaces.Index(pulumi.Int(i))}, pulumi.Parent(api)).PrivateIp()
-		if _, err := lb.NewTargetGroupAttachment(ctx, fmt.Sprintf("%s-target-%d", prefix, i+1), &lb.TargetGroupAttachmentArgs{
+	found := make([]any, 0, zones+1)
+	found = append(found, b.SubnetIds)
+	for i := 0; i < zones; i++ {
+		found = append(found, ec2.LookupNetworkInterfaceOutput(ctx, ec2.LookupNetworkInterfaceOutputArgs{Id: interfaces.Index(pulumi.Int(i))}, pulumi.Parent(api)))
+	}
+	addresses := pulumi.All(found...).ApplyT(func(v []any) (map[string]string, error) {
+		bySubnet := map[string]string{}
+		for _, r := range v[1:] {
+			eni := r.(ec2.LookupNetworkInterfaceResult)
+			bySubnet[eni.SubnetId] = eni.PrivateIp
+		}
+		out := map[string]string{}
+		for i, subnet := range v[0].([]string) {
+			ip, ok := bySubnet[subnet]
+			if !ok {
+				return nil, fmt.Errorf("endpoint to %s has no network interface in subnet %s (%s)", b.Provider, subnet, b.AvailabilityZoneIds[i])
+			}
+			out[b.AvailabilityZoneIds[i]] = ip
+		}
+		return out, nil
+	}).(pulumi.StringMapOutput)
+	for _, zone := range b.AvailabilityZoneIds {
+		if _, err := lb.NewTargetGroupAttachment(ctx, prefix+"-target-"+zone, &lb.TargetGroupAttachmentArgs{
 			TargetGroupArn: tg.Arn,
-			TargetId:       ip,
+			TargetId:       addresses.MapIndex(pulumi.String(zone)),
 			Port:           pulumi.Int(b.Port),
 		}, pulumi.Parent(api)); err != nil {
-			return fmt.Errorf("registering endpoint IP %d: %w", i+1, err)
+			return fmt.Errorf("registering the endpoint address in %s: %w", zone, err)
 		}
 	}
 	return nil

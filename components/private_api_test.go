@@ -13,7 +13,7 @@ import (
 func backend(name string, priority int, routes ...string) Backend {
 	return Backend{
 		Name: name, Provider: "organization/private-apis/" + name, EndpointServiceName: "com.amazonaws.vpce.us-west-2.vpce-svc-" + name,
-		SubnetIds: pulumi.StringArray{pulumi.String("subnet-a"), pulumi.String("subnet-b")}, SubnetCount: 2,
+		SubnetIds: pulumi.StringArray{pulumi.String("subnet-a"), pulumi.String("subnet-b")}, AvailabilityZoneIds: []string{"usw2-az1", "usw2-az2"},
 		Port: 8080, HealthCheckPath: "/healthz", Routes: routes, RulePriority: priority,
 	}
 }
@@ -63,14 +63,30 @@ func TestPrivateApiDefaults(t *testing.T) {
 	d := contract.DefaultThrottling
 	require.EqualValues(t, d.RateLimit, defaults["throttlingRateLimit"], "applied to each route on its own")
 	require.EqualValues(t, d.BurstLimit, defaults["throttlingBurstLimit"])
-	require.Equal(t, []any{map[string]any{"routeKey": "POST /todo", "throttlingRateLimit": float64(d.WriteRateLimit), "throttlingBurstLimit": float64(d.WriteBurstLimit), "detailedMetricsEnabled": true}},
+	require.Equal(t, []any{map[string]any{"routeKey": "POST /todo", "throttlingRateLimit": float64(d.WriteRateLimit), "throttlingBurstLimit": float64(d.WriteBurstLimit), "detailedMetricsEnabled": false}},
 		stage["routeSettings"], "POST /todo is the only write")
+	require.Equal(t, false, defaults["detailedMetricsEnabled"], "per-route metrics cost money; off unless asked for")
 	for _, i := range r.m.ByType("aws:apigatewayv2/integration:Integration") {
 		require.EqualValues(t, 29000, i.Map()["timeoutMilliseconds"])
 	}
 	require.Empty(t, r.m.ByType("aws:apigatewayv2/authorizer:Authorizer"))
 	api := r.m.ByType("aws:apigatewayv2/api:Api")[0]
 	require.Equal(t, api.OutputMap()["apiEndpoint"], r.out["endpoint"])
+}
+
+// TestPrivateApiDetailedMetrics: asked for, every route has them, the
+// routes with settings of their own included (a route setting replaces the
+// stage's defaults whole).
+func TestPrivateApiDetailedMetrics(t *testing.T) {
+	r, err := runPrivateApi(t, func(a *PrivateApiArgs) { a.DetailedMetrics = true })
+	require.NoError(t, err)
+	stage := one(t, r.m, "aws:apigatewayv2/stage:Stage")
+	require.Equal(t, true, stage["defaultRouteSettings"].(map[string]any)["detailedMetricsEnabled"])
+	settings := stage["routeSettings"].([]any)
+	require.NotEmpty(t, settings)
+	for _, s := range settings {
+		require.Equal(t, true, s.(map[string]any)["detailedMetricsEnabled"], s)
+	}
 }
 
 // TestPrivateApiBackendResources checks what each backend gets, named after
@@ -95,8 +111,8 @@ func TestPrivateApiBackendResources(t *testing.T) {
 		require.Equal(t, output(t, r.m, "aws:ec2/vpcEndpoint:VpcEndpoint", "api-"+b.name+"-endpoint", "id"), r.out["endpoint-"+b.name])
 
 		// The targets are the endpoint's interfaces' addresses, one per AZ.
-		for i := 1; i <= 2; i++ {
-			attachment := named(t, r.m, "aws:lb/targetGroupAttachment:TargetGroupAttachment", fmt.Sprintf("api-%s-target-%d", b.name, i))
+		for _, zone := range []string{"usw2-az1", "usw2-az2"} {
+			attachment := named(t, r.m, "aws:lb/targetGroupAttachment:TargetGroupAttachment", fmt.Sprintf("api-%s-target-%s", b.name, zone))
 			require.Equal(t, output(t, r.m, "aws:lb/targetGroup:TargetGroup", "api-"+b.name+"-tg", "arn"), attachment["targetGroupArn"])
 			require.EqualValues(t, 8080, attachment["port"])
 		}
@@ -155,8 +171,8 @@ func TestPrivateApiWiresAnEndpointOnceAccepted(t *testing.T) {
 	require.NoError(t, err)
 	changes := m.Changes()
 	require.Equal(t, []string{
-		"aws:lb/targetGroupAttachment:TargetGroupAttachment api-todo-target-1",
-		"aws:lb/targetGroupAttachment:TargetGroupAttachment api-todo-target-2",
+		"aws:lb/targetGroupAttachment:TargetGroupAttachment api-todo-target-usw2-az1",
+		"aws:lb/targetGroupAttachment:TargetGroupAttachment api-todo-target-usw2-az2",
 	}, changes.Added)
 	require.Empty(t, changes.Removed)
 	require.Empty(t, changes.Changed, "only the targets are new")
@@ -254,7 +270,7 @@ func TestPrivateApiRejectsBadArgs(t *testing.T) {
 			a.Backends[1].Routes = []string{"ANY /dogs/{proxy+}"}
 		}, `route prefix "ANY /dogs/{proxy+}" of todo would capture "GET /dogs/males" of dogs`},
 		{"colliding resource names", func(a *PrivateApiArgs) { a.Backends[1].Routes = []string{"GET /dogs-x", "GET /dogs/x"} }, "would share the resource name"},
-		{"no subnets", func(a *PrivateApiArgs) { a.Backends[0].SubnetCount = 0 }, "SubnetIds and SubnetCount are required"},
+		{"no subnets", func(a *PrivateApiArgs) { a.Backends[0].AvailabilityZoneIds = nil }, "SubnetIds and AvailabilityZoneIds are required"},
 		{"http issuer", func(a *PrivateApiArgs) { a.Jwt = &JwtAuth{Issuer: "http://x", Audiences: []string{"a"}} }, `Jwt: issuer "http://x" is not an https URL`},
 		{"no audience", func(a *PrivateApiArgs) { a.Jwt = &JwtAuth{Issuer: "https://x"} }, "at least one Audience"},
 		{"write limit over the read limit", func(a *PrivateApiArgs) { a.Throttling = contract.Throttling{RateLimit: 5, WriteRateLimit: 6} },
@@ -307,4 +323,5 @@ func TestRouteResourceName(t *testing.T) {
 	require.Equal(t, "delete-todo-id", routeResourceName("DELETE /todo/{id}"))
 	require.True(t, isWrite("POST /todo"))
 	require.False(t, isWrite("GET /todo"))
+	require.True(t, isWrite("ANY /orders/admin/{proxy+}"), "ANY accepts writes")
 }

@@ -165,7 +165,13 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 			UnhealthyThreshold: pulumi.Int(2),
 		},
 		Tags: a.Tags,
-	}, pulumi.Parent(s))
+	}, pulumi.Parent(s),
+		// A Network Load Balancer losing a subnet (an AZ removed) is
+		// replaced (terraform-provider-aws elbv2/load_balancer.go), and a
+		// target group can be used by one load balancer only: the new
+		// one needs a new group, created beside the old one, which the
+		// compute moves to before the old load balancer goes.
+		pulumi.ReplacementTrigger(nlb.Arn))
 	if err != nil {
 		return nil, fmt.Errorf("private service %s: creating target group: %w", name, err)
 	}

@@ -61,7 +61,14 @@ func acceptEndpoints(ctx *pulumi.Context, parent pulumi.Resource, name string, s
 		accepter, err := ec2.NewVpcEndpointConnectionAccepter(ctx, fmt.Sprintf("%s-accept-%d", name, i+1), &ec2.VpcEndpointConnectionAccepterArgs{
 			VpcEndpointId:        pulumi.String(e.EndpointID),
 			VpcEndpointServiceId: checked,
-		}, pulumi.Parent(parent))
+		}, pulumi.Parent(parent),
+			// Deleting an accepter rejects its connection
+			// (RejectVpcEndpointConnections), and a replaced one is deleted
+			// while the endpoint may still carry every request of the
+			// consumer. Retained, an acceptance ends only when the consumer
+			// deletes its endpoint, or when the provider rejects it on
+			// purpose (docs/operations.md).
+			pulumi.RetainOnDelete(true))
 		if err != nil {
 			return nil, fmt.Errorf("accepting endpoint %s: %w", e.EndpointID, err)
 		}

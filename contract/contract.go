@@ -187,10 +187,17 @@ func SplitRouteKey(key string) (method, path string, err error) {
 	return method, path, nil
 }
 
-// IsWriteMethod reports whether a route's method changes data, the routes
-// the API throttles tighter and asks write scopes for.
+// IsWriteMethod reports whether a route's method can change data, the
+// routes the API throttles tighter and asks write scopes for: POST, PUT,
+// PATCH, DELETE, and ANY, which accepts all of them (a token without the
+// write scopes must not write through an ANY route, and reads through one
+// share its write limits).
 func IsWriteMethod(method string) bool {
-	return method == "POST" || method == "PUT" || method == "PATCH" || method == "DELETE"
+	switch method {
+	case "POST", "PUT", "PATCH", "DELETE", "ANY":
+		return true
+	}
+	return false
 }
 
 // ValidateRouteKey checks a route key as this project allows it: the shape

@@ -62,7 +62,7 @@ const MaxRouteRate = 10000
 // has a token bucket of its own, not one shared by the API. A route gets
 // RateLimit requests per second with bursts of BurstLimit (the stage's
 // default route settings), except a write route (POST, PUT, PATCH,
-// DELETE), whose route setting replaces them with WriteRateLimit and
+// DELETE, or ANY, which takes them all), whose route setting replaces them with WriteRateLimit and
 // WriteBurstLimit. The consumer stack deploys it; the local gateway
 // reproduces it.
 type Throttling struct {

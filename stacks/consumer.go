@@ -34,6 +34,12 @@ func runConsumer(ctx *pulumi.Context) error {
 	if err != nil {
 		return fmt.Errorf("looking up the consumer's region: %w", err)
 	}
+	// The consumer's AZs are its own config's, or the region's default,
+	// never derived from the providers: adding one must not move the
+	// network under the others.
+	if cfg.Network.AvailabilityZoneIds, err = components.ResolveAvailabilityZones(ctx, cfg.Network.AvailabilityZoneIds); err != nil {
+		return fmt.Errorf("the consumer's network: %w", err)
+	}
 	plan, err := planConsumer(cfg, selfStackName(ctx), region.Name, caller{AccountID: identity.AccountId, Arn: identity.Arn}, providers)
 	if err != nil {
 		return err
@@ -43,18 +49,16 @@ func runConsumer(ctx *pulumi.Context) error {
 	}
 
 	tags := pulumi.ToStringMap(cfg.Network.Tags)
-	netCfg := cfg.Network
-	netCfg.AvailabilityZoneIds = plan.AvailabilityZoneIDs
-	net, err := components.NewNetwork(ctx, "consumer", networkArgs(netCfg, tags))
+	net, err := components.NewNetwork(ctx, "consumer", networkArgs(cfg.Network, tags))
 	if err != nil {
 		return err
 	}
 
 	backends := make([]components.Backend, 0, len(plan.Backends))
 	for _, b := range plan.Backends {
-		zones := b.AvailabilityZoneIDs
-		if len(zones) == 0 {
-			zones = net.AvailabilityZoneIds // cross-region, with the region's default AZs
+		subnets, err := net.WorkloadSubnetsIn(b.AvailabilityZoneIDs)
+		if err != nil {
+			return fmt.Errorf("provider %s: %w", b.Provider.Stack, err)
 		}
 		if b.AwaitingAcceptance {
 			ctx.Log.Warn(fmt.Sprintf("%s accepts each endpoint connection itself and has not accepted this consumer's yet: its endpoint, target group, rule and routes are created, and its targets once it has. Run `pulumi up -s %s` in its account (its private-apis:consumerStack must be %s), then `pulumi up -s %s` again; `make up` does both.",
@@ -67,8 +71,8 @@ func runConsumer(ctx *pulumi.Context) error {
 			AwaitingAcceptance:  b.AwaitingAcceptance,
 			EndpointServiceName: b.Provider.EndpointServiceName,
 			ServiceRegion:       b.ServiceRegion,
-			SubnetIds:           net.WorkloadSubnetsIn(zones),
-			SubnetCount:         len(zones),
+			SubnetIds:           subnets,
+			AvailabilityZoneIds: b.AvailabilityZoneIDs,
 			Port:                b.Provider.ServicePort,
 			HealthCheckPath:     b.Provider.HealthCheckPath,
 			Routes:              b.Provider.Routes,
@@ -84,7 +88,10 @@ func runConsumer(ctx *pulumi.Context) error {
 		// one the team publishes and its clients pin.
 		DisableExecuteApiEndpoint: cfg.Domain.Name != "" && !cfg.Domain.KeepExecuteApiEndpoint,
 		AccessLogRetentionDays:    cfg.AccessLogRetentionDays,
-		Tags:                      tags,
+		// Per-route metrics cost money per route; they come with the
+		// alarms and dashboard, for whoever watches them.
+		DetailedMetrics: cfg.Monitoring.Enabled,
+		Tags:            tags,
 	}
 	if cfg.JwtIssuer != "" {
 		apiArgs.Jwt = &components.JwtAuth{

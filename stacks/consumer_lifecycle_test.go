@@ -187,7 +187,7 @@ func TestConsumerFirstDeploymentWithAcceptance(t *testing.T) {
 	require.Equal(t, true, exports["providers"].(map[string]any)[todoStack].(map[string]any)["wired"])
 	changes := consumer.Changes()
 	prefix := "aws:lb/targetGroupAttachment:TargetGroupAttachment " + apiName + "-" + backendName(todoStack) + "-target-"
-	require.Equal(t, []string{prefix + "1", prefix + "2"}, changes.Added, "the endpoint's addresses become targets")
+	require.Equal(t, []string{prefix + "usw2-az1", prefix + "usw2-az2"}, changes.Added, "the endpoint's addresses become targets")
 	require.Empty(t, changes.Changed)
 	require.Empty(t, changes.Removed)
 }

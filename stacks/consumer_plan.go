@@ -19,8 +19,9 @@ import (
 // providers' contracts before anything is created, so that every mismatch
 // between accounts fails early with a message saying what to change where.
 type consumerPlan struct {
-	// AvailabilityZoneIDs of the consumer's network; empty means the
-	// region's default (only when every provider is in another region).
+	// AvailabilityZoneIDs of the consumer's network: its config's, or the
+	// region's default, and never the providers', so that adding or
+	// removing one moves nothing under the others.
 	AvailabilityZoneIDs []string
 	Backends            []backendPlan
 }
@@ -98,19 +99,6 @@ func planConsumer(cfg consumerConfig, self, region string, who caller, providers
 	}
 
 	plan := consumerPlan{AvailabilityZoneIDs: cfg.Network.AvailabilityZoneIds}
-	var local []contract.Provider
-	for _, p := range providers {
-		if p.Region == region {
-			local = append(local, p)
-		}
-	}
-	if len(plan.AvailabilityZoneIDs) == 0 && len(local) > 0 {
-		plan.AvailabilityZoneIDs = commonZones(local)
-		if len(plan.AvailabilityZoneIDs) < 2 {
-			errs = append(errs, fmt.Sprintf("the providers in %s share fewer than two AZ IDs (%s): give every provider at least two common AZ IDs in private-apis:availabilityZoneIds",
-				region, describeZones(local)))
-		}
-	}
 
 	for _, p := range providers {
 		b := backendPlan{
@@ -128,9 +116,15 @@ func planConsumer(cfg consumerConfig, self, region string, who caller, providers
 					b.AvailabilityZoneIDs = append(b.AvailabilityZoneIDs, id)
 				}
 			}
-			if len(plan.AvailabilityZoneIDs) > 0 && len(b.AvailabilityZoneIDs) < 2 {
-				errs = append(errs, fmt.Sprintf("provider stack %s is in AZ IDs %v and the consumer in %v; they share %d (at least 2 are needed): set the consumer's private-apis:availabilityZoneIds to two of %v, or add the consumer's AZ IDs to the provider's",
-					p.Stack, p.AvailabilityZoneIDs, plan.AvailabilityZoneIDs, len(b.AvailabilityZoneIDs), p.AvailabilityZoneIDs))
+			if len(b.AvailabilityZoneIDs) < 2 {
+				var missing []string
+				for _, id := range p.AvailabilityZoneIDs {
+					if !slices.Contains(plan.AvailabilityZoneIDs, id) {
+						missing = append(missing, id)
+					}
+				}
+				errs = append(errs, fmt.Sprintf("provider stack %s is in AZ IDs %v and the consumer in %v; they share %d (at least 2 are needed): add %v to the consumer's private-apis:availabilityZoneIds (an AZ added there adds its own subnets and moves nothing else), or the consumer's AZ IDs to the provider's",
+					p.Stack, p.AvailabilityZoneIDs, plan.AvailabilityZoneIDs, len(b.AvailabilityZoneIDs), missing[:min(len(missing), 2-len(b.AvailabilityZoneIDs))]))
 			}
 		}
 		plan.Backends = append(plan.Backends, b)
@@ -201,32 +195,6 @@ func partitionOf(arn string) string {
 		return "aws"
 	}
 	return parts[1]
-}
-
-// commonZones are the AZ IDs every provider is in, in ID order.
-func commonZones(providers []contract.Provider) []string {
-	count := map[string]int{}
-	for _, p := range providers {
-		for _, id := range p.AvailabilityZoneIDs {
-			count[id]++
-		}
-	}
-	var out []string
-	for id, n := range count {
-		if n == len(providers) {
-			out = append(out, id)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func describeZones(providers []contract.Provider) string {
-	parts := make([]string, len(providers))
-	for i, p := range providers {
-		parts[i] = fmt.Sprintf("%s in %v", p.Stack, p.AvailabilityZoneIDs)
-	}
-	return strings.Join(parts, "; ")
 }
 
 var nameUnsafe = regexp.MustCompile(`[^a-z0-9-]+`)

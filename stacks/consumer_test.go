@@ -1,6 +1,7 @@
 package stacks
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -70,9 +71,14 @@ func TestConsumerBuildsOneApiForEveryProvider(t *testing.T) {
 	require.NoError(t, err)
 
 	t.Run("network without egress", func(t *testing.T) {
-		vpc := m.ByType("awsx:ec2:Vpc")[0].Map()
-		require.Equal(t, map[string]any{"strategy": "None"}, vpc["natGateways"])
-		require.Equal(t, []any{"us-west-2b", "us-west-2a"}, vpc["availabilityZoneNames"], "usw2-az1 and usw2-az2, shared with both providers")
+		require.Len(t, m.ByType("aws:ec2/vpc:Vpc"), 1)
+		require.Empty(t, m.ByType("aws:ec2/natGateway:NatGateway"))
+		require.Empty(t, m.ByType("aws:ec2/internetGateway:InternetGateway"))
+		var zones []any
+		for _, s := range m.ByType("aws:ec2/subnet:Subnet") {
+			zones = append(zones, s.Map()["availabilityZoneId"])
+		}
+		require.Equal(t, []any{"usw2-az1", "usw2-az2"}, zones, "the region's default, which both providers share")
 		require.Len(t, m.ByType("aws:ec2/flowLog:FlowLog"), 1)
 	})
 
@@ -110,6 +116,13 @@ func TestConsumerBuildsOneApiForEveryProvider(t *testing.T) {
 		}
 		attachments := m.ByType("aws:lb/targetGroupAttachment:TargetGroupAttachment")
 		require.Len(t, attachments, 4, "one target per endpoint IP, per AZ")
+		for _, a := range attachments {
+			zone := a.Name[strings.LastIndex(a.Name, "-target-")+len("-target-"):]
+			subnet, ok := m.Named("aws:ec2/subnet:Subnet", "consumer-workload-"+zone)
+			require.True(t, ok, a.Name)
+			cidr := netip.MustParsePrefix(subnet.Map()["cidrBlock"].(string))
+			require.True(t, cidr.Contains(netip.MustParseAddr(a.Map()["targetId"].(string))), "%s: the address of the endpoint's interface in %s", a.Name, zone)
+		}
 		rules := m.ByType("aws:lb/listenerRule:ListenerRule")
 		require.Len(t, rules, 2)
 		for _, stack := range []string{dognamesStack, todoStack} {
@@ -324,10 +337,11 @@ func TestConsumerRefusesContractsThatDontFit(t *testing.T) {
 		}, want: []string{`route "GET /dogs" is served by both organization/private-apis/ecs-provider and organization/private-apis/ec2-provider`}},
 		{name: "fewer than two shared AZs with the consumer's choice", cfg: with(validConsumerConfig(), "availabilityZoneIds", `["usw2-az1","usw2-az3"]`),
 			want: []string{"provider stack organization/private-apis/ecs-provider is in AZ IDs [usw2-az1 usw2-az2] and the consumer in [usw2-az1 usw2-az3]; they share 1",
-				"set the consumer's private-apis:availabilityZoneIds to two of [usw2-az1 usw2-az2]"}},
-		{name: "providers share fewer than two AZs", providers: func(p map[string]map[string]any) {
+				"add [usw2-az2] to the consumer's private-apis:availabilityZoneIds"}},
+		{name: "a provider outside the consumer's default AZs", providers: func(p map[string]map[string]any) {
 			p[todoStack]["availabilityZoneIds"] = []any{"usw2-az2", "usw2-az3"}
-		}, want: []string{"the providers in us-west-2 share fewer than two AZ IDs", "ec2-provider in [usw2-az2 usw2-az3]"}},
+		}, want: []string{"provider stack organization/private-apis/ec2-provider is in AZ IDs [usw2-az2 usw2-az3] and the consumer in [usw2-az1 usw2-az2]; they share 1",
+			"add [usw2-az3] to the consumer's private-apis:availabilityZoneIds (an AZ added there adds its own subnets and moves nothing else)"}},
 		{name: "cross-region provider doesn't accept this region", providers: func(p map[string]map[string]any) {
 			p[todoStack]["region"] = "eu-west-1"
 			p[todoStack]["supportedRegions"] = []any{"us-east-1"}
@@ -400,4 +414,35 @@ func TestConsumerBadConfig(t *testing.T) {
 			require.Empty(t, m.ByType("pulumi:pulumi:StackReference"), "config is checked before reading any provider")
 		})
 	}
+}
+
+// TestConsumerAnyRoutesAreWrites: an ANY route accepts POST, PUT, PATCH and
+// DELETE, so with JWT on it asks the write scopes, and it gets the write
+// limits: a token without them must not write through it.
+func TestConsumerAnyRoutesAreWrites(t *testing.T) {
+	providers := twoProviders()
+	providers[ordersStack] = providerContract("0ord", "GET /orders", "ANY /orders/admin/{proxy+}")
+	cfg := with(validConsumerConfig(dognamesStack, todoStack, ordersStack),
+		"jwtIssuer", "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Abc",
+		"jwtAudiences", `["client-1"]`,
+		"writeScopes", `["orders/write"]`)
+	m, _, err := runConsumerStack(t, cfg, providers, nil)
+	require.NoError(t, err)
+
+	scopes := map[string]any{}
+	for _, r := range m.ByType("aws:apigatewayv2/route:Route") {
+		scopes[r.Map()["routeKey"].(string)] = r.Map()["authorizationScopes"]
+	}
+	require.Equal(t, []any{"orders/write"}, scopes["ANY /orders/admin/{proxy+}"])
+	require.Nil(t, scopes["GET /orders"])
+
+	stage := m.ByType("aws:apigatewayv2/stage:Stage")
+	require.Len(t, stage, 1)
+	limits := map[string]any{}
+	for _, s := range stage[0].Map()["routeSettings"].([]any) {
+		setting := s.(map[string]any)
+		limits[setting["routeKey"].(string)] = setting["throttlingRateLimit"]
+	}
+	require.EqualValues(t, 10, limits["ANY /orders/admin/{proxy+}"], "the write limit")
+	require.NotContains(t, limits, "GET /orders", "reads keep the stage's defaults")
 }

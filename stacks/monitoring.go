@@ -75,9 +75,9 @@ func consumerAlarms(cfg consumerConfig, api *components.PrivateApi, backends []b
 		alarms = append(alarms,
 			components.AlarmSpec{
 				Name: b.Name + "-no-healthy-targets",
-				Description: fmt.Sprintf("No healthy target for provider %s for 3 minutes: its service, PrivateLink or this consumer's endpoint to it is down, so its routes (%s) fail. "+
+				Description: withinAlarmDescription(fmt.Sprintf("No healthy target for provider %s for 3 minutes: its service, PrivateLink or this consumer's endpoint to it is down, so its routes (%%s) fail. "+
 					"Look at the provider stack %s's alarms and its NLB's targets, then at this account's endpoint to %s (the providers output's endpointId; aws ec2 describe-vpc-endpoints).",
-					b.Provider.Stack, strings.Join(b.Provider.Routes, ", "), short, b.Provider.EndpointServiceName),
+					b.Provider.Stack, short, b.Provider.EndpointServiceName), b.Provider.Routes),
 				Metrics:    []components.AlarmMetric{{Id: "healthy", Namespace: "AWS/ApplicationELB", MetricName: "HealthyHostCount", Dimensions: group, Stat: "Minimum"}},
 				Comparison: "LessThanThreshold",
 				Threshold:  1,
@@ -171,4 +171,31 @@ func nlbAlarms(svc contract.Service, nlb *components.PublishableLoadBalancer) []
 			"target", fmt.Sprintf("target group %s (aws elbv2 describe-target-health) and the service behind it", group)))
 	}
 	return alarms
+}
+
+// withinAlarmDescription fills the one %s of format with as many of items
+// as fit CloudWatch's 1,024 characters of alarm description, and says how
+// many more there are: a provider may serve any number of routes.
+func withinAlarmDescription(format string, items []string) string {
+	budget := components.MaxAlarmDescriptionLen - len(format) + len("%s")
+	var listed []string
+	used := 0
+	for i, item := range items {
+		rest := ""
+		if left := len(items) - i - 1; left > 0 {
+			rest = fmt.Sprintf(", and %d more", left)
+		}
+		if used+len(", ")+len(item)+len(rest) > budget {
+			listed = append(listed, fmt.Sprintf("and %d more", len(items)-i))
+			break
+		}
+		listed = append(listed, item)
+		used += len(", ") + len(item)
+	}
+	described := fmt.Sprintf(format, strings.Join(listed, ", "))
+	if len(described) > components.MaxAlarmDescriptionLen {
+		// Not even a count fits: the format alone is near the limit.
+		described = fmt.Sprintf(format, fmt.Sprintf("%d routes", len(items)))
+	}
+	return described
 }

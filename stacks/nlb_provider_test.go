@@ -24,6 +24,12 @@ func billingAccountMocks() *mocks.Mocks {
 	m.LoadBalancers[billingLB("public")] = mocks.LoadBalancer{Type: "network", Internal: false, Subnets: two, Ports: []int{8080}}
 	m.LoadBalancers[billingLB("one-az")] = mocks.LoadBalancer{Type: "network", Internal: true, Subnets: map[string]string{"subnet-0a": "usw2-az1", "subnet-0c": "usw2-az1"}, Ports: []int{8080}}
 	m.LoadBalancers[billingLB("other-port")] = mocks.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{443}}
+	// As the AWS Load Balancer Controller makes them: security groups, and
+	// AWS's default of enforcing them on PrivateLink traffic.
+	m.LoadBalancers[billingLB("filtering")] = mocks.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{8080},
+		SecurityGroups: []string{"sg-0frontend", "sg-0backend"}, EnforcePrivateLink: "on"}
+	m.LoadBalancers[billingLB("grouped")] = mocks.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{8080},
+		SecurityGroups: []string{"sg-0frontend"}, EnforcePrivateLink: "off"}
 	m.EndpointServices[billingService] = mocks.EndpointService{
 		LoadBalancerArns: []string{billingNLB}, AllowedPrincipals: []string{"arn:aws:iam::111111111111:root"},
 	}
@@ -80,6 +86,10 @@ func TestNLBProviderPublishesAnExistingLoadBalancer(t *testing.T) {
 	m.Preview = true
 	_, err = runBilling(t, m, billingConfig())
 	require.NoError(t, err, "and in a preview")
+
+	m.Preview = false
+	_, err = runBilling(t, m, billingConfig("loadBalancerArn", billingLB("grouped")))
+	require.NoError(t, err, "security groups that leave PrivateLink traffic alone are fine")
 }
 
 // TestNLBProviderPublishesAnExistingEndpointService publishes a service
@@ -128,6 +138,15 @@ func TestNLBProviderRefuses(t *testing.T) {
 			want: []string{`private-apis:loadBalancerArn = "arn:aws:elasticloadbalancing:us-west-2:555555555555:loadbalancer/app/web/0123456789abcdef": an Application Load Balancer: PrivateLink publishes Network Load Balancers only`}},
 		{name: "an internet-facing NLB", cfg: billingConfig("loadBalancerArn", billingLB("public")),
 			want: []string{"internet-facing: publish an internal Network Load Balancer"}},
+		{name: "an NLB whose security groups filter PrivateLink traffic", cfg: billingConfig("loadBalancerArn", billingLB("filtering")),
+			want: []string{"has security groups [sg-0frontend sg-0backend] whose inbound rules it applies to PrivateLink traffic (EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic is \"on\")",
+				"aws elbv2 set-security-groups --load-balancer-arn " + billingLB("filtering") + " --security-groups sg-0frontend sg-0backend --enforce-security-group-inbound-rules-on-private-link-traffic off"}},
+		{name: "an existing service whose NLB filters PrivateLink traffic", cfg: billingConfig("loadBalancerArn", "<unset>", "endpointServiceId", billingService, "allowedPrincipals", "<unset>"),
+			shape: func(m *mocks.Mocks) {
+				es := m.EndpointServices[billingService]
+				es.LoadBalancerArns = []string{billingLB("filtering")}
+				m.EndpointServices[billingService] = es
+			}, want: []string{"EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic is \"on\""}},
 		{name: "no listener on the port", cfg: billingConfig("loadBalancerArn", billingLB("other-port")),
 			want: []string{"has no listener on port 8080", "set the service port to the port its listener uses"}},
 		{name: "one AZ", cfg: billingConfig("loadBalancerArn", billingLB("one-az")),

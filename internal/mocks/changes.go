@@ -2,6 +2,7 @@ package mocks
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -12,6 +13,10 @@ type Changes struct {
 	// Changed maps each resource whose inputs differ to the input keys
 	// that differ.
 	Changed map[string][]string
+	// Replaced maps each changed resource that the change replaces to the
+	// input keys that force it (AWS's rules in replace_rules.go, and the
+	// resource's replaceOnChanges); the others are updated in place.
+	Replaced map[string][]string
 }
 
 // None reports whether the runs declared the same resources with the same
@@ -21,7 +26,7 @@ func (c Changes) None() bool {
 }
 
 func (c Changes) String() string {
-	return fmt.Sprintf("added %v, removed %v, changed %v", c.Added, c.Removed, c.Changed)
+	return fmt.Sprintf("added %v, removed %v, changed %v, replaced %v", c.Added, c.Removed, c.Changed, c.Replaced)
 }
 
 // Changes compares the last run with the one before it on the same Mocks.
@@ -42,27 +47,25 @@ func Compare(before, after []Resource) Changes {
 		return out
 	}
 	b, a := index(before), index(after)
-	c := Changes{Changed: map[string][]string{}}
+	c := Changes{Changed: map[string][]string{}, Replaced: map[string][]string{}}
 	for key, r := range a {
 		old, ok := b[key]
 		if !ok {
 			c.Added = append(c.Added, key)
 			continue
 		}
-		var keys []string
-		for k := range r.Inputs {
-			if v, ok := old.Inputs[k]; !ok || !v.DeepEquals(r.Inputs[k]) {
-				keys = append(keys, string(k))
-			}
+		// A type without a rule failed the run that declared it.
+		forced, _ := replacement(old, r)
+		keys := changedKeys(old.Inputs, r.Inputs)
+		if slices.Contains(forced, "replacementTrigger") {
+			keys = append(keys, "replacementTrigger")
 		}
-		for k := range old.Inputs {
-			if _, ok := r.Inputs[k]; !ok {
-				keys = append(keys, string(k))
-			}
+		if len(keys) == 0 {
+			continue
 		}
-		if len(keys) > 0 {
-			sort.Strings(keys)
-			c.Changed[key] = keys
+		c.Changed[key] = keys
+		if len(forced) > 0 {
+			c.Replaced[key] = forced
 		}
 	}
 	for key := range b {

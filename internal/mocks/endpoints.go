@@ -2,6 +2,8 @@ package mocks
 
 import (
 	"fmt"
+	"net/netip"
+	"sort"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 )
@@ -30,9 +32,16 @@ func (m *Mocks) endpointState(id, service string, in map[string]any) (string, []
 	subnets, _ := in["subnetIds"].([]any)
 	enis := make([]any, 0, len(subnets))
 	for _, subnet := range subnets {
-		enis = append(enis, "eni-"+digest(id + fmt.Sprint(subnet))[:17])
+		enis = append(enis, endpointInterface(id, fmt.Sprint(subnet)))
 	}
+	// EC2 promises no order: sorted by ID, they are not in subnet order.
+	sort.Slice(enis, func(i, j int) bool { return enis[i].(string) < enis[j].(string) })
 	return EndpointAvailable, enis
+}
+
+// endpointInterface is the ID of endpoint id's network interface in a subnet.
+func endpointInterface(id, subnet string) string {
+	return "eni-" + digest(id + subnet)[:17]
 }
 
 // lookupEndpoint answers getVpcEndpoint (ec2.LookupVpcEndpoint) by id with
@@ -69,6 +78,23 @@ func (m *Mocks) endpoints() []Resource {
 	return out
 }
 
+// addressIn is an address for an interface in a subnet: in the subnet's
+// range when the subnet is one the program made.
+func (m *Mocks) addressIn(subnet, id string) string {
+	sum := digest(id)
+	for _, r := range m.deployed {
+		if r.Type != "aws:ec2/subnet:Subnet" || r.ID != subnet {
+			continue
+		}
+		if p, err := netip.ParsePrefix(fmt.Sprint(r.Inputs.Mappable()["cidrBlock"])); err == nil {
+			addr := p.Addr().As4()
+			addr[3] += 10 + sum[1]%5
+			return netip.AddrFrom4(addr).String()
+		}
+	}
+	return fmt.Sprintf("10.0.%d.%d", sum[0]%64, 10+sum[1]%200)
+}
+
 // lookupNetworkInterface answers getNetworkInterface (ec2.LookupNetworkInterface)
 // for the interfaces endpoints have. The real invoke filters on the id, so
 // an empty id matches every interface in the account and fails.
@@ -82,11 +108,13 @@ func (m *Mocks) lookupNetworkInterface(args resource.PropertyMap) (map[string]an
 	for _, r := range m.endpoints() {
 		in := r.Inputs.Mappable()
 		service, _ := in["serviceName"].(string)
-		_, enis := m.endpointState(r.ID, service, in)
-		for _, eni := range enis {
-			if eni == id {
-				sum := digest(id)
-				return map[string]any{"id": id, "privateIp": fmt.Sprintf("10.0.%d.%d", sum[0]%64, 10+sum[1]%200)}, nil
+		if state, _ := m.endpointState(r.ID, service, in); state != EndpointAvailable {
+			continue
+		}
+		subnets, _ := in["subnetIds"].([]any)
+		for _, subnet := range subnets {
+			if endpointInterface(r.ID, fmt.Sprint(subnet)) == id {
+				return map[string]any{"id": id, "subnetId": subnet, "privateIp": m.addressIn(fmt.Sprint(subnet), id)}, nil
 			}
 		}
 	}

@@ -19,6 +19,11 @@ type LoadBalancer struct {
 	Subnets map[string]string
 	// Ports are its listeners' ports.
 	Ports []int
+	// SecurityGroups are its security groups, and EnforcePrivateLink the
+	// value of its enforce_security_group_inbound_rules_on_private_link_traffic
+	// attribute ("on", "off", or empty as AWS reports it without groups).
+	SecurityGroups     []string
+	EnforcePrivateLink string
 }
 
 // EndpointService is a VPC endpoint service that exists before the program
@@ -45,6 +50,8 @@ func (m *Mocks) lookupLoadBalancer(args resource.PropertyMap) (map[string]any, e
 	return map[string]any{
 		"id": arn, "arn": arn, "loadBalancerType": lb.Type, "internal": lb.Internal,
 		"subnets": subnets, "subnetMappings": mappings, "vpcId": "vpc-0existing",
+		"securityGroups": append([]string{}, lb.SecurityGroups...),
+		"enforceSecurityGroupInboundRulesOnPrivateLinkTraffic": lb.EnforcePrivateLink,
 	}, nil
 }
 
@@ -97,7 +104,7 @@ func (m *Mocks) readEndpointService(id string) (resource.PropertyMap, error) {
 	}), nil
 }
 
-func sortedKeys(m map[string]string) []string {
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)

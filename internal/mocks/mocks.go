@@ -71,6 +71,14 @@ type Resource struct {
 	Read       bool
 	Inputs     resource.PropertyMap
 	Transforms []pulumi.ResourceTransform
+	// ReplaceOnChanges, DeleteBeforeReplace and RetainOnDelete are the
+	// resource options the engine's replacements and deletes follow.
+	ReplaceOnChanges    []string
+	DeleteBeforeReplace bool
+	RetainOnDelete      bool
+	// ReplacementTrigger is the replacementTrigger option's value: a new
+	// value replaces the resource.
+	ReplacementTrigger any
 	// ID and Outputs are the mock's answer: what AWS (or the engine's state)
 	// gave the program. Both are empty in a preview or when it failed.
 	ID      string
@@ -127,6 +135,17 @@ type Mocks struct {
 	// runs, by zone ID and by ARN.
 	HostedZones  map[string]HostedZone
 	Certificates map[string]Certificate
+	// EndpointsInUse are interface endpoints (of another account, as a
+	// consumer's) that still carry traffic: rejecting one's connection,
+	// as deleting its accepter does, fails the run, since traffic would stop.
+	EndpointsInUse map[string]bool
+	// Unhealthy reports whether instances launched from a launch template
+	// with these inputs never pass their load balancer's health checks (a
+	// broken release). Nil: every instance turns healthy.
+	Unhealthy func(launchTemplate map[string]any) bool
+	// Parameters are SSM parameter values by name; a parameter not here
+	// reads as a value derived from its name.
+	Parameters map[string]string
 
 	mu        sync.Mutex
 	resources []Resource
@@ -136,6 +155,14 @@ type Mocks struct {
 	// type and name.
 	deployed map[string]Resource
 	accepted map[string]bool
+	// pending are resources that replacements replaced, deleted at the end
+	// of a successful update; retained were deleted from the state with
+	// RetainOnDelete, so they still exist in AWS.
+	pending, retained []Resource
+	// generation counts each resource's replacements, which give it a
+	// fresh autoname.
+	generation map[string]int
+	rejected   []string
 	// pushed are the image tags in each ECR repository, by repository URL,
 	// and the build each points to.
 	pushed map[string]map[string]string
@@ -161,6 +188,9 @@ func New() *Mocks {
 		failures:           map[string]error{},
 		deployed:           map[string]Resource{},
 		accepted:           map[string]bool{},
+		generation:         map[string]int{},
+		EndpointsInUse:     map[string]bool{},
+		Parameters:         map[string]string{},
 		pushed:             map[string]map[string]string{},
 	}
 }
@@ -220,14 +250,23 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	inputs, unknown := registeredInputs(args)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.resources = append(m.resources, Resource{
+	r := Resource{
 		Type:       args.TypeToken,
 		Name:       args.Name,
 		Custom:     args.Custom,
 		Read:       args.ReadRPC != nil,
 		Inputs:     inputs,
 		Transforms: args.Transforms,
-	})
+	}
+	if rpc := args.RegisterRPC; rpc != nil {
+		r.ReplaceOnChanges = rpc.GetReplaceOnChanges()
+		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
+		r.RetainOnDelete = rpc.GetRetainOnDelete()
+		if trigger := rpc.GetReplacementTrigger(); trigger != nil {
+			r.ReplacementTrigger = trigger.AsInterface()
+		}
+	}
+	m.resources = append(m.resources, r)
 	index := len(m.resources) - 1
 	err := m.failures[args.TypeToken+"::"+args.Name]
 	if err == nil {
@@ -251,7 +290,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	case args.ReadRPC != nil:
 		err = fmt.Errorf("mocks: reading an existing %s is not modelled; teach internal/mocks about it", args.TypeToken)
 	default:
-		id, outputs, err = m.answer(args, unknown)
+		id, outputs, err = m.answer(args, m.resources[index], unknown)
 	}
 	if err != nil {
 		return "", nil, err
@@ -283,11 +322,33 @@ func registeredInputs(args pulumi.MockResourceArgs) (resource.PropertyMap, map[s
 
 // answer is the provider's answer: in a preview the inputs and the
 // autoname only; on an update the engine's state when nothing changed, or
-// what AWS returns for a create or an update.
-func (m *Mocks) answer(args pulumi.MockResourceArgs, unknown map[string]bool) (string, resource.PropertyMap, error) {
+// what AWS returns for a create, an update in place or a replacement, after
+// the checks AWS makes (see lifecycle.go).
+func (m *Mocks) answer(args pulumi.MockResourceArgs, declared Resource, unknown map[string]bool) (string, resource.PropertyMap, error) {
 	in := args.Inputs.Mappable()
-	name, named, err := physicalName(args.TypeToken, args.Name, in, unknown)
+	key := args.TypeToken + "::" + args.Name
+	prior, existed := m.deployed[key]
+	var forced []string
+	if existed {
+		var err error
+		if forced, err = replacement(prior, declared); err != nil {
+			return "", nil, err
+		}
+	} else if _, err := forcedKeys(args.TypeToken, nil, nil, nil); err != nil {
+		return "", nil, err
+	}
+	replacing := len(forced) > 0
+	generation := m.generation[key]
+	if replacing {
+		// A replacement gets a fresh autoname, as the engine checks the
+		// inputs again without the old ones.
+		generation++
+	}
+	name, named, err := physicalName(args.TypeToken, args.Name, in, unknown, generation)
 	if err != nil {
+		return "", nil, err
+	}
+	if err := checkFields(args.TypeToken, args.Name, in); err != nil {
 		return "", nil, err
 	}
 	outputs := args.Inputs.Copy()
@@ -299,12 +360,23 @@ func (m *Mocks) answer(args pulumi.MockResourceArgs, unknown map[string]bool) (s
 		return "", outputs, nil
 	}
 
-	key := args.TypeToken + "::" + args.Name
-	prior, existed := m.deployed[key]
-	if existed && prior.Inputs.DeepEquals(args.Inputs) && args.TypeToken != "awsx:ecr:Image" {
+	if existed && !replacing && prior.Inputs.DeepEquals(args.Inputs) && args.TypeToken != "awsx:ecr:Image" {
 		return prior.ID, prior.Outputs, nil
 	}
-	computed, err := m.computedOutputs(args.TypeToken, args.Name, name, in, prior, existed)
+	if replacing && declared.DeleteBeforeReplace {
+		if err := m.destroy(prior); err != nil {
+			return "", nil, err
+		}
+		delete(m.deployed, key)
+	}
+	self := key
+	if replacing {
+		self = "" // the new resource is not the old one, which may still exist
+	}
+	if err := m.check(args.TypeToken, args.Name, name, in, self, !existed || replacing); err != nil {
+		return "", nil, err
+	}
+	computed, err := m.computedOutputs(args.TypeToken, args.Name, name, in, prior, existed && !replacing)
 	if err != nil {
 		return "", nil, err
 	}
@@ -315,7 +387,14 @@ func (m *Mocks) answer(args pulumi.MockResourceArgs, unknown map[string]bool) (s
 	if v, ok := outputs["id"]; ok && v.IsString() {
 		id = v.StringValue()
 	}
-	m.deployed[key] = Resource{Type: args.TypeToken, Name: args.Name, Inputs: args.Inputs.Copy(), Transforms: args.Transforms, ID: id, Outputs: outputs}
+	if replacing && !declared.DeleteBeforeReplace {
+		// The old one goes at the end of a successful update.
+		m.pending = append(m.pending, prior)
+	}
+	m.generation[key] = generation
+	deployed := declared
+	deployed.Inputs, deployed.ID, deployed.Outputs = args.Inputs.Copy(), id, outputs
+	m.deployed[key] = deployed
 	return id, outputs, nil
 }
 
@@ -368,7 +447,7 @@ func (m *Mocks) Run(stack string, config map[string]string, rootDir string, fn p
 	})
 
 	if err == nil && !preview {
-		m.forgetUndeclared()
+		err = m.deleteUndeclared()
 	}
 
 	resolved := map[string]any{}
@@ -389,20 +468,34 @@ func (m *Mocks) Run(stack string, config map[string]string, rootDir string, fn p
 	return resolved, err
 }
 
-// forgetUndeclared deletes from the state what the last update no longer
-// declared, as the engine does at the end of a successful update.
-func (m *Mocks) forgetUndeclared() {
+// deleteUndeclared deletes what the last update no longer declared, and
+// the resources its replacements replaced, as the engine does at the end
+// of a successful update.
+func (m *Mocks) deleteUndeclared() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	declared := map[string]bool{}
 	for _, r := range m.resources {
 		declared[r.Type+"::"+r.Name] = true
 	}
-	for key := range m.deployed {
-		if !declared[key] {
-			delete(m.deployed, key)
+	pending := m.pending
+	m.pending = nil
+	for i, r := range pending {
+		if err := m.destroy(r); err != nil {
+			m.pending = append(m.pending, pending[i:]...)
+			return err
 		}
 	}
+	for _, key := range sortedKeys(m.deployed) {
+		if declared[key] {
+			continue
+		}
+		if err := m.destroy(m.deployed[key]); err != nil {
+			return err
+		}
+		delete(m.deployed, key)
+	}
+	return nil
 }
 
 func digest(s string) string {

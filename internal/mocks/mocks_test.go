@@ -50,7 +50,7 @@ func TestPhysicalNames(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok, err := physicalName(tt.token, tt.logical, tt.inputs, nil)
+			got, ok, err := physicalName(tt.token, tt.logical, tt.inputs, nil, 0)
 			if tt.wantErr {
 				require.ErrorContains(t, err, tt.want)
 				return
@@ -63,10 +63,10 @@ func TestPhysicalNames(t *testing.T) {
 			}
 		})
 	}
-	_, ok, err := physicalName("aws:lb/listener:Listener", "l", nil, nil)
+	_, ok, err := physicalName("aws:lb/listener:Listener", "l", nil, nil, 0)
 	require.NoError(t, err)
 	require.False(t, ok, "listeners have no name")
-	_, ok, err = physicalName("aws:ecs/taskDefinition:TaskDefinition", "task", nil, map[string]bool{"family": true})
+	_, ok, err = physicalName("aws:ecs/taskDefinition:TaskDefinition", "task", nil, map[string]bool{"family": true}, 0)
 	require.NoError(t, err)
 	require.False(t, ok, "a name unknown in a preview is checked once it is known")
 }
@@ -187,6 +187,8 @@ func TestRunsInSequence(t *testing.T) {
 		Added:   []string{"aws:ec2/securityGroup:SecurityGroup d"},
 		Removed: []string{"aws:ec2/securityGroup:SecurityGroup c"},
 		Changed: map[string][]string{"aws:ec2/securityGroup:SecurityGroup b": {"description"}},
+		// terraform-provider-aws ec2/vpc_security_group.go: description is ForceNew.
+		Replaced: map[string][]string{"aws:ec2/securityGroup:SecurityGroup b": {"description"}},
 	}, m.Changes())
 	again, _ := m.Named("aws:ec2/securityGroup:SecurityGroup", "a")
 	require.Equal(t, first.ID, again.ID)

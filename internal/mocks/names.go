@@ -100,6 +100,14 @@ var nameRules = map[string]nameRule{
 // unnamedTypes are the resource types the program creates that have no
 // physical name to check.
 var unnamedTypes = map[string]bool{
+	"aws:ec2/vpc:Vpc":                                                     true,
+	"aws:ec2/subnet:Subnet":                                               true,
+	"aws:ec2/routeTable:RouteTable":                                       true,
+	"aws:ec2/route:Route":                                                 true,
+	"aws:ec2/routeTableAssociation:RouteTableAssociation":                 true,
+	"aws:ec2/internetGateway:InternetGateway":                             true,
+	"aws:ec2/eip:Eip":                                                     true,
+	"aws:ec2/natGateway:NatGateway":                                       true,
 	"aws:ec2/vpcEndpoint:VpcEndpoint":                                     true,
 	"aws:ec2/vpcEndpointService:VpcEndpointService":                       true,
 	"aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter": true,
@@ -122,16 +130,37 @@ var unnamedTypes = map[string]bool{
 	"aws:acm/certificateValidation:CertificateValidation": true,
 	"aws:route53/record:Record":                           true,
 	"aws:sns/topicSubscription:TopicSubscription":         true,
-	"awsx:ec2:Vpc":                 true,
-	"awsx:ecr:Image":               true,
-	"pulumi:pulumi:StackReference": true,
+	"awsx:ecr:Image":                                      true,
+	"pulumi:pulumi:StackReference":                        true,
+}
+
+// fieldLimits are the longest values AWS takes for other string inputs
+// than names, by type and input, as the provider's validators refuse them
+// in a preview.
+var fieldLimits = map[string]map[string]int{
+	// terraform-provider-aws internal/service/cloudwatch/metric_alarm.go:
+	// alarm_description StringLenBetween(0, 1024).
+	"aws:cloudwatch/metricAlarm:MetricAlarm": {"alarmDescription": 1024},
+}
+
+// checkFields refuses a known input longer than AWS takes.
+func checkFields(token, logical string, in map[string]any) error {
+	for field, limit := range fieldLimits[token] {
+		if v, ok := in[field].(string); ok && len(v) > limit {
+			return fmt.Errorf("%s %s: %s is %d characters; AWS takes at most %d", token, logical, field, len(v), limit)
+		}
+	}
+	return nil
 }
 
 // physicalName returns the name AWS would get for a resource, as Pulumi's
 // autonaming or the program's explicit name decides it, and an error where
 // Pulumi or AWS would refuse it. ok is false for types without a name.
 // An explicit name that is unknown (a preview) cannot be checked yet.
-func physicalName(token, logical string, in map[string]any, unknown map[string]bool) (name string, ok bool, err error) {
+//
+// generation counts the resource's replacements: each one gets a fresh
+// random suffix, as Pulumi autonames a replacement anew.
+func physicalName(token, logical string, in map[string]any, unknown map[string]bool, generation int) (name string, ok bool, err error) {
 	rule, known := nameRules[token]
 	if !known {
 		if unnamedTypes[token] || !strings.HasPrefix(token, "aws:") {
@@ -161,7 +190,11 @@ func physicalName(token, logical string, in map[string]any, unknown map[string]b
 				token, logical, randomSuffixLen, limit)
 		}
 		// The random part is lower-case hex, derived from the resource.
-		name = logical + "-" + digest(token + "::" + logical)[:randomSuffixLen]
+		seed := token + "::" + logical
+		if generation > 0 {
+			seed += fmt.Sprintf("::%d", generation)
+		}
+		name = logical + "-" + digest(seed)[:randomSuffixLen]
 	default:
 		return "", true, fmt.Errorf("%s %s: the required %s is not set", token, logical, rule.Property)
 	}

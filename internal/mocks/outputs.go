@@ -18,8 +18,29 @@ func (m *Mocks) computedOutputs(token, logical, physical string, in map[string]a
 	}
 	out := map[string]any{"arn": fmt.Sprintf("arn:aws:%s:%s:%s:%s", service(token), m.Region, m.Account, physical)}
 	switch token {
-	case "awsx:ec2:Vpc":
-		out = m.vpcOutputs(logical, in)
+	case "aws:ec2/vpc:Vpc":
+		out["id"] = "vpc-" + digest(logical)[:17]
+		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:vpc/%s", m.Region, m.Account, out["id"])
+		out["defaultSecurityGroupId"] = "sg-" + digest(logical + "-default")[:17]
+	case "aws:ec2/subnet:Subnet":
+		out["id"] = "subnet-" + digest(logical)[:17]
+		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", m.Region, m.Account, out["id"])
+		out["availabilityZone"] = m.azName(fmt.Sprint(in["availabilityZoneId"]))
+	case "aws:ec2/routeTable:RouteTable":
+		out["id"] = "rtb-" + digest(logical)[:17]
+	case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+		out["id"] = "rtbassoc-" + digest(logical)[:17]
+	case "aws:ec2/route:Route":
+		out["id"] = fmt.Sprintf("r-%v%s", in["routeTableId"], "1080289494")
+	case "aws:ec2/internetGateway:InternetGateway":
+		out["id"] = "igw-" + digest(logical)[:17]
+	case "aws:ec2/eip:Eip":
+		out["id"] = "eipalloc-" + digest(logical)[:17]
+		out["allocationId"] = out["id"]
+		sum := digest(logical)
+		out["publicIp"] = fmt.Sprintf("52.%d.%d.%d", sum[0], sum[1], sum[2])
+	case "aws:ec2/natGateway:NatGateway":
+		out["id"] = "nat-" + digest(logical)[:17]
 	case "awsx:ecr:Image":
 		return m.pushImage(logical, in, prior, existed)
 	case "aws:ecr/repository:Repository":
@@ -76,25 +97,14 @@ func (m *Mocks) computedOutputs(token, logical, physical string, in map[string]a
 	return out, nil
 }
 
-// vpcOutputs answers for the awsx VPC component: one subnet per AZ and per
-// subnet type it was asked for, as awsx would create them.
-func (m *Mocks) vpcOutputs(name string, in map[string]any) map[string]any {
-	azs, _ := in["availabilityZoneNames"].([]any)
-	ids := map[string][]any{"Private": {}, "Public": {}, "Isolated": {}}
-	specs, _ := in["subnetSpecs"].([]any)
-	for _, s := range specs {
-		spec, _ := s.(map[string]any)
-		typ, _ := spec["type"].(string)
-		for _, az := range azs {
-			ids[typ] = append(ids[typ], fmt.Sprintf("subnet-%s-%s-%v", name, strings.ToLower(typ), az))
+// azName is the account's name for an AZ ID.
+func (m *Mocks) azName(id string) string {
+	for _, az := range m.AvailabilityZones {
+		if az.ID == id {
+			return az.Name
 		}
 	}
-	return map[string]any{
-		"vpcId":             "vpc-" + digest(name)[:17],
-		"privateSubnetIds":  ids["Private"],
-		"publicSubnetIds":   ids["Public"],
-		"isolatedSubnetIds": ids["Isolated"],
-	}
+	return ""
 }
 
 // Call answers the invokes the program makes. An invoke it doesn't know is an
@@ -133,7 +143,11 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		out, err = m.lookupRecords(args.Args)
 	case "aws:ssm/getParameter:getParameter":
 		name, _ := args.Args["name"].V.(string)
-		out = map[string]any{"id": name, "name": name, "type": "String", "value": "ami-0mock" + digest(name)[:12],
+		value, ok := m.Parameters[name]
+		if !ok {
+			value = "ami-0mock" + digest(name)[:12]
+		}
+		out = map[string]any{"id": name, "name": name, "type": "String", "value": value,
 			"arn": fmt.Sprintf("arn:aws:ssm:%s::parameter%s", m.Region, name)}
 	case "aws:index/getPartition:getPartition":
 		out = map[string]any{"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com"}

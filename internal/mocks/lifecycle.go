@@ -1,0 +1,231 @@
+package mocks
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/netip"
+	"slices"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+)
+
+// The checks AWS makes when a resource is created, changed or deleted,
+// which an update can break even when each resource on its own is valid:
+// a replacement created while the resource it replaces still exists
+// meets it, and a delete can take away what something else still uses.
+
+// live are the resources that exist in AWS at this point of an update:
+// what the state holds (but the one being changed, except), what
+// replacements are about to delete, and what was deleted from the state
+// with RetainOnDelete.
+func (m *Mocks) live(except string) []Resource {
+	var out []Resource
+	for _, key := range sortedKeys(m.deployed) {
+		if key != except {
+			out = append(out, m.deployed[key])
+		}
+	}
+	out = append(out, m.pending...)
+	return append(out, m.retained...)
+}
+
+// nameScopes are the input that scopes a type's names, for types whose
+// names are unique within a parent rather than the account and region.
+var nameScopes = map[string]string{
+	"aws:iam/rolePolicy:RolePolicy":          "role",
+	"aws:ec2/securityGroup:SecurityGroup":    "vpcId",
+	"aws:apigatewayv2/stage:Stage":           "apiId",
+	"aws:apigatewayv2/authorizer:Authorizer": "apiId",
+}
+
+// sharedNames are types whose name many resources share: a task
+// definition family holds every revision, each a resource of its own.
+var sharedNames = map[string]bool{"aws:ecs/taskDefinition:TaskDefinition": true}
+
+// check is what AWS refuses before creating (create) or changing a
+// resource of type token named logical, with physical name physical.
+func (m *Mocks) check(token, logical, physical string, in map[string]any, self string, create bool) error {
+	live := m.live(self)
+	if physical != "" && !sharedNames[token] {
+		property, scope := nameRules[token].Property, nameScopes[token]
+		for _, r := range live {
+			if r.Type == token && r.Outputs[resource.PropertyKey(property)].V == physical && (scope == "" || r.Inputs.Mappable()[scope] == in[scope]) {
+				return fmt.Errorf("creating %s %s: %s %q already exists (%s %s holds it); a replacement with a fixed name must delete first, or the name must change", token, logical, property, physical, r.Type, r.Name)
+			}
+		}
+	}
+	switch token {
+	case "aws:ec2/subnet:Subnet":
+		return checkSubnet(logical, in, live)
+	case "aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule":
+		return checkListener(token, logical, in, live)
+	case "aws:autoscaling/group:Group":
+		return m.checkCapacity(logical, physical, in, live, create)
+	}
+	return nil
+}
+
+// checkSubnet: a subnet's range must lie in its VPC's and overlap no other
+// subnet's there (EC2's InvalidSubnet.Range and InvalidSubnet.Conflict).
+func checkSubnet(logical string, in map[string]any, live []Resource) error {
+	cidr, err := netip.ParsePrefix(fmt.Sprint(in["cidrBlock"]))
+	if err != nil {
+		return fmt.Errorf("creating EC2 Subnet %s: InvalidParameterValue: cidrBlock %v: %w", logical, in["cidrBlock"], err)
+	}
+	for _, r := range live {
+		out := r.OutputMap()
+		switch {
+		case r.Type == "aws:ec2/vpc:Vpc" && r.ID == in["vpcId"]:
+			vpc, err := netip.ParsePrefix(fmt.Sprint(out["cidrBlock"]))
+			if err == nil && (vpc.Bits() > cidr.Bits() || !vpc.Contains(cidr.Addr())) {
+				return fmt.Errorf("creating EC2 Subnet %s: InvalidSubnet.Range: The CIDR '%s' is invalid for VPC %s (%s)", logical, cidr, r.ID, vpc)
+			}
+		case r.Type == "aws:ec2/subnet:Subnet" && out["vpcId"] == in["vpcId"]:
+			other, err := netip.ParsePrefix(fmt.Sprint(out["cidrBlock"]))
+			if err == nil && other.Overlaps(cidr) {
+				return fmt.Errorf("creating EC2 Subnet %s: InvalidSubnet.Conflict: The CIDR '%s' conflicts with another subnet (%s, %s)", logical, cidr, r.Name, other)
+			}
+		}
+	}
+	return nil
+}
+
+// checkListener: one listener a port on a load balancer (DuplicateListener),
+// and a target group forwarded to from one load balancer only
+// (TargetGroupAssociationLimit).
+func checkListener(token, logical string, in map[string]any, live []Resource) error {
+	lb := loadBalancerOf(token, in, live)
+	for _, r := range live {
+		if r.Type != "aws:lb/listener:Listener" && r.Type != "aws:lb/listenerRule:ListenerRule" {
+			continue
+		}
+		out := r.OutputMap()
+		otherLB := loadBalancerOf(r.Type, out, live)
+		if token == "aws:lb/listener:Listener" && r.Type == token && otherLB == lb && out["port"] == in["port"] {
+			return fmt.Errorf("creating ELBv2 Listener %s: DuplicateListener: A listener already exists on port %v of %v (%s)", logical, in["port"], lb, r.Name)
+		}
+		if otherLB == lb || otherLB == "" {
+			continue
+		}
+		for _, group := range forwardedGroups(token, in) {
+			if slices.Contains(forwardedGroups(r.Type, out), group) {
+				return fmt.Errorf("creating ELBv2 %s %s: TargetGroupAssociationLimit: The following target groups cannot be associated with more than one load balancer: %s (%s forwards to it from %v)", token, logical, group, r.Name, otherLB)
+			}
+		}
+	}
+	return nil
+}
+
+// loadBalancerOf is the load balancer a listener or listener rule is on.
+func loadBalancerOf(token string, in map[string]any, live []Resource) any {
+	if token == "aws:lb/listener:Listener" {
+		return in["loadBalancerArn"]
+	}
+	for _, r := range live {
+		if r.Type == "aws:lb/listener:Listener" && r.Outputs["arn"].V == in["listenerArn"] {
+			return r.OutputMap()["loadBalancerArn"]
+		}
+	}
+	return ""
+}
+
+// forwardedGroups are the target groups a listener's default actions or a
+// rule's actions forward to.
+func forwardedGroups(token string, in map[string]any) []any {
+	key := "actions"
+	if token == "aws:lb/listener:Listener" {
+		key = "defaultActions"
+	}
+	var out []any
+	actions, _ := in[key].([]any)
+	for _, a := range actions {
+		action, _ := a.(map[string]any)
+		if arn, ok := action["targetGroupArn"]; ok {
+			out = append(out, arn)
+		}
+		forward, _ := action["forward"].(map[string]any)
+		groups, _ := forward["targetGroups"].([]any)
+		for _, g := range groups {
+			if group, ok := g.(map[string]any); ok {
+				out = append(out, group["arn"])
+			}
+		}
+	}
+	return out
+}
+
+// checkCapacity: an Auto Scaling group with minElbCapacity waits, when it
+// is created, until that many of its instances pass the load balancer's
+// health checks, and fails after waitForCapacityTimeout when they never
+// do; waitForElbCapacity waits on updates too. Without either nothing
+// waits, and the update succeeds whatever the instances do.
+func (m *Mocks) checkCapacity(logical, physical string, in map[string]any, live []Resource, create bool) error {
+	want, _ := in["waitForElbCapacity"].(float64)
+	if minimum, _ := in["minElbCapacity"].(float64); create && want == 0 {
+		want = minimum
+	}
+	if want == 0 || m.Unhealthy == nil {
+		return nil
+	}
+	template, _ := in["launchTemplate"].(map[string]any)
+	for _, r := range live {
+		if r.Type != "aws:ec2/launchTemplate:LaunchTemplate" || r.ID != template["id"] {
+			continue
+		}
+		lt := r.Inputs.Mappable()
+		if data, ok := lt["userData"].(string); ok {
+			if decoded, err := base64.StdEncoding.DecodeString(data); err == nil {
+				lt["userData"] = string(decoded)
+			}
+		}
+		if m.Unhealthy(lt) {
+			timeout := in["waitForCapacityTimeout"]
+			if timeout == nil {
+				timeout = "10m"
+			}
+			return fmt.Errorf("creating Auto Scaling Group %s (%s): waiting for capacity: timeout while waiting for state to become 'ok' (last state: 'want at least %d healthy instance(s) registered to Load Balancer, have 0', timeout: %v)", logical, physical, int(want), timeout)
+		}
+	}
+	return nil
+}
+
+// destroy deletes a resource, as the provider's Delete would, or drops it
+// from the state with RetainOnDelete.
+func (m *Mocks) destroy(r Resource) error {
+	if r.RetainOnDelete {
+		m.retained = append(m.retained, r)
+		return nil
+	}
+	if r.Type == "aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter" {
+		// The provider's Delete rejects the connection.
+		endpoint := fmt.Sprint(r.Inputs.Mappable()["vpcEndpointId"])
+		m.rejected = append(m.rejected, endpoint)
+		delete(m.accepted, endpoint)
+		if m.EndpointsInUse[endpoint] {
+			return fmt.Errorf("deleting %s %s rejected the connection of endpoint %s (RejectVpcEndpointConnections), which still carries traffic", r.Type, r.Name, endpoint)
+		}
+	}
+	return nil
+}
+
+// Rejected are the endpoints whose connections deleting an accepter
+// rejected, in order.
+func (m *Mocks) Rejected() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]string(nil), m.rejected...)
+}
+
+// State returns what the engine's state holds of one type after the runs
+// so far, sorted by name: the resources that exist and are managed.
+func (m *Mocks) State(token string) []Resource {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Resource
+	for _, key := range sortedKeys(m.deployed) {
+		if r := m.deployed[key]; r.Type == token {
+			out = append(out, r)
+		}
+	}
+	return out
+}
