@@ -1,0 +1,180 @@
+package stacks
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/private-apis/private-apis/internal/mocks"
+	"github.com/stretchr/testify/require"
+)
+
+// Updates after the first: what each change replaces under AWS's rules
+// (internal/mocks/replace_rules.go), and that AWS takes it.
+
+// TestProviderAvailabilityZoneChanges adds and removes a provider's AZs:
+// its subnets stay where they are, an added AZ adds its own parts, and a
+// removed one takes its parts and replaces the NLB (a Network Load
+// Balancer can't lose a subnet in place), with a new target group beside
+// the old one (one target group, one load balancer) that the compute
+// moves to.
+func TestProviderAvailabilityZoneChanges(t *testing.T) {
+	for _, p := range []struct {
+		role string
+		cfg  map[string]string
+	}{{"ecs-provider", validECSConfig()}, {"ec2-provider", validEC2Config()}} {
+		t.Run(p.role, func(t *testing.T) {
+			m := mocks.New()
+			m.Account = "222222222222"
+			deploy := func(zones string) mocks.Changes {
+				_, err := m.Run(p.role, with(p.cfg, "availabilityZoneIds", zones), repoRoot(t), Run)
+				require.NoError(t, err, "AWS takes the update to %s", zones)
+				return m.Changes()
+			}
+			deploy(`["usw2-az1","usw2-az2"]`)
+			added := deploy(`["usw2-az1","usw2-az2","usw2-az3"]`)
+			require.Empty(t, added.Replaced, "an AZ added replaces nothing")
+			for _, key := range added.Added {
+				require.Contains(t, key, "usw2-az3", "only the new AZ's parts are added")
+			}
+			requireNoSubnetChanges(t, added)
+
+			removed := deploy(`["usw2-az2","usw2-az3"]`)
+			requireNoSubnetChanges(t, removed)
+			var replaced []string
+			for key := range removed.Replaced {
+				replaced = append(replaced, key)
+			}
+			slices.Sort(replaced)
+			svc := map[string]string{"ecs-provider": "dognames", "ec2-provider": "todo"}[p.role]
+			require.Equal(t, []string{
+				"aws:lb/listener:Listener " + svc + "-listener",
+				"aws:lb/loadBalancer:LoadBalancer " + svc + "-nlb",
+				"aws:lb/targetGroup:TargetGroup " + svc + "-tg",
+			}, replaced, "the NLB, and what can't follow it in place")
+			for _, key := range removed.Removed {
+				require.Contains(t, key, "usw2-az1", "only the removed AZ's parts go")
+			}
+		})
+	}
+}
+
+func requireNoSubnetChanges(t *testing.T, c mocks.Changes) {
+	t.Helper()
+	for key := range c.Changed {
+		require.NotContains(t, key, "aws:ec2/subnet:Subnet", "subnets stay where they are")
+		require.NotContains(t, key, "aws:ec2/vpc:Vpc")
+	}
+}
+
+// TestConsumerNetworkIgnoresItsProviders: the consumer's network is its
+// own config's or the region's default, so adding, removing or reordering
+// providers, wherever they are, changes none of it, and replaces nothing.
+func TestConsumerNetworkIgnoresItsProviders(t *testing.T) {
+	threeAZs := []any{"usw2-az1", "usw2-az2", "usw2-az3"}
+	tests := []struct {
+		name          string
+		zones         string
+		before, after []string
+	}{
+		{"a provider in fewer AZs added", "", []string{dognamesStack, todoStack}, []string{dognamesStack, todoStack, ordersStack}},
+		{"the provider in fewer AZs removed", "", []string{ordersStack, dognamesStack, todoStack}, []string{dognamesStack, todoStack}},
+		{"providers reordered, AZs pinned", `["usw2-az1","usw2-az2","usw2-az3"]`, []string{dognamesStack, todoStack, ordersStack}, []string{ordersStack, todoStack, dognamesStack}},
+		{"a provider added, AZs pinned", `["usw2-az2","usw2-az1"]`, []string{todoStack}, []string{todoStack, dognamesStack}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			providers := threeProviders()
+			providers[dognamesStack]["availabilityZoneIds"] = threeAZs
+			providers[todoStack]["availabilityZoneIds"] = threeAZs
+			m := mocks.New()
+			m.Account = "111111111111"
+			m.StackOutputs = providers
+			for i, stacks := range [][]string{tt.before, tt.after} {
+				cfg := validConsumerConfig(stacks...)
+				if tt.zones != "" {
+					cfg = with(cfg, "availabilityZoneIds", tt.zones)
+				}
+				_, err := m.Run("consumer", cfg, repoRoot(t), Run)
+				require.NoError(t, err, "deployment %d", i+1)
+			}
+			changes := m.Changes()
+			require.Empty(t, changes.Replaced, "nothing is replaced")
+			requireNoSubnetChanges(t, changes)
+			for key := range changes.Changed {
+				require.False(t, strings.Contains(key, "VpcLink") || strings.Contains(key, "loadBalancer:LoadBalancer"), "%s: the shared path stays", key)
+			}
+		})
+	}
+}
+
+// TestAcceptanceSurvivesANewConsumerEndpoint: when the consumer's endpoint
+// to a provider changes, the provider accepts the new one and never
+// rejects the old one, which carries every request until the consumer's
+// next pass moves the targets.
+func TestAcceptanceSurvivesANewConsumerEndpoint(t *testing.T) {
+	own := ownServiceID(t)
+	exports := func(endpoint string) map[string]any {
+		return map[string]any{"providers": map[string]any{
+			todoStack: map[string]any{"endpointId": endpoint, "endpointServiceId": own, "routes": []any{"GET /todo"}},
+		}}
+	}
+	m, err := runAccepting(t, exports("vpce-0first"))
+	require.NoError(t, err)
+	m.EndpointsInUse["vpce-0first"] = true
+
+	m.StackOutputs[consumerStackName] = exports("vpce-0second")
+	out, err := m.Run("ec2-provider", with(validEC2Config(), "acceptanceRequired", "true", "consumerStack", consumerStackName), repoRoot(t), Run)
+	require.NoError(t, err, "the old endpoint's connection is left alone")
+	require.Empty(t, m.Rejected())
+	require.Equal(t, map[string]string{consumerStackName: "vpce-0second"}, out["acceptedEndpoints"])
+	for _, a := range m.ByType("aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter") {
+		require.True(t, a.RetainOnDelete, a.Name)
+	}
+}
+
+// TestAlarmsFitCloudWatchForAnyContract: a provider with the longest stack
+// name Pulumi allows and many long routes still gets alarms CloudWatch
+// takes (descriptions of at most 1,024 characters, names of 255).
+func TestAlarmsFitCloudWatchForAnyContract(t *testing.T) {
+	stack := "acme-platform-organization/private-apis/" + strings.Repeat("billing-payments-", 5) + "production"
+	var routes []any
+	for i := range 60 {
+		routes = append(routes, fmt.Sprintf("GET /billing/invoices/{invoiceId}/lines/{lineId}/adjustments/%02d", i))
+	}
+	providers := map[string]map[string]any{stack: providerContract("0bill", routes...)}
+	for _, preview := range []bool{true, false} {
+		m, _, err := runConsumerStack(t, with(validConsumerConfig(stack), "monitoring", "true"), providers, func(m *mocks.Mocks) { m.Preview = preview })
+		require.NoError(t, err, "preview=%v", preview)
+		alarms := m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm")
+		require.NotEmpty(t, alarms)
+		found := false
+		for _, a := range alarms {
+			description := a.Map()["alarmDescription"].(string)
+			require.LessOrEqual(t, len(description), 1024, a.Name)
+			if strings.Contains(description, "and 5") && strings.Contains(description, "more)") {
+				found = true
+				require.Contains(t, description, stack, "the full stack name stays")
+			}
+		}
+		require.True(t, found, "the routes that don't fit are counted")
+	}
+}
+
+// TestDetailedMetricsFollowMonitoring: per-route metrics are billed per
+// route, so they come with monitoring, and are off without it.
+func TestDetailedMetricsFollowMonitoring(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		m, _, err := runConsumerStack(t, with(validConsumerConfig(), "monitoring", fmt.Sprint(on)), twoProviders(), nil)
+		require.NoError(t, err)
+		stage := m.ByType("aws:apigatewayv2/stage:Stage")
+		require.Len(t, stage, 1)
+		require.Equal(t, on, stage[0].Map()["defaultRouteSettings"].(map[string]any)["detailedMetricsEnabled"])
+		settings := stage[0].Map()["routeSettings"].([]any)
+		require.NotEmpty(t, settings)
+		for _, s := range settings {
+			require.Equal(t, on, s.(map[string]any)["detailedMetricsEnabled"])
+		}
+	}
+}
