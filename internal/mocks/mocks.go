@@ -163,6 +163,8 @@ type Mocks struct {
 	// fresh autoname.
 	generation map[string]int
 	rejected   []string
+	// revisions counts each task definition family's revisions.
+	revisions map[string]int
 	// pushed are the image tags in each ECR repository, by repository URL,
 	// and the build each points to.
 	pushed map[string]map[string]string
@@ -189,6 +191,7 @@ func New() *Mocks {
 		deployed:           map[string]Resource{},
 		accepted:           map[string]bool{},
 		generation:         map[string]int{},
+		revisions:          map[string]int{},
 		EndpointsInUse:     map[string]bool{},
 		Parameters:         map[string]string{},
 		pushed:             map[string]map[string]string{},
@@ -376,14 +379,19 @@ func (m *Mocks) answer(args pulumi.MockResourceArgs, declared Resource, unknown 
 	if err := m.check(args.TypeToken, args.Name, name, in, self, !existed || replacing); err != nil {
 		return "", nil, err
 	}
-	computed, err := m.computedOutputs(args.TypeToken, args.Name, name, in, prior, existed && !replacing)
+	// A replacement is another resource in AWS, with ids of its own.
+	seed := args.Name
+	if generation > 0 {
+		seed = fmt.Sprintf("%s#%d", args.Name, generation)
+	}
+	computed, err := m.computedOutputs(args.TypeToken, seed, name, in, prior, existed && !replacing)
 	if err != nil {
 		return "", nil, err
 	}
 	for k, v := range computed {
 		outputs[resource.PropertyKey(k)] = resource.NewPropertyValue(v)
 	}
-	id := args.Name + "-id"
+	id := seed + "-id"
 	if v, ok := outputs["id"]; ok && v.IsString() {
 		id = v.StringValue()
 	}

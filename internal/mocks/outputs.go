@@ -84,6 +84,12 @@ func (m *Mocks) computedOutputs(token, logical, physical string, in map[string]a
 		for k, v := range m.domainOutputs(token, logical, in) {
 			out[k] = v
 		}
+	case "aws:ecs/taskDefinition:TaskDefinition":
+		// Each create is the family's next revision.
+		m.revisions[physical]++
+		out["revision"] = m.revisions[physical]
+		out["arnWithoutRevision"] = fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s", m.Region, m.Account, physical)
+		out["arn"] = fmt.Sprintf("%s:%d", out["arnWithoutRevision"], m.revisions[physical])
 	case "aws:ec2/launchTemplate:LaunchTemplate":
 		out["id"] = "lt-" + digest(logical)[:17]
 		version := 1.0
