@@ -26,7 +26,9 @@ type scenario struct {
 }
 
 func set(kv ...string) func(*testing.T, *mocks.Mocks, string, map[string]string) map[string]string {
-	return func(_ *testing.T, _ *mocks.Mocks, _ string, cfg map[string]string) map[string]string { return with(cfg, kv...) }
+	return func(_ *testing.T, _ *mocks.Mocks, _ string, cfg map[string]string) map[string]string {
+		return with(cfg, kv...)
+	}
 }
 
 // editApp appends a line to a file of the apps, as a commit does.
