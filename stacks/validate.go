@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/private-apis/private-apis/components"
 )
 
 var (
@@ -36,8 +38,8 @@ func validateCIDR(r *configReader, cidr string) {
 	switch {
 	case err != nil || !p.Addr().Is4():
 		r.fail("vpcCidr", fmt.Sprintf("%q", cidr), "not an IPv4 CIDR block; use e.g. 10.0.0.0/16")
-	case p.Bits() < 16 || p.Bits() > 24:
-		r.fail("vpcCidr", fmt.Sprintf("%q", cidr), "prefix /%d is outside /16 to /24 (AWS allows /16 at most, and subnets per AZ need room); use e.g. 10.0.0.0/16", p.Bits())
+	case p.Bits() < components.MinVpcPrefix || p.Bits() > components.MaxVpcPrefix:
+		r.fail("vpcCidr", fmt.Sprintf("%q", cidr), "prefix /%d is outside /%d to /%d (AWS allows /16 at most, and each AZ's subnets take a 16th of the range, its public subnet a 256th, at least a /28); use e.g. 10.0.0.0/16", p.Bits(), components.MinVpcPrefix, components.MaxVpcPrefix)
 	case p.Masked() != p:
 		r.fail("vpcCidr", fmt.Sprintf("%q", cidr), "host bits are set; did you mean %s?", p.Masked())
 	case !p.Addr().IsPrivate():
