@@ -138,7 +138,10 @@ func TestAcceptanceSurvivesANewConsumerEndpoint(t *testing.T) {
 // name Pulumi allows and many long routes still gets alarms CloudWatch
 // takes (descriptions of at most 1,024 characters, names of 255).
 func TestAlarmsFitCloudWatchForAnyContract(t *testing.T) {
-	stack := "acme-platform-organization/private-apis/" + strings.Repeat("billing-payments-", 5) + "production"
+	// Pulumi takes project and stack names of up to 100 characters
+	// (sdk/go/common/tokens/project.go, stack_name.go), and a long
+	// organization name.
+	stack := strings.Repeat("o", 40) + "/" + strings.Repeat("p", 100) + "/" + strings.Repeat("billing-payments-", 5) + strings.Repeat("s", 15)
 	var routes []any
 	for i := range 60 {
 		routes = append(routes, fmt.Sprintf("GET /billing/invoices/{invoiceId}/lines/{lineId}/adjustments/%02d", i))
