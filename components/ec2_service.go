@@ -231,7 +231,15 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 		// refresh, so a broken release would report success
 		// (hashicorp/terraform-provider-aws#34189; autoscaling/group.go
 		// waits for capacity on create only, for min_elb_capacity).
-		pulumi.ReplaceOnChanges([]string{"launchTemplate"}))
+		//
+		// A new target group (a replaced NLB) is a new group too, so the
+		// endpoint service moves to the new NLB once instances are healthy
+		// behind it. And a group whose capacity wait failed stays in the
+		// state with init errors: "#initerror" replaces it on the next
+		// update rather than "continuing" it with an update that waits for
+		// nothing and then deletes the healthy group
+		// (pkg/resource/deploy/step_generator.go, applyReplaceOnChanges).
+		pulumi.ReplaceOnChanges([]string{"launchTemplate", "targetGroupArns", "#initerror"}))
 	if err != nil {
 		return nil, fmt.Errorf("ec2 service %s: creating auto scaling group: %w", name, err)
 	}

@@ -41,7 +41,8 @@ type NetworkArgs struct {
 	// CidrBlock is the VPC's IPv4 range, /16 to /20 (see SubnetLayout).
 	// Default "10.0.0.0/16".
 	CidrBlock string
-	// NatGateways decides the egress path. Default NatSingle.
+	// NatGateways decides the egress path. Default NatSingle, whose one
+	// gateway sits in the lowest AZ ID.
 	NatGateways NatStrategy
 	// LogRetentionDays keeps VPC flow logs this long. Default 365.
 	LogRetentionDays int
@@ -208,8 +209,8 @@ func (n *Network) workloadSubnet(ctx *pulumi.Context, name string, vpc *ec2.Vpc,
 }
 
 // natGateways creates the internet gateway, a public subnet and a NAT
-// gateway in each AZ that holds one (the first AZ with NatSingle, every AZ
-// with NatOnePerAz), and returns the NAT gateway each AZ's workloads leave
+// gateway in each AZ that holds one (the lowest AZ ID with NatSingle, every
+// AZ with NatOnePerAz), and returns the NAT gateway each AZ's workloads leave
 // through and the public subnets. With NatNone it creates nothing.
 func (n *Network) natGateways(ctx *pulumi.Context, name string, vpc *ec2.Vpc, layout map[string]SubnetLayout, a NetworkArgs) (map[string]pulumi.IDOutput, pulumi.StringArray, error) {
 	egress := map[string]pulumi.IDOutput{}
@@ -240,7 +241,15 @@ func (n *Network) natGateways(ctx *pulumi.Context, name string, vpc *ec2.Vpc, la
 	}
 	zones := n.AvailabilityZoneIds
 	if a.NatGateways == NatSingle {
-		zones = zones[:1]
+		// The lowest AZ ID, whatever the list's order: the gateway, and
+		// the egress address partners may allow, move only when its own
+		// AZ is removed.
+		zones = []string{slices.MinFunc(zones, func(a, b string) int {
+			if azIDLess(a, b) {
+				return -1
+			}
+			return 1
+		})}
 	}
 	for _, zone := range zones {
 		nat, subnet, err := n.natGateway(ctx, name, vpc, zone, layout[zone].Public, table, a.Tags)

@@ -38,7 +38,7 @@ func TestNetworkPlacesSubnetsByAZID(t *testing.T) {
 			"net-public-usw2-az1": "usw2-az1 10.0.240.0/24"}},
 		{"configured IDs keep their order", []string{"usw2-az3", "usw2-az1"}, []any{"usw2-az3", "usw2-az1"}, map[string]string{
 			"net-workload-usw2-az3": "usw2-az3 10.0.32.0/20", "net-workload-usw2-az1": "usw2-az1 10.0.0.0/20",
-			"net-public-usw2-az3": "usw2-az3 10.0.242.0/24"}},
+			"net-public-usw2-az1": "usw2-az1 10.0.240.0/24"}},
 		{"three AZs", []string{"usw2-az1", "usw2-az2", "usw2-az4"}, []any{"usw2-az1", "usw2-az2", "usw2-az4"}, map[string]string{
 			"net-workload-usw2-az1": "usw2-az1 10.0.0.0/20", "net-workload-usw2-az2": "usw2-az2 10.0.16.0/20",
 			"net-workload-usw2-az4": "usw2-az4 10.0.48.0/20", "net-public-usw2-az1": "usw2-az1 10.0.240.0/24"}},
@@ -191,6 +191,10 @@ func TestNetworkUpdates(t *testing.T) {
 			nil, []string{"net-workload-usw2-az1"}},
 		{"AZs swapped for others", step{[]string{"usw2-az1", "usw2-az2"}, NatNone}, step{[]string{"usw2-az3", "usw2-az4"}, NatNone},
 			[]string{"net-workload-usw2-az3", "net-workload-usw2-az4"}, []string{"net-workload-usw2-az1", "net-workload-usw2-az2"}},
+		{"AZs listed in another order, the NAT gateway staying in the lowest", step{[]string{"usw2-az2", "usw2-az1"}, NatSingle},
+			step{[]string{"usw2-az1", "usw2-az2"}, NatSingle}, nil, nil},
+		{"a lower AZ ID added moves the NAT gateway there", step{[]string{"usw2-az2", "usw2-az3"}, NatSingle}, step{[]string{"usw2-az1", "usw2-az2", "usw2-az3"}, NatSingle},
+			[]string{"net-workload-usw2-az1", "net-nat-usw2-az1", "net-public-usw2-az1"}, []string{"net-nat-usw2-az2", "net-public-usw2-az2"}},
 		{"NAT turned on", step{nil, NatNone}, step{nil, NatSingle},
 			[]string{"net-igw", "net-nat-usw2-az1", "net-public-usw2-az1", "net-workload-usw2-az1-egress", "net-workload-usw2-az2-egress"}, nil},
 		{"NAT in every AZ", step{nil, NatSingle}, step{nil, NatOnePerAz}, []string{"net-nat-usw2-az2", "net-public-usw2-az2"}, nil},

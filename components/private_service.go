@@ -1,6 +1,8 @@
 package components
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 
@@ -64,7 +66,8 @@ type ConsumerEndpoint struct {
 // PrivateService is an internal Network Load Balancer published as a VPC
 // endpoint service that only allow-listed principals can reach. Compute
 // attaches to TargetGroupArn and puts its instances or tasks in
-// TargetSecurityGroupId.
+// TargetSecurityGroupId; then Publish offers it over PrivateLink, once
+// that compute serves.
 type PrivateService struct {
 	pulumi.ResourceState
 
@@ -78,8 +81,9 @@ type PrivateService struct {
 	TargetGroupArn pulumi.StringOutput
 	// TargetSecurityGroupId admits the service port from the NLB only.
 	TargetSecurityGroupId pulumi.StringOutput
-	EndpointServiceId     pulumi.StringOutput
-	EndpointServiceName   pulumi.StringOutput
+	// EndpointServiceId and EndpointServiceName are set by Publish.
+	EndpointServiceId   pulumi.StringOutput
+	EndpointServiceName pulumi.StringOutput
 	AllowedPrincipals     []string
 	SupportedRegions      []string
 	AcceptanceRequired    bool
@@ -88,6 +92,10 @@ type PrivateService struct {
 	Accepted        pulumi.StringMapOutput
 	Port            int
 	HealthCheckPath string
+
+	name string
+	args PrivateServiceArgs
+	nlb  *lb.LoadBalancer
 }
 
 // NewPrivateService creates a PrivateService.
@@ -113,7 +121,7 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 	}
 
 	s := &PrivateService{AllowedPrincipals: a.AllowedPrincipals, SupportedRegions: a.SupportedRegions, AcceptanceRequired: a.AcceptanceRequired,
-		Port: a.Port, HealthCheckPath: a.HealthCheckPath}
+		Port: a.Port, HealthCheckPath: a.HealthCheckPath, name: name, args: a}
 	if err := ctx.RegisterComponentResource("private-apis:privatelink:PrivateService", name, s, opts...); err != nil {
 		return nil, err
 	}
@@ -147,6 +155,12 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 	}
 
 	tg, err := lb.NewTargetGroup(ctx, name+"-tg", &lb.TargetGroupArgs{
+		// A Network Load Balancer losing a subnet (an AZ removed) is
+		// replaced (terraform-provider-aws elbv2/load_balancer.go), and a
+		// target group serves one load balancer only: a name that follows
+		// the load balancer (and the group's other fixed inputs) makes the
+		// new one get a group of its own, created beside the old one.
+		Name:                  targetGroupName(name, nlb.Arn, a),
 		VpcId:                 a.VpcId,
 		Port:                  pulumi.Int(a.Port),
 		Protocol:              pulumi.String("TCP"),
@@ -165,13 +179,7 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 			UnhealthyThreshold: pulumi.Int(2),
 		},
 		Tags: a.Tags,
-	}, pulumi.Parent(s),
-		// A Network Load Balancer losing a subnet (an AZ removed) is
-		// replaced (terraform-provider-aws elbv2/load_balancer.go), and a
-		// target group can be used by one load balancer only: the new
-		// one needs a new group, created beside the old one, which the
-		// compute moves to before the old load balancer goes.
-		pulumi.ReplacementTrigger(nlb.Arn))
+	}, pulumi.Parent(s))
 	if err != nil {
 		return nil, fmt.Errorf("private service %s: creating target group: %w", name, err)
 	}
@@ -194,7 +202,31 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 		return nil, fmt.Errorf("private service %s: creating listener: %w", name, err)
 	}
 
-	endpointService, accepted, err := publish(ctx, s, name, nlb.Arn, publishing{
+	s.nlb = nlb
+	s.LoadBalancerArn = nlb.Arn
+	s.LoadBalancerArnSuffix, s.TargetGroupArnSuffix = nlb.ArnSuffix, tg.ArnSuffix
+	s.TargetGroupArn = pulumi.All(tg.Arn, listener.Arn).ApplyT(func(v []any) string {
+		return v[0].(string)
+	}).(pulumi.StringOutput)
+	s.TargetSecurityGroupId = targetSG.ID().ToStringOutput()
+	return s, nil
+}
+
+// Publish offers the service over PrivateLink, completing the component: a
+// VPC endpoint service on the NLB for exactly the allowed principals (with
+// acceptance, an accepter for each consumer endpoint). serving is an output
+// of the compute behind the target group that resolves once it serves (the
+// ECS service after its steady state, the Auto Scaling group after its
+// capacity wait): the endpoint service is pointed at the NLB only then, so
+// when an update replaces the NLB (an AZ removed), consumers move to it
+// once its targets are healthy, not before. Nil: at once.
+func (s *PrivateService) Publish(ctx *pulumi.Context, serving pulumi.Input) error {
+	nlbArn := s.nlb.Arn
+	if serving != nil {
+		nlbArn = pulumi.All(s.nlb.Arn, serving).ApplyT(func(v []any) string { return v[0].(string) }).(pulumi.StringOutput)
+	}
+	a := s.args
+	endpointService, accepted, err := publish(ctx, s, s.name, nlbArn, publishing{
 		allowedPrincipals:  a.AllowedPrincipals,
 		acceptanceRequired: a.AcceptanceRequired,
 		acceptEndpoints:    a.AcceptEndpoints,
@@ -202,19 +234,11 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 		tags:               a.Tags,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("private service %s: %w", name, err)
+		return fmt.Errorf("private service %s: %w", s.name, err)
 	}
 	s.Accepted = accepted.ToStringMapOutput()
-
-	s.LoadBalancerArn = nlb.Arn
-	s.LoadBalancerArnSuffix, s.TargetGroupArnSuffix = nlb.ArnSuffix, tg.ArnSuffix
-	s.TargetGroupArn = pulumi.All(tg.Arn, listener.Arn).ApplyT(func(v []any) string {
-		return v[0].(string)
-	}).(pulumi.StringOutput)
-	s.TargetSecurityGroupId = targetSG.ID().ToStringOutput()
 	s.EndpointServiceId = endpointService.ID().ToStringOutput()
 	s.EndpointServiceName = endpointService.ServiceName
-
 	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{
 		"loadBalancerArn":       s.LoadBalancerArn,
 		"targetGroupArn":        s.TargetGroupArn,
@@ -223,10 +247,26 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 		"endpointServiceName":   s.EndpointServiceName,
 		"accepted":              s.Accepted,
 	}); err != nil {
-		return nil, fmt.Errorf("private service %s: registering outputs: %w", name, err)
+		return fmt.Errorf("private service %s: registering outputs: %w", s.name, err)
 	}
-	return s, nil
+	return nil
 }
+
+// targetGroupName is the target group's name: the service's name (cut to
+// fit AWS's 32 characters) and a hash of what the group can't change in
+// place: its load balancer, port, protocol and target type.
+func targetGroupName(name string, nlbArn pulumi.StringOutput, a PrivateServiceArgs) pulumi.StringOutput {
+	base := strings.Trim(resourceNameUnsafe.ReplaceAllString(strings.ToLower(name), "-"), "-")
+	base = strings.TrimRight(base[:min(len(base), targetGroupNameLimit-1-targetGroupHashLen)], "-")
+	return nlbArn.ApplyT(func(arn string) string {
+		sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|TCP|%s", arn, a.Port, a.TargetType)))
+		return base + "-" + hex.EncodeToString(sum[:])[:targetGroupHashLen]
+	}).(pulumi.StringOutput)
+}
+
+// targetGroupHashLen is how many hex digits of the hash a target group's
+// name holds.
+const targetGroupHashLen = 8
 
 // securityGroups builds the NLB's group and the group its targets join. The
 // targets admit the service port from the NLB's group alone, so nothing in

@@ -45,6 +45,7 @@ func TestPrivateServiceLoadBalancer(t *testing.T) {
 	require.Len(t, nlb["securityGroups"], 1, "NLB security groups can only be attached at creation")
 
 	tg := one(t, m, "aws:lb/targetGroup:TargetGroup")
+	require.Regexp(t, `^svc-[0-9a-f]{8}$`, tg["name"], "named after its load balancer, which it follows")
 	require.Equal(t, "TCP", tg["protocol"])
 	require.EqualValues(t, 8080, tg["port"])
 	require.Equal(t, "ip", tg["targetType"])
@@ -101,6 +102,9 @@ func TestPrivateServiceEndpointService(t *testing.T) {
 				tt.args(args)
 				s, err := NewPrivateService(ctx, "svc", args)
 				if err != nil {
+					return err
+				}
+				if err := s.Publish(ctx, nil); err != nil {
 					return err
 				}
 				ctx.Export("name", s.EndpointServiceName)
@@ -183,6 +187,61 @@ func TestPrivateServiceTargetGroupArnWaitsForListener(t *testing.T) {
 	}
 	require.Len(t, types, 2)
 	require.Contains(t, types[0]+types[1], "aws:lb/listener:Listener", "compute registering with the target group waits for the listener")
+}
+
+// TestPrivateServicePublishesOnceServing: the endpoint service waits for
+// the compute's output, so consumers are sent to a load balancer only once
+// something serves behind it.
+func TestPrivateServicePublishesOnceServing(t *testing.T) {
+	m := mocks.New()
+	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
+		net, err := testNetwork(ctx)
+		if err != nil {
+			return err
+		}
+		s, err := NewPrivateService(ctx, "svc", privateServiceArgs(net))
+		if err != nil {
+			return err
+		}
+		var compute struct{ pulumi.CustomResourceState }
+		if err := ctx.RegisterResource("aws:ecs/service:Service", "compute", pulumi.Map{
+			"loadBalancers": pulumi.Array{pulumi.Map{"targetGroupArn": s.TargetGroupArn}},
+		}, &compute); err != nil {
+			return err
+		}
+		return s.Publish(ctx, compute.ID())
+	})
+	require.NoError(t, err)
+	order := map[string]int{}
+	for i, r := range m.Resources() {
+		order[r.Type] = i
+	}
+	require.Less(t, order["aws:ecs/service:Service"], order["aws:ec2/vpcEndpointService:VpcEndpointService"], "published after the compute")
+}
+
+func TestTargetGroupName(t *testing.T) {
+	m := mocks.New()
+	var names []pulumi.StringOutput
+	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
+		a := PrivateServiceArgs{Port: 8080, TargetType: TargetTypeIP}
+		for _, in := range []struct{ name, arn string }{
+			{"dognames", "arn-1"}, {"dognames", "arn-2"}, {"Billing_Payments_Production_Service", "arn-1"},
+		} {
+			names = append(names, targetGroupName(in.name, pulumi.String(in.arn).ToStringOutput(), a))
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	var got []string
+	for _, n := range names {
+		res, err := internals.UnsafeAwaitOutput(context.Background(), n)
+		require.NoError(t, err)
+		got = append(got, res.Value.(string))
+	}
+	require.Regexp(t, `^dognames-[0-9a-f]{8}$`, got[0])
+	require.NotEqual(t, got[0], got[1], "a new load balancer, a new name")
+	require.Regexp(t, `^billing-payments-produc-[0-9a-f]{8}$`, got[2], "lower-case, within AWS's 32 characters")
+	require.LessOrEqual(t, len(got[2]), 32)
 }
 
 func TestPrivateServiceRejectsBadArgs(t *testing.T) {

@@ -64,7 +64,7 @@ func runEC2Provider(ctx *pulumi.Context) error {
 			return err
 		}
 	}
-	if err := b.export(ctx, svc); err != nil {
+	if err := b.publish(ctx, svc, instances.AutoScalingGroupName); err != nil {
 		return err
 	}
 	ctx.Export("tableName", table.Name)

@@ -81,7 +81,7 @@ func TestEC2ProviderMeetsTheSecurityChecklist(t *testing.T) {
 		require.Len(t, g["targetGroupArns"], 1)
 		require.NotEmpty(t, g["launchTemplate"].(map[string]any)["version"])
 		require.Equal(t, g["minSize"], g["minElbCapacity"], "a release waits until its instances are healthy")
-		require.Equal(t, []string{"launchTemplate"}, groups[0].ReplaceOnChanges, "each release is a new group")
+		require.Equal(t, []string{"launchTemplate", "targetGroupArns", "#initerror"}, groups[0].ReplaceOnChanges, "each release is a new group")
 		require.Contains(t, g["tags"], map[string]any{"key": "team", "value": "todo", "propagateAtLaunch": true})
 	})
 

@@ -43,7 +43,7 @@ func runECSProvider(ctx *pulumi.Context) error {
 			return err
 		}
 	}
-	if err := b.export(ctx, svc); err != nil {
+	if err := b.publish(ctx, svc, fargate.ServiceName); err != nil {
 		return err
 	}
 	ctx.Export("clusterName", fargate.ClusterName)

@@ -75,7 +75,7 @@ func consumerAlarms(cfg consumerConfig, api *components.PrivateApi, backends []b
 		alarms = append(alarms,
 			components.AlarmSpec{
 				Name: b.Name + "-no-healthy-targets",
-				Description: withinAlarmDescription(fmt.Sprintf("No healthy target for provider %s for 3 minutes: its service, PrivateLink or this consumer's endpoint to it is down, so its routes (%%s) fail. "+
+				Description: withinAlarmDescription(fmt.Sprintf("No healthy target for provider %s for 3 minutes: its service, PrivateLink or this consumer's endpoint to it is down, so its routes ("+routesPlaceholder+") fail. "+
 					"Look at the provider stack %s's alarms and its NLB's targets, then at this account's endpoint to %s (the providers output's endpointId; aws ec2 describe-vpc-endpoints).",
 					b.Provider.Stack, short, b.Provider.EndpointServiceName), b.Provider.Routes),
 				Metrics:    []components.AlarmMetric{{Id: "healthy", Namespace: "AWS/ApplicationELB", MetricName: "HealthyHostCount", Dimensions: group, Stat: "Minimum"}},
@@ -173,29 +173,38 @@ func nlbAlarms(svc contract.Service, nlb *components.PublishableLoadBalancer) []
 	return alarms
 }
 
-// withinAlarmDescription fills the one %s of format with as many of items
-// as fit CloudWatch's 1,024 characters of alarm description, and says how
-// many more there are: a provider may serve any number of routes.
-func withinAlarmDescription(format string, items []string) string {
-	budget := components.MaxAlarmDescriptionLen - len(format) + len("%s")
+// withinAlarmDescription puts in place of the routesPlaceholder in text as
+// many of a provider's routes as fit CloudWatch's 1,024 characters of alarm
+// description, and says how many more there are: a provider may serve any
+// number of routes.
+func withinAlarmDescription(text string, routes []string) string {
+	budget := components.MaxAlarmDescriptionLen - len(text) + len(routesPlaceholder)
 	var listed []string
 	used := 0
-	for i, item := range items {
-		rest := ""
-		if left := len(items) - i - 1; left > 0 {
-			rest = fmt.Sprintf(", and %d more", left)
+	for i, route := range routes {
+		more := ""
+		if left := len(routes) - i - 1; left > 0 {
+			more = fmt.Sprintf(", and %d more", left)
 		}
-		if used+len(", ")+len(item)+len(rest) > budget {
-			listed = append(listed, fmt.Sprintf("and %d more", len(items)-i))
+		separator := 0
+		if i > 0 {
+			separator = len(", ")
+		}
+		if used+separator+len(route)+len(more) > budget {
 			break
 		}
-		listed = append(listed, item)
-		used += len(", ") + len(item)
+		listed = append(listed, route)
+		used += separator + len(route)
 	}
-	described := fmt.Sprintf(format, strings.Join(listed, ", "))
-	if len(described) > components.MaxAlarmDescriptionLen {
-		// Not even a count fits: the format alone is near the limit.
-		described = fmt.Sprintf(format, fmt.Sprintf("%d routes", len(items)))
+	list := strings.Join(listed, ", ")
+	switch left := len(routes) - len(listed); {
+	case len(listed) == 0:
+		list = fmt.Sprintf("%d routes", len(routes))
+	case left > 0:
+		list += fmt.Sprintf(", and %d more", left)
 	}
-	return described
+	return strings.Replace(text, routesPlaceholder, list, 1)
 }
+
+// routesPlaceholder marks where withinAlarmDescription lists the routes.
+const routesPlaceholder = "<routes>"

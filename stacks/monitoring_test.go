@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
 )
@@ -268,4 +269,16 @@ func TestMonitoringBadConfig(t *testing.T) {
 			require.Empty(t, customResources(m))
 		})
 	}
+}
+
+func TestWithinAlarmDescription(t *testing.T) {
+	routes := []string{"GET /a", "GET /b", "GET /c"}
+	text := "routes (<routes>) fail"
+	require.Equal(t, "routes (GET /a, GET /b, GET /c) fail", withinAlarmDescription(text, routes))
+	long := strings.Repeat("x", components.MaxAlarmDescriptionLen-len("routes () fail")-len("GET /a, and 2 more"))
+	got := withinAlarmDescription(text+long, routes)
+	require.Equal(t, "routes (GET /a, and 2 more) fail"+long, got)
+	require.Len(t, got, components.MaxAlarmDescriptionLen)
+	longer := strings.Repeat("x", components.MaxAlarmDescriptionLen-len("routes () fail")-5)
+	require.Equal(t, "routes (3 routes) fail"+longer, withinAlarmDescription(text+longer, routes), "not even one fits")
 }

@@ -63,8 +63,13 @@ func newProviderBase(ctx *pulumi.Context, svc contract.Service, c providerConfig
 	return b, nil
 }
 
-// export exports the provider contract and the outputs every provider has.
-func (b *providerBase) export(ctx *pulumi.Context, svc contract.Service) error {
+// publish offers the service over PrivateLink once its compute serves
+// (serving, an output of that compute), then exports the provider contract
+// and the outputs every provider has.
+func (b *providerBase) publish(ctx *pulumi.Context, svc contract.Service, serving pulumi.Input) error {
+	if err := b.private.Publish(ctx, serving); err != nil {
+		return err
+	}
 	if err := exportProviderContract(ctx, publishedService{
 		Service:             svc,
 		EndpointServiceName: b.private.EndpointServiceName,

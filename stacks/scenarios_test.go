@@ -52,6 +52,8 @@ func scenarios() []scenario {
 		{"a provider removed", "consumer", consumer, set("providers", `["`+todoStack+`"]`)},
 		{"providers reordered", "consumer", consumer, set("providers", `["`+todoStack+`","`+dognamesStack+`"]`)},
 		{"an AZ added", "consumer", consumer, set("availabilityZoneIds", threeAZs)},
+		{"an AZ removed", "consumer", with(consumer, "availabilityZoneIds", threeAZs), set("availabilityZoneIds", `["usw2-az1","usw2-az2"]`)},
+		{"NAT turned on", "consumer", consumer, set("natGateways", "single")},
 		{"a custom domain", "consumer", consumer, set("domainName", "api.example.com", "hostedZoneId", testZoneID)},
 		{"CORS", "consumer", consumer, set("cors", `{"allowOrigins": ["https://app.example.com"]}`)},
 		{"JWT", "consumer", consumer, set("jwtIssuer", "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Abc", "jwtAudiences", `["client-1"]`,
@@ -62,6 +64,7 @@ func scenarios() []scenario {
 		{"a bigger task", "ecs-provider", validECSConfig(), set("cpu", "512", "memory", "1024")},
 		{"an AZ added", "ecs-provider", validECSConfig(), set("availabilityZoneIds", threeAZs)},
 		{"an AZ removed", "ecs-provider", with(validECSConfig(), "availabilityZoneIds", threeAZs), set("availabilityZoneIds", `["usw2-az2","usw2-az3"]`)},
+		{"AZs listed in another order", "ecs-provider", validECSConfig(), set("availabilityZoneIds", `["usw2-az2","usw2-az1"]`)},
 		{"alarms", "ecs-provider", validECSConfig(), set("monitoring", "true")},
 
 		{"a new release", "ec2-provider", validEC2Config(), editApp("todo/server.go")},
@@ -72,6 +75,7 @@ func scenarios() []scenario {
 		{"a bigger instance type", "ec2-provider", validEC2Config(), set("instanceType", "t3.medium")},
 		{"more instances", "ec2-provider", validEC2Config(), set("minSize", "3", "maxSize", "6")},
 		{"an AZ added", "ec2-provider", validEC2Config(), set("availabilityZoneIds", threeAZs)},
+		{"an AZ removed", "ec2-provider", with(validEC2Config(), "availabilityZoneIds", threeAZs), set("availabilityZoneIds", `["usw2-az1","usw2-az3"]`)},
 		{"NAT in every AZ", "ec2-provider", validEC2Config(), set("natGateways", "onePerAz")},
 	}
 }

@@ -2,7 +2,6 @@ package stacks
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"testing"
 
@@ -21,9 +20,15 @@ import (
 // moves to.
 func TestProviderAvailabilityZoneChanges(t *testing.T) {
 	for _, p := range []struct {
-		role string
-		cfg  map[string]string
-	}{{"ecs-provider", validECSConfig()}, {"ec2-provider", validEC2Config()}} {
+		role, svc string
+		cfg       map[string]string
+		// compute is what moves to the new target group in place (ECS),
+		// or is replaced by one that waits until it is healthy there.
+		compute []string
+	}{
+		{"ecs-provider", "dognames", validECSConfig(), nil},
+		{"ec2-provider", "todo", validEC2Config(), []string{"aws:autoscaling/group:Group todo-asg"}},
+	} {
 		t.Run(p.role, func(t *testing.T) {
 			m := mocks.New()
 			m.Account = "222222222222"
@@ -32,34 +37,43 @@ func TestProviderAvailabilityZoneChanges(t *testing.T) {
 				require.NoError(t, err, "AWS takes the update to %s", zones)
 				return m.Changes()
 			}
+			parts := func(kind, zone string) []string {
+				name := p.svc + "-" + kind + "-" + zone
+				out := []string{"aws:ec2/subnet:Subnet " + name, "aws:ec2/routeTableAssociation:RouteTableAssociation " + name}
+				if kind == "workload" {
+					return append(out, "aws:ec2/routeTable:RouteTable "+name, "aws:ec2/route:Route "+name+"-egress")
+				}
+				nat := p.svc + "-nat-" + zone
+				return append(out, "aws:ec2/eip:Eip "+nat, "aws:ec2/natGateway:NatGateway "+nat)
+			}
 			deploy(`["usw2-az1","usw2-az2"]`)
+
 			added := deploy(`["usw2-az1","usw2-az2","usw2-az3"]`)
 			require.Empty(t, added.Replaced, "an AZ added replaces nothing")
-			for _, key := range added.Added {
-				require.Contains(t, key, "usw2-az3", "only the new AZ's parts are added")
-			}
+			require.ElementsMatch(t, parts("workload", "usw2-az3"), added.Added, "only the new AZ's parts")
+			require.Empty(t, added.Removed)
 			requireNoSubnetChanges(t, added)
 
+			// usw2-az1 held the NAT gateway: it moves to the lowest AZ left.
 			removed := deploy(`["usw2-az2","usw2-az3"]`)
 			requireNoSubnetChanges(t, removed)
+			require.ElementsMatch(t, append(parts("workload", "usw2-az1"), parts("public", "usw2-az1")...), removed.Removed, "only the removed AZ's parts go")
+			require.ElementsMatch(t, parts("public", "usw2-az2"), removed.Added)
 			var replaced []string
 			for key := range removed.Replaced {
 				replaced = append(replaced, key)
 			}
-			slices.Sort(replaced)
-			svc := map[string]string{"ecs-provider": "dognames", "ec2-provider": "todo"}[p.role]
-			require.Equal(t, []string{
-				"aws:lb/listener:Listener " + svc + "-listener",
-				"aws:lb/loadBalancer:LoadBalancer " + svc + "-nlb",
-				"aws:lb/targetGroup:TargetGroup " + svc + "-tg",
-			}, replaced, "the NLB, and what can't follow it in place")
-			for _, key := range removed.Removed {
-				require.Contains(t, key, "usw2-az1", "only the removed AZ's parts go")
-			}
+			require.ElementsMatch(t, append([]string{
+				"aws:lb/listener:Listener " + p.svc + "-listener",
+				"aws:lb/loadBalancer:LoadBalancer " + p.svc + "-nlb",
+				"aws:lb/targetGroup:TargetGroup " + p.svc + "-tg",
+			}, p.compute...), replaced, "the NLB, and what can't follow it in place")
 		})
 	}
 }
 
+// requireNoSubnetChanges: no subnet or VPC of the update's is changed or
+// replaced (added and removed ones are the caller's to check).
 func requireNoSubnetChanges(t *testing.T, c mocks.Changes) {
 	t.Helper()
 	for key := range c.Changed {
@@ -82,6 +96,8 @@ func TestConsumerNetworkIgnoresItsProviders(t *testing.T) {
 		{"the provider in fewer AZs removed", "", []string{ordersStack, dognamesStack, todoStack}, []string{dognamesStack, todoStack}},
 		{"providers reordered, AZs pinned", `["usw2-az1","usw2-az2","usw2-az3"]`, []string{dognamesStack, todoStack, ordersStack}, []string{ordersStack, todoStack, dognamesStack}},
 		{"a provider added, AZs pinned", `["usw2-az2","usw2-az1"]`, []string{todoStack}, []string{todoStack, dognamesStack}},
+		{"providers reordered", "", []string{dognamesStack, todoStack, ordersStack}, []string{ordersStack, todoStack, dognamesStack}},
+		{"a provider removed, AZs pinned", `["usw2-az1","usw2-az2","usw2-az3"]`, []string{dognamesStack, todoStack, ordersStack}, []string{todoStack, ordersStack}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,6 +118,9 @@ func TestConsumerNetworkIgnoresItsProviders(t *testing.T) {
 			changes := m.Changes()
 			require.Empty(t, changes.Replaced, "nothing is replaced")
 			requireNoSubnetChanges(t, changes)
+			for _, key := range append(changes.Added, changes.Removed...) {
+				require.False(t, strings.HasPrefix(key, "aws:ec2/") && !strings.HasPrefix(key, "aws:ec2/vpcEndpoint:"), "%s: the network is not the providers'", key)
+			}
 			for key := range changes.Changed {
 				require.False(t, strings.Contains(key, "VpcLink") || strings.Contains(key, "loadBalancer:LoadBalancer"), "%s: the shared path stays", key)
 			}
@@ -156,6 +175,7 @@ func TestAlarmsFitCloudWatchForAnyContract(t *testing.T) {
 		for _, a := range alarms {
 			description := a.Map()["alarmDescription"].(string)
 			require.LessOrEqual(t, len(description), 1024, a.Name)
+			require.LessOrEqual(t, len(a.OutputMap()["name"].(string)), 255, a.Name)
 			if strings.Contains(description, "and 5") && strings.Contains(description, "more)") {
 				found = true
 				require.Contains(t, description, stack, "the full stack name stays")

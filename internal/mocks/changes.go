@@ -2,7 +2,6 @@ package mocks
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 )
 
@@ -56,10 +55,7 @@ func Compare(before, after []Resource) Changes {
 		}
 		// A type without a rule failed the run that declared it.
 		forced, _ := replacement(old, r)
-		keys := changedKeys(old.Inputs, r.Inputs)
-		if slices.Contains(forced, "replacementTrigger") {
-			keys = append(keys, "replacementTrigger")
-		}
+		keys := changedKeys(r.Type, old.Inputs, r.Inputs)
 		if len(keys) == 0 {
 			continue
 		}

@@ -86,10 +86,13 @@ func (m *Mocks) addressIn(subnet, id string) string {
 		if r.Type != "aws:ec2/subnet:Subnet" || r.ID != subnet {
 			continue
 		}
-		if p, err := netip.ParsePrefix(fmt.Sprint(r.Inputs.Mappable()["cidrBlock"])); err == nil {
-			addr := p.Addr().As4()
-			addr[3] += 10 + sum[1]%5
-			return netip.AddrFrom4(addr).String()
+		if p, err := netip.ParsePrefix(fmt.Sprint(r.Inputs.Mappable()["cidrBlock"])); err == nil && p.Bits() <= 28 {
+			// AWS keeps a subnet's first four addresses and its last.
+			hosts := uint32(1)<<(32-p.Bits()) - 5
+			base := p.Addr().As4()
+			v := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
+			v += 4 + (uint32(sum[1])<<16|uint32(sum[2])<<8|uint32(sum[3]))%hosts
+			return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}).String()
 		}
 	}
 	return fmt.Sprintf("10.0.%d.%d", sum[0]%64, 10+sum[1]%200)

@@ -44,7 +44,7 @@ var sharedNames = map[string]bool{"aws:ecs/taskDefinition:TaskDefinition": true}
 
 // check is what AWS refuses before creating (create) or changing a
 // resource of type token named logical, with physical name physical.
-func (m *Mocks) check(token, logical, physical string, in map[string]any, self string, create bool) error {
+func (m *Mocks) check(token, logical, physical string, in map[string]any, self string) error {
 	live := m.live(self)
 	if physical != "" && !sharedNames[token] {
 		property, scope := nameRules[token].Property, nameScopes[token]
@@ -59,8 +59,67 @@ func (m *Mocks) check(token, logical, physical string, in map[string]any, self s
 		return checkSubnet(logical, in, live)
 	case "aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule":
 		return checkListener(token, logical, in, live)
-	case "aws:autoscaling/group:Group":
-		return m.checkCapacity(logical, physical, in, live, create)
+	case "aws:ec2/vpcEndpointService:VpcEndpointService":
+		if prior, ok := m.deployed[self]; ok {
+			return checkServed(logical, prior.Inputs.Mappable(), in, live)
+		}
+	}
+	return nil
+}
+
+// checkServed: an endpoint service that already has consumers, moved to
+// another load balancer of the program's, sends them to it at once; if no
+// compute is registered in that load balancer's target groups yet, every
+// request is dropped until one is. (AWS takes the update; the mocks refuse
+// it, since traffic would stop.)
+func checkServed(logical string, prior, in map[string]any, live []Resource) error {
+	before, _ := prior["networkLoadBalancerArns"].([]any)
+	after, _ := in["networkLoadBalancerArns"].([]any)
+	for _, nlb := range after {
+		if slices.Contains(before, nlb) {
+			continue
+		}
+		for _, l := range live {
+			if l.Type != "aws:lb/listener:Listener" || l.OutputMap()["loadBalancerArn"] != nlb {
+				continue
+			}
+			for _, group := range forwardedGroups(l.Type, l.OutputMap()) {
+				if !served(group, live) {
+					return fmt.Errorf("updating %s: it would send consumers to load balancer %v at once, and no compute serves its target group %v yet, so requests would be dropped; point it at the load balancer once the targets serve", logical, nlb, group)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// served reports whether an ECS service or an Auto Scaling group registers
+// its tasks or instances in a target group.
+func served(group any, live []Resource) bool {
+	for _, r := range live {
+		in := r.OutputMap()
+		switch r.Type {
+		case "aws:autoscaling/group:Group":
+			if groups, _ := in["targetGroupArns"].([]any); slices.Contains(groups, group) {
+				return true
+			}
+		case "aws:ecs/service:Service":
+			balancers, _ := in["loadBalancers"].([]any)
+			for _, b := range balancers {
+				if lb, _ := b.(map[string]any); lb["targetGroupArn"] == group {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// awaitReady is what a provider waits for after a create or an update:
+// an Auto Scaling group's capacity.
+func (m *Mocks) awaitReady(token, logical, physical string, in map[string]any, create bool) error {
+	if token == "aws:autoscaling/group:Group" {
+		return m.checkCapacity(logical, physical, in, m.live(""), create)
 	}
 	return nil
 }
@@ -214,6 +273,21 @@ func (m *Mocks) Rejected() []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return append([]string(nil), m.rejected...)
+}
+
+// Existing returns the resources of one type that exist in AWS after the
+// runs so far: those in the state, those a replacement has yet to delete
+// (its update failed), and those retained on delete.
+func (m *Mocks) Existing(token string) []Resource {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Resource
+	for _, r := range m.live("") {
+		if r.Type == token {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // State returns what the engine's state holds of one type after the runs

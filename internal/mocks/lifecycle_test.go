@@ -43,6 +43,15 @@ func accepter(name, endpoint string, opts ...pulumi.ResourceOption) declared {
 		"vpcEndpointId": pulumi.String(endpoint), "vpcEndpointServiceId": pulumi.String("vpce-svc-1")}, opts}
 }
 
+func endpointService(name, lb string) declared {
+	return declared{"aws:ec2/vpcEndpointService:VpcEndpointService", name, pulumi.Map{"networkLoadBalancerArns": pulumi.ToStringArray([]string{lb})}, nil}
+}
+
+func ecsService(name, group string) declared {
+	return declared{"aws:ecs/service:Service", name, pulumi.Map{"name": pulumi.String(name),
+		"loadBalancers": pulumi.Array{pulumi.Map{"targetGroupArn": pulumi.String(group)}}}, nil}
+}
+
 func nlb(name string, subnets ...string) declared {
 	return declared{"aws:lb/loadBalancer:LoadBalancer", name, pulumi.Map{"loadBalancerType": pulumi.String("network"),
 		"internal": pulumi.Bool(true), "subnets": pulumi.ToStringArray(subnets)}, nil}
@@ -76,6 +85,16 @@ func TestReplacements(t *testing.T) {
 		{name: "one losing a subnet is replaced, under a fresh autoname",
 			before: []declared{nlb("lb", "subnet-a", "subnet-b", "subnet-c")}, after: []declared{nlb("lb", "subnet-b", "subnet-c")},
 			replaced: map[string][]string{"aws:lb/loadBalancer:LoadBalancer lb": {"subnets"}}},
+		{name: "a Network Load Balancer's subnets reordered is no change (a set)",
+			before: []declared{nlb("lb", "subnet-a", "subnet-b")}, after: []declared{nlb("lb", "subnet-b", "subnet-a")}},
+		{name: "an endpoint service moved to a load balancer nothing serves behind",
+			before:  []declared{listener("l1", "lb-1", 80, "tg-1"), endpointService("es", "lb-1"), ecsService("tasks", "tg-1")},
+			after:   []declared{listener("l1", "lb-1", 80, "tg-1"), listener("l2", "lb-2", 80, "tg-2"), endpointService("es", "lb-2"), ecsService("tasks", "tg-1")},
+			wantErr: "it would send consumers to load balancer lb-2 at once, and no compute serves its target group tg-2 yet"},
+		{name: "moved once the compute serves there",
+			before:   []declared{listener("l1", "lb-1", 80, "tg-1"), endpointService("es", "lb-1"), ecsService("tasks", "tg-1")},
+			after:    []declared{listener("l1", "lb-1", 80, "tg-1"), listener("l2", "lb-2", 80, "tg-2"), ecsService("tasks", "tg-2"), endpointService("es", "lb-2")},
+			replaced: map[string][]string{}},
 		{name: "a fixed name replaced before its old holder goes",
 			before:  []declared{{"aws:lb/targetGroup:TargetGroup", "tg", pulumi.Map{"name": pulumi.String("orders"), "port": pulumi.Int(80)}, nil}},
 			after:   []declared{{"aws:lb/targetGroup:TargetGroup", "tg", pulumi.Map{"name": pulumi.String("orders"), "port": pulumi.Int(8080)}, nil}},

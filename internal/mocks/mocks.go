@@ -76,9 +76,10 @@ type Resource struct {
 	ReplaceOnChanges    []string
 	DeleteBeforeReplace bool
 	RetainOnDelete      bool
-	// ReplacementTrigger is the replacementTrigger option's value: a new
-	// value replaces the resource.
-	ReplacementTrigger any
+	// InitErrors: the resource was created, but its create failed
+	// part-way (an Auto Scaling group whose instances never turned
+	// healthy), as the engine's state records it.
+	InitErrors bool
 	// ID and Outputs are the mock's answer: what AWS (or the engine's state)
 	// gave the program. Both are empty in a preview or when it failed.
 	ID      string
@@ -265,9 +266,6 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.ReplaceOnChanges = rpc.GetReplaceOnChanges()
 		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 		r.RetainOnDelete = rpc.GetRetainOnDelete()
-		if trigger := rpc.GetReplacementTrigger(); trigger != nil {
-			r.ReplacementTrigger = trigger.AsInterface()
-		}
 	}
 	m.resources = append(m.resources, r)
 	index := len(m.resources) - 1
@@ -363,9 +361,12 @@ func (m *Mocks) answer(args pulumi.MockResourceArgs, declared Resource, unknown 
 		return "", outputs, nil
 	}
 
-	if existed && !replacing && prior.Inputs.DeepEquals(args.Inputs) && args.TypeToken != "awsx:ecr:Image" {
+	if existed && !replacing && !prior.InitErrors && sameInputs(args.TypeToken, prior.Inputs, args.Inputs) && args.TypeToken != "awsx:ecr:Image" {
 		return prior.ID, prior.Outputs, nil
 	}
+	// Otherwise: a create, a replacement, an update in place, or, for a
+	// resource whose create failed part-way, an update that "continues"
+	// it (the engine's word), with no change.
 	if replacing && declared.DeleteBeforeReplace {
 		if err := m.destroy(prior); err != nil {
 			return "", nil, err
@@ -376,7 +377,7 @@ func (m *Mocks) answer(args pulumi.MockResourceArgs, declared Resource, unknown 
 	if replacing {
 		self = "" // the new resource is not the old one, which may still exist
 	}
-	if err := m.check(args.TypeToken, args.Name, name, in, self, !existed || replacing); err != nil {
+	if err := m.check(args.TypeToken, args.Name, name, in, self); err != nil {
 		return "", nil, err
 	}
 	// A replacement is another resource in AWS, with ids of its own.
@@ -403,6 +404,13 @@ func (m *Mocks) answer(args pulumi.MockResourceArgs, declared Resource, unknown 
 	deployed := declared
 	deployed.Inputs, deployed.ID, deployed.Outputs = args.Inputs.Copy(), id, outputs
 	m.deployed[key] = deployed
+	// What the provider waits for once the resource exists: failing, the
+	// resource stays in the state with its init errors.
+	if err := m.awaitReady(args.TypeToken, args.Name, name, in, !existed || replacing); err != nil {
+		deployed.InitErrors = true
+		m.deployed[key] = deployed
+		return "", nil, err
+	}
 	return id, outputs, nil
 }
 

@@ -48,8 +48,9 @@ var replaceRules = map[string]replaceRule{
 		Source: "ec2/vpc_security_group_egress_rule.go, vpc_security_group_ingress_rule.go"},
 	// subnetIds and securityGroupIds change in place.
 	"aws:ec2/vpcEndpoint:VpcEndpoint": {ForceNew: []string{"serviceName", "vpcEndpointType", "vpcId", "serviceRegion", "resourceConfigurationArn", "serviceNetworkArn"},
-		Source: "ec2/vpc_endpoint.go"},
-	"aws:ec2/vpcEndpointService:VpcEndpointService": {Source: "ec2/vpc_endpoint_service.go"},
+		Sets: []string{"subnetIds", "securityGroupIds"}, Source: "ec2/vpc_endpoint.go"},
+	"aws:ec2/vpcEndpointService:VpcEndpointService": {Sets: []string{"networkLoadBalancerArns", "allowedPrincipals", "supportedRegions"},
+		Source: "ec2/vpc_endpoint_service.go"},
 	// No Update: every input forces new, and Delete rejects the connection.
 	"aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter": {ForceNew: []string{"vpcEndpointId", "vpcEndpointServiceId"},
 		Source: "ec2/vpc_endpoint_connection_accepter.go"},
@@ -58,7 +59,7 @@ var replaceRules = map[string]replaceRule{
 
 	// Elastic Load Balancing.
 	"aws:lb/loadBalancer:LoadBalancer": {ForceNew: []string{"customerOwnedIpv4Pool", "internal", "loadBalancerType", "name", "namePrefix"},
-		CustomizeDiff: loadBalancerSubnets, Source: "elbv2/load_balancer.go"},
+		CustomizeDiff: loadBalancerSubnets, Sets: []string{"subnets", "securityGroups"}, Source: "elbv2/load_balancer.go"},
 	"aws:lb/targetGroup:TargetGroup": {ForceNew: []string{"ipAddressType", "name", "namePrefix", "port", "protocol", "protocolVersion", "targetType", "vpcId"},
 		Source: "elbv2/target_group.go"},
 	// Port, protocol and actions change in place (ModifyListener).
@@ -68,8 +69,9 @@ var replaceRules = map[string]replaceRule{
 		Source: "elbv2/target_group_attachment.go"},
 
 	// Compute, containers, IAM and data.
-	"aws:autoscaling/group:Group": {ForceNew: []string{"name", "namePrefix", "initialLifecycleHooks"}, Source: "autoscaling/group.go"},
-	"aws:ecs/cluster:Cluster":     {ForceNew: []string{"name"}, Source: "ecs/cluster.go"},
+	"aws:autoscaling/group:Group": {ForceNew: []string{"name", "namePrefix", "initialLifecycleHooks"},
+		Sets: []string{"vpcZoneIdentifiers", "targetGroupArns"}, Source: "autoscaling/group.go"},
+	"aws:ecs/cluster:Cluster": {ForceNew: []string{"name"}, Source: "ecs/cluster.go"},
 	"aws:ecs/service:Service": {ForceNew: []string{"cluster", "deploymentController", "iamRole", "launchType", "name", "schedulingStrategy"},
 		CustomizeDiff: func(old, new map[string]any) []string {
 			// capacityProviderStrategyCustomizeDiff.
@@ -79,7 +81,7 @@ var replaceRules = map[string]replaceRule{
 			}
 			return nil
 		},
-		Source: "ecs/service.go"},
+		Sets: []string{"networkConfiguration.subnets", "networkConfiguration.securityGroups"}, Source: "ecs/service.go"},
 	"aws:ecs/taskDefinition:TaskDefinition": {ForceNew: []string{"containerDefinitions", "cpu", "ephemeralStorage", "executionRoleArn", "family",
 		"inferenceAccelerators", "ipcMode", "memory", "networkMode", "pidMode", "placementConstraints", "proxyConfiguration",
 		"requiresCompatibilities", "runtimePlatform", "taskRoleArn", "volumes", "enableFaultInjection"}, Source: "ecs/task_definition.go"},
@@ -108,7 +110,8 @@ var replaceRules = map[string]replaceRule{
 	// API Gateway, ACM and Route 53.
 	"aws:apigatewayv2/api:Api": {ForceNew: []string{"protocolType", "credentialsArn", "routeKey", "target"}, Source: "apigatewayv2/api.go"},
 	// VPC links are immutable.
-	"aws:apigatewayv2/vpcLink:VpcLink": {ForceNew: []string{"securityGroupIds", "subnetIds"}, Source: "apigatewayv2/vpc_link.go"},
+	"aws:apigatewayv2/vpcLink:VpcLink": {ForceNew: []string{"securityGroupIds", "subnetIds"}, Sets: []string{"securityGroupIds", "subnetIds"},
+		Source: "apigatewayv2/vpc_link.go"},
 	"aws:apigatewayv2/integration:Integration": {ForceNew: []string{"apiId", "integrationSubtype", "integrationType"},
 		Source: "apigatewayv2/integration.go"},
 	"aws:apigatewayv2/route:Route":           {ForceNew: []string{"apiId"}, Source: "apigatewayv2/route.go"},
