@@ -84,9 +84,9 @@ type PrivateService struct {
 	// EndpointServiceId and EndpointServiceName are set by Publish.
 	EndpointServiceId   pulumi.StringOutput
 	EndpointServiceName pulumi.StringOutput
-	AllowedPrincipals     []string
-	SupportedRegions      []string
-	AcceptanceRequired    bool
+	AllowedPrincipals   []string
+	SupportedRegions    []string
+	AcceptanceRequired  bool
 	// Accepted maps each accepted endpoint's Consumer to its endpoint ID,
 	// known once the connection is accepted.
 	Accepted        pulumi.StringMapOutput
