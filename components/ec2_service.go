@@ -144,21 +144,57 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 		return nil, fmt.Errorf("ec2 service %s: %w", name, err)
 	}
 
-	userData := pulumi.All(a.Image, logGroup.Name, environment(a.Environment)).ApplyT(func(v []any) (string, error) {
+	lt, err := s.launchTemplate(ctx, name, a, launchSettings{ami: ami.Value, region: region.Name, profileArn: profile.Arn,
+		securityGroupId: instanceSG.ID(), logGroupName: logGroup.Name})
+	if err != nil {
+		return nil, fmt.Errorf("ec2 service %s: %w", name, err)
+	}
+
+	group, err := s.autoScalingGroup(ctx, name, a, lt)
+	if err != nil {
+		return nil, fmt.Errorf("ec2 service %s: %w", name, err)
+	}
+
+	s.AutoScalingGroupName = group.Name
+	s.LaunchTemplateId = lt.ID().ToStringOutput()
+	s.LogGroupName = logGroup.Name
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{
+		"autoScalingGroupName": s.AutoScalingGroupName,
+		"launchTemplateId":     s.LaunchTemplateId,
+		"logGroupName":         s.LogGroupName,
+	}); err != nil {
+		return nil, fmt.Errorf("ec2 service %s: registering outputs: %w", name, err)
+	}
+	return s, nil
+}
+
+// launchSettings are what a launch template takes from the rest of the
+// service.
+type launchSettings struct {
+	ami, region     string
+	profileArn      pulumi.StringOutput
+	securityGroupId pulumi.IDOutput
+	logGroupName    pulumi.StringOutput
+}
+
+// launchTemplate describes the instances: the AMI, IMDSv2 only, an
+// encrypted disk, no public address, and user data that runs the image.
+func (s *EC2Service) launchTemplate(ctx *pulumi.Context, name string, a EC2ServiceArgs, l launchSettings) (*ec2.LaunchTemplate, error) {
+	userData := pulumi.All(a.Image, l.logGroupName, environment(a.Environment)).ApplyT(func(v []any) (string, error) {
 		env := v[2].(map[string]string)
 		if err := checkEnvironment(env); err != nil {
 			return "", fmt.Errorf("ec2 service %s: %w", name, err)
 		}
-		script := userDataScript(name, v[0].(string), v[1].(string), region.Name, env, a)
+		script := userDataScript(name, v[0].(string), v[1].(string), l.region, env, a)
 		return base64.StdEncoding.EncodeToString([]byte(script)), nil
 	}).(pulumi.StringOutput)
 
 	lt, err := ec2.NewLaunchTemplate(ctx, name+"-lt", &ec2.LaunchTemplateArgs{
 		Description:  pulumi.Sprintf("%s: container on Amazon Linux 2023", name),
-		ImageId:      pulumi.String(ami.Value),
+		ImageId:      pulumi.String(l.ami),
 		InstanceType: pulumi.String(a.InstanceType),
 		IamInstanceProfile: &ec2.LaunchTemplateIamInstanceProfileArgs{
-			Arn: profile.Arn,
+			Arn: l.profileArn,
 		},
 		// IMDSv2 only. The container uses the host network, so a hop limit
 		// of 1 reaches the metadata service from the container while
@@ -172,7 +208,7 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 		NetworkInterfaces: ec2.LaunchTemplateNetworkInterfaceArray{&ec2.LaunchTemplateNetworkInterfaceArgs{
 			AssociatePublicIpAddress: pulumi.String("false"),
 			DeleteOnTermination:      pulumi.String("true"),
-			SecurityGroups:           pulumi.StringArray{a.TargetSecurityGroupId, instanceSG.ID()},
+			SecurityGroups:           pulumi.StringArray{a.TargetSecurityGroupId, l.securityGroupId},
 		}},
 		BlockDeviceMappings: ec2.LaunchTemplateBlockDeviceMappingArray{&ec2.LaunchTemplateBlockDeviceMappingArgs{
 			DeviceName: pulumi.String("/dev/xvda"),
@@ -193,9 +229,14 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 		Tags: a.Tags,
 	}, pulumi.Parent(s))
 	if err != nil {
-		return nil, fmt.Errorf("ec2 service %s: creating launch template: %w", name, err)
+		return nil, fmt.Errorf("creating launch template: %w", err)
 	}
+	return lt, nil
+}
 
+// autoScalingGroup runs the launch template's instances across the
+// subnets, registered in the target group, one group per release.
+func (s *EC2Service) autoScalingGroup(ctx *pulumi.Context, name string, a EC2ServiceArgs, lt *ec2.LaunchTemplate) (*autoscaling.Group, error) {
 	group, err := autoscaling.NewGroup(ctx, name+"-asg", &autoscaling.GroupArgs{
 		MinSize:            pulumi.Int(a.MinSize),
 		MaxSize:            pulumi.Int(a.MaxSize),
@@ -241,20 +282,9 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 		// (pkg/resource/deploy/step_generator.go, applyReplaceOnChanges).
 		pulumi.ReplaceOnChanges([]string{"launchTemplate", "targetGroupArns", "#initerror"}))
 	if err != nil {
-		return nil, fmt.Errorf("ec2 service %s: creating auto scaling group: %w", name, err)
+		return nil, fmt.Errorf("creating auto scaling group: %w", err)
 	}
-
-	s.AutoScalingGroupName = group.Name
-	s.LaunchTemplateId = lt.ID().ToStringOutput()
-	s.LogGroupName = logGroup.Name
-	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{
-		"autoScalingGroupName": s.AutoScalingGroupName,
-		"launchTemplateId":     s.LaunchTemplateId,
-		"logGroupName":         s.LogGroupName,
-	}); err != nil {
-		return nil, fmt.Errorf("ec2 service %s: registering outputs: %w", name, err)
-	}
-	return s, nil
+	return group, nil
 }
 
 // instanceProfile creates the instance role: the app's own permissions, the

@@ -85,16 +85,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if args == nil {
 		args = &NetworkArgs{}
 	}
-	a := *args
-	if a.CidrBlock == "" {
-		a.CidrBlock = "10.0.0.0/16"
-	}
-	if a.NatGateways == "" {
-		a.NatGateways = NatSingle
-	}
-	if a.LogRetentionDays == 0 {
-		a.LogRetentionDays = DefaultLogRetentionDays
-	}
+	a := args.withDefaults()
 	if !slices.Contains(NatStrategies, a.NatGateways) {
 		return nil, fmt.Errorf("network %s: NatGateways %q is not one of %v", name, a.NatGateways, NatStrategies)
 	}
@@ -110,11 +101,9 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if n.AvailabilityZoneIds, err = ResolveAvailabilityZones(ctx, a.AvailabilityZoneIds, pulumi.Parent(n)); err != nil {
 		return nil, fmt.Errorf("network %s: %w", name, err)
 	}
-	layout := make(map[string]SubnetLayout, len(n.AvailabilityZoneIds))
-	for _, zone := range n.AvailabilityZoneIds {
-		if layout[zone], err = NewSubnetLayout(vpcRange, zone); err != nil {
-			return nil, fmt.Errorf("network %s: %w", name, err)
-		}
+	layout, err := subnetLayouts(vpcRange, n.AvailabilityZoneIds)
+	if err != nil {
+		return nil, fmt.Errorf("network %s: %w", name, err)
 	}
 
 	vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
@@ -167,6 +156,19 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, fmt.Errorf("network %s: registering outputs: %w", name, err)
 	}
 	return n, nil
+}
+
+func (args NetworkArgs) withDefaults() NetworkArgs {
+	if args.CidrBlock == "" {
+		args.CidrBlock = "10.0.0.0/16"
+	}
+	if args.NatGateways == "" {
+		args.NatGateways = NatSingle
+	}
+	if args.LogRetentionDays == 0 {
+		args.LogRetentionDays = DefaultLogRetentionDays
+	}
+	return args
 }
 
 // workloadSubnet is one AZ's workload subnet with a route table of its own,

@@ -67,7 +67,7 @@ func acceptEndpoints(ctx *pulumi.Context, parent pulumi.Resource, name string, s
 			// while the endpoint may still carry every request of the
 			// consumer. Retained, an acceptance ends only when the consumer
 			// deletes its endpoint, or when the provider rejects it on
-			// purpose (docs/operations.md).
+			// purpose (docs/updates.md).
 			pulumi.RetainOnDelete(true))
 		if err != nil {
 			return nil, fmt.Errorf("accepting endpoint %s: %w", e.EndpointID, err)

@@ -46,6 +46,19 @@ func NewSubnetLayout(vpc netip.Prefix, zone string) (SubnetLayout, error) {
 	}, nil
 }
 
+// subnetLayouts places the subnets of each AZ ID in the VPC range.
+func subnetLayouts(vpc netip.Prefix, zones []string) (map[string]SubnetLayout, error) {
+	out := make(map[string]SubnetLayout, len(zones))
+	for _, zone := range zones {
+		layout, err := NewSubnetLayout(vpc, zone)
+		if err != nil {
+			return nil, err
+		}
+		out[zone] = layout
+	}
+	return out, nil
+}
+
 // nthPrefix is the n-th (from 0) sub-range of p that is extra bits longer.
 func nthPrefix(p netip.Prefix, extra, n int) netip.Prefix {
 	base := p.Addr().As4()

@@ -54,29 +54,9 @@ func runConsumer(ctx *pulumi.Context) error {
 		return err
 	}
 
-	backends := make([]components.Backend, 0, len(plan.Backends))
-	for _, b := range plan.Backends {
-		subnets, err := net.WorkloadSubnetsIn(b.AvailabilityZoneIDs)
-		if err != nil {
-			return fmt.Errorf("provider %s: %w", b.Provider.Stack, err)
-		}
-		if b.AwaitingAcceptance {
-			ctx.Log.Warn(fmt.Sprintf("%s accepts each endpoint connection itself and has not accepted this consumer's yet: its endpoint, target group, rule and routes are created, and its targets once it has. Run `pulumi up -s %s` in its account (its private-apis:consumerStack must be %s), then `pulumi up -s %s` again; `make up` does both.",
-				b.Provider.Stack, contract.ShortStackName(b.Provider.Stack), selfStackName(ctx), ctx.Stack()), nil)
-		}
-		backends = append(backends, components.Backend{
-			Name:                b.Name,
-			Provider:            b.Provider.Stack,
-			RulePriority:        b.RulePriority,
-			AwaitingAcceptance:  b.AwaitingAcceptance,
-			EndpointServiceName: b.Provider.EndpointServiceName,
-			ServiceRegion:       b.ServiceRegion,
-			SubnetIds:           subnets,
-			AvailabilityZoneIds: b.AvailabilityZoneIDs,
-			Port:                b.Provider.ServicePort,
-			HealthCheckPath:     b.Provider.HealthCheckPath,
-			Routes:              b.Provider.Routes,
-		})
+	backends, err := consumerBackends(ctx, plan, net)
+	if err != nil {
+		return err
 	}
 	apiArgs := &components.PrivateApiArgs{
 		VpcId:      net.VpcId,
@@ -129,4 +109,35 @@ func runConsumer(ctx *pulumi.Context) error {
 	ctx.Export("providers", exported)
 	ctx.Export("vpcId", net.VpcId)
 	return nil
+}
+
+// consumerBackends places each planned provider's endpoint in the
+// consumer's subnets of the AZs it shares, and warns about those still
+// waiting for the provider's acceptance.
+func consumerBackends(ctx *pulumi.Context, plan consumerPlan, net *components.Network) ([]components.Backend, error) {
+	backends := make([]components.Backend, 0, len(plan.Backends))
+	for _, b := range plan.Backends {
+		subnets, err := net.WorkloadSubnetsIn(b.AvailabilityZoneIDs)
+		if err != nil {
+			return nil, fmt.Errorf("provider %s: %w", b.Provider.Stack, err)
+		}
+		if b.AwaitingAcceptance {
+			ctx.Log.Warn(fmt.Sprintf("%s accepts each endpoint connection itself and has not accepted this consumer's yet: its endpoint, target group, rule and routes are created, and its targets once it has. Run `pulumi up -s %s` in its account (its private-apis:consumerStack must be %s), then `pulumi up -s %s` again; `make up` does both.",
+				b.Provider.Stack, contract.ShortStackName(b.Provider.Stack), selfStackName(ctx), ctx.Stack()), nil)
+		}
+		backends = append(backends, components.Backend{
+			Name:                b.Name,
+			Provider:            b.Provider.Stack,
+			RulePriority:        b.RulePriority,
+			AwaitingAcceptance:  b.AwaitingAcceptance,
+			EndpointServiceName: b.Provider.EndpointServiceName,
+			ServiceRegion:       b.ServiceRegion,
+			SubnetIds:           subnets,
+			AvailabilityZoneIds: b.AvailabilityZoneIDs,
+			Port:                b.Provider.ServicePort,
+			HealthCheckPath:     b.Provider.HealthCheckPath,
+			Routes:              b.Provider.Routes,
+		})
+	}
+	return backends, nil
 }

@@ -24,8 +24,21 @@
 //     it again is the next `pulumi up` of the same stack: a resource whose
 //     inputs did not change keeps the outputs it had (nothing is refreshed),
 //     an immutable ECR repository refuses a tag pushed again with other
-//     content, and Changes reports what the last run added, removed or
-//     changed.
+//     content, and Changes reports what the last run added, removed,
+//     updated in place or replaced;
+//   - replacements (replace.go, replace_rules.go): an input that AWS can't
+//     change in place, by the Terraform provider's rules, replaces the
+//     resource: the new one is created first, under a fresh autoname and
+//     ids, and the old one deleted at the end of a successful update
+//     (first, with deleteBeforeReplace; never, with retainOnDelete);
+//   - what a create, change or delete can break (lifecycle.go), failing the
+//     run as AWS would: subnets that overlap in a VPC, a name held twice, a
+//     target group forwarded to from two load balancers, two listeners on
+//     one port, an accepter's delete rejecting a connection still in use
+//     (EndpointsInUse), an endpoint service moved to a load balancer no
+//     compute serves behind, and an Auto Scaling group whose instances never
+//     pass their health checks (Unhealthy), which stays in the state with
+//     init errors as the engine keeps it.
 //
 // Tests assert on what it recorded after RunErr has returned, on the test
 // goroutine, so no assertion ever runs inside an ApplyT.
