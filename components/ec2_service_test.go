@@ -100,18 +100,8 @@ func TestEC2ServiceAutoScalingGroup(t *testing.T) {
 func TestEC2ServiceReleases(t *testing.T) {
 	m := mocks.New()
 	deploy := func(image string) error {
-		_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
-			net, err := testNetwork(ctx)
-			if err != nil {
-				return err
-			}
-			args := privateServiceArgs(net)
-			args.TargetType = TargetTypeInstance
-			svc, err := NewPrivateService(ctx, "svc", args)
-			if err != nil {
-				return err
-			}
-			_, err = NewEC2Service(ctx, "app", &EC2ServiceArgs{
+		_, err := deployBehindPrivateService(m, TargetTypeInstance, func(ctx *pulumi.Context, net *Network, svc *PrivateService) error {
+			_, err := NewEC2Service(ctx, "app", &EC2ServiceArgs{
 				Image: pulumi.String(image), RepositoryArn: pulumi.String("arn:aws:ecr:us-west-2:333333333333:repository/todo"),
 				VpcId: net.VpcId, SubnetIds: net.WorkloadSubnetIds, TargetSecurityGroupId: svc.TargetSecurityGroupId, TargetGroupArn: svc.TargetGroupArn,
 			})

@@ -69,7 +69,15 @@ type testRun struct {
 // what compute tests compare against.
 func runBehindPrivateService(t *testing.T, targetType string, fn func(ctx *pulumi.Context, net *Network, svc *PrivateService) error) (*testRun, error) {
 	t.Helper()
-	m, out, err := run(t, func(ctx *pulumi.Context) error {
+	m := mocks.New()
+	out, err := deployBehindPrivateService(m, targetType, fn)
+	return &testRun{m: m, out: out}, err
+}
+
+// deployBehindPrivateService is one deployment on m of what
+// runBehindPrivateService runs, for tests of deployments in sequence.
+func deployBehindPrivateService(m *mocks.Mocks, targetType string, fn func(ctx *pulumi.Context, net *Network, svc *PrivateService) error) (map[string]any, error) {
+	return m.Run("test", nil, "", func(ctx *pulumi.Context) error {
 		net, err := testNetwork(ctx)
 		if err != nil {
 			return err
@@ -88,5 +96,4 @@ func runBehindPrivateService(t *testing.T, targetType string, fn func(ctx *pulum
 		ctx.Export("targetGroup", svc.TargetGroupArn)
 		return nil
 	})
-	return &testRun{m: m, out: out}, err
 }

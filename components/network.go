@@ -175,16 +175,6 @@ func (args NetworkArgs) withDefaults() NetworkArgs {
 // whose only route out, if any, is the egress NAT gateway.
 func (n *Network) workloadSubnet(ctx *pulumi.Context, name string, vpc *ec2.Vpc, zone string, cidr netip.Prefix, nat pulumi.IDOutput, routed bool, tags pulumi.StringMapInput) (pulumi.StringOutput, error) {
 	resourceName := name + "-workload-" + zone
-	subnet, err := ec2.NewSubnet(ctx, resourceName, &ec2.SubnetArgs{
-		VpcId:               vpc.ID(),
-		CidrBlock:           pulumi.String(cidr.String()),
-		AvailabilityZoneId:  pulumi.String(zone),
-		MapPublicIpOnLaunch: pulumi.Bool(false),
-		Tags:                nameTag(tags, resourceName),
-	}, pulumi.Parent(n))
-	if err != nil {
-		return pulumi.StringOutput{}, fmt.Errorf("creating subnet %s: %w", resourceName, err)
-	}
 	table, err := ec2.NewRouteTable(ctx, resourceName, &ec2.RouteTableArgs{
 		VpcId: vpc.ID(),
 		Tags:  nameTag(tags, resourceName),
@@ -192,11 +182,9 @@ func (n *Network) workloadSubnet(ctx *pulumi.Context, name string, vpc *ec2.Vpc,
 	if err != nil {
 		return pulumi.StringOutput{}, fmt.Errorf("creating route table %s: %w", resourceName, err)
 	}
-	if _, err := ec2.NewRouteTableAssociation(ctx, resourceName, &ec2.RouteTableAssociationArgs{
-		SubnetId:     subnet.ID(),
-		RouteTableId: table.ID(),
-	}, pulumi.Parent(n)); err != nil {
-		return pulumi.StringOutput{}, fmt.Errorf("associating route table %s: %w", resourceName, err)
+	subnet, err := n.subnet(ctx, resourceName, vpc, zone, cidr, table, tags)
+	if err != nil {
+		return pulumi.StringOutput{}, err
 	}
 	if routed {
 		if _, err := ec2.NewRoute(ctx, resourceName+"-egress", &ec2.RouteArgs{
@@ -269,26 +257,34 @@ func (n *Network) natGateways(ctx *pulumi.Context, name string, vpc *ec2.Vpc, la
 	return egress, public, nil
 }
 
-// natGateway is one AZ's public subnet, its Elastic IP and NAT gateway.
-func (n *Network) natGateway(ctx *pulumi.Context, name string, vpc *ec2.Vpc, zone string, cidr netip.Prefix, table *ec2.RouteTable, tags pulumi.StringMapInput) (pulumi.IDOutput, pulumi.StringOutput, error) {
-	resourceName := name + "-public-" + zone
+// subnet is a subnet in one AZ, routed by table. Nothing in it gets a
+// public address at launch: NAT gateways use their Elastic IPs.
+func (n *Network) subnet(ctx *pulumi.Context, resourceName string, vpc *ec2.Vpc, zone string, cidr netip.Prefix, table *ec2.RouteTable, tags pulumi.StringMapInput) (*ec2.Subnet, error) {
 	subnet, err := ec2.NewSubnet(ctx, resourceName, &ec2.SubnetArgs{
-		VpcId:              vpc.ID(),
-		CidrBlock:          pulumi.String(cidr.String()),
-		AvailabilityZoneId: pulumi.String(zone),
-		// The NAT gateway uses its Elastic IP; nothing here needs an
-		// address assigned at launch.
+		VpcId:               vpc.ID(),
+		CidrBlock:           pulumi.String(cidr.String()),
+		AvailabilityZoneId:  pulumi.String(zone),
 		MapPublicIpOnLaunch: pulumi.Bool(false),
 		Tags:                nameTag(tags, resourceName),
 	}, pulumi.Parent(n))
 	if err != nil {
-		return pulumi.IDOutput{}, pulumi.StringOutput{}, fmt.Errorf("creating subnet %s: %w", resourceName, err)
+		return nil, fmt.Errorf("creating subnet %s: %w", resourceName, err)
 	}
 	if _, err := ec2.NewRouteTableAssociation(ctx, resourceName, &ec2.RouteTableAssociationArgs{
 		SubnetId:     subnet.ID(),
 		RouteTableId: table.ID(),
 	}, pulumi.Parent(n)); err != nil {
-		return pulumi.IDOutput{}, pulumi.StringOutput{}, fmt.Errorf("associating route table %s: %w", resourceName, err)
+		return nil, fmt.Errorf("associating route table %s: %w", resourceName, err)
+	}
+	return subnet, nil
+}
+
+// natGateway is one AZ's public subnet, its Elastic IP and NAT gateway.
+func (n *Network) natGateway(ctx *pulumi.Context, name string, vpc *ec2.Vpc, zone string, cidr netip.Prefix, table *ec2.RouteTable, tags pulumi.StringMapInput) (pulumi.IDOutput, pulumi.StringOutput, error) {
+	resourceName := name + "-public-" + zone
+	subnet, err := n.subnet(ctx, resourceName, vpc, zone, cidr, table, tags)
+	if err != nil {
+		return pulumi.IDOutput{}, pulumi.StringOutput{}, err
 	}
 	natName := name + "-nat-" + zone
 	eip, err := ec2.NewEip(ctx, natName, &ec2.EipArgs{

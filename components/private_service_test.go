@@ -193,16 +193,7 @@ func TestPrivateServiceTargetGroupArnWaitsForListener(t *testing.T) {
 // the compute's output, so consumers are sent to a load balancer only once
 // something serves behind it.
 func TestPrivateServicePublishesOnceServing(t *testing.T) {
-	m := mocks.New()
-	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
-		net, err := testNetwork(ctx)
-		if err != nil {
-			return err
-		}
-		s, err := NewPrivateService(ctx, "svc", privateServiceArgs(net))
-		if err != nil {
-			return err
-		}
+	r, err := runBehindPrivateService(t, TargetTypeIP, func(ctx *pulumi.Context, _ *Network, s *PrivateService) error {
 		var compute struct{ pulumi.CustomResourceState }
 		if err := ctx.RegisterResource("aws:ecs/service:Service", "compute", pulumi.Map{
 			"loadBalancers": pulumi.Array{pulumi.Map{"targetGroupArn": s.TargetGroupArn}},
@@ -213,9 +204,10 @@ func TestPrivateServicePublishesOnceServing(t *testing.T) {
 	})
 	require.NoError(t, err)
 	order := map[string]int{}
-	for i, r := range m.Resources() {
-		order[r.Type] = i
+	for i, res := range r.m.Resources() {
+		order[res.Type] = i
 	}
+	require.Contains(t, order, "aws:ec2/vpcEndpointService:VpcEndpointService")
 	require.Less(t, order["aws:ecs/service:Service"], order["aws:ec2/vpcEndpointService:VpcEndpointService"], "published after the compute")
 }
 
