@@ -14,14 +14,19 @@ type declared struct {
 	opts        []pulumi.ResourceOption
 }
 
-// deployAll runs one update that registers the resources in order.
+// deployAll runs one update that registers the resources in order: each
+// depends on the one before, as the SDK otherwise sends registrations
+// whose inputs are known in any order.
 func deployAll(m *Mocks, resources ...declared) error {
 	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
+		var previous []pulumi.Resource
 		for _, r := range resources {
-			var out custom
-			if err := ctx.RegisterResource(r.token, r.name, r.props, &out, r.opts...); err != nil {
+			out := &custom{}
+			opts := append(append([]pulumi.ResourceOption(nil), r.opts...), pulumi.DependsOn(previous))
+			if err := ctx.RegisterResource(r.token, r.name, r.props, out, opts...); err != nil {
 				return err
 			}
+			previous = []pulumi.Resource{out}
 		}
 		return nil
 	})
