@@ -214,12 +214,19 @@ func TestConsumerRulePriorityCollision(t *testing.T) {
 	require.ErrorContains(t, err, fmt.Sprintf("provider stacks %s and %s both get load balancer rule priority %d", first, second, rulePriority(nil, first)))
 	require.ErrorContains(t, err, fmt.Sprintf("pin the one you are adding to a free priority in private-apis:listenerRulePriorities, e.g. {%q:", second))
 
-	m, _, err := runConsumerStack(t, with(validConsumerConfig(first, second), "listenerRulePriorities", fmt.Sprintf(`{%q: 77}`, second)), providers, nil)
+	// The first is deployed alone, then the second is added with a pin.
+	m, _, err := runConsumerStack(t, validConsumerConfig(first), providers, nil)
 	require.NoError(t, err)
-	rule, ok := m.Named("aws:lb/listenerRule:ListenerRule", apiName+"-"+backendName(first)+"-rule")
+	firstRule := apiName + "-" + backendName(first) + "-rule"
+	before, ok := m.Named("aws:lb/listenerRule:ListenerRule", firstRule)
 	require.True(t, ok)
-	require.EqualValues(t, rulePriority(nil, first), rule.Map()["priority"], "the provider already deployed keeps its priority")
-	rule, ok = m.Named("aws:lb/listenerRule:ListenerRule", apiName+"-"+backendName(second)+"-rule")
+	_, err = m.Run("consumer", with(validConsumerConfig(first, second), "listenerRulePriorities", fmt.Sprintf(`{%q: 77}`, second)), repoRoot(t), Run)
+	require.NoError(t, err)
+	after, ok := m.Named("aws:lb/listenerRule:ListenerRule", firstRule)
+	require.True(t, ok)
+	require.Equal(t, before.Map()["priority"], after.Map()["priority"], "the provider already deployed keeps its priority")
+	require.NotContains(t, m.Changes().Changed, "aws:lb/listenerRule:ListenerRule "+firstRule)
+	rule, ok := m.Named("aws:lb/listenerRule:ListenerRule", apiName+"-"+backendName(second)+"-rule")
 	require.True(t, ok)
 	require.EqualValues(t, 77, rule.Map()["priority"])
 }

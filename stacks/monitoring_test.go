@@ -161,8 +161,10 @@ func TestConsumerAlarmsFollowAcceptance(t *testing.T) {
 	alarm := "aws:cloudwatch/metricAlarm:MetricAlarm " + monitoringName + "-" + todo
 	require.Contains(t, changes.Added, alarm+"-no-healthy-targets")
 	require.Contains(t, changes.Added, alarm+"-5xx-rate")
+	dashboard := "aws:cloudwatch/dashboard:Dashboard " + monitoringName + "-dashboard"
+	require.Contains(t, changes.Changed, dashboard, "the dashboard gains the provider's graphs")
 	for key := range changes.Changed {
-		require.Equal(t, "aws:cloudwatch/dashboard:Dashboard "+monitoringName+"-dashboard", key, "only the dashboard gains graphs")
+		require.Equal(t, dashboard, key, "only the dashboard changes")
 	}
 }
 

@@ -36,6 +36,7 @@ var noTags = map[string]bool{
 // to every provider, across all the resources the stack declared.
 func assertProviderBaseline(t *testing.T, m *mocks.Mocks, out map[string]any, b baseline) {
 	t.Run("no ingress from the internet", func(t *testing.T) {
+		require.NotEmpty(t, m.ByType("aws:ec2/securityGroup:SecurityGroup"))
 		for _, r := range m.ByType("aws:ec2/securityGroup:SecurityGroup") {
 			require.Nil(t, r.Map()["ingress"], "%s: rules are separate, reviewable resources", r.Name)
 			require.NotEmpty(t, r.Map()["description"], r.Name)
@@ -91,6 +92,8 @@ func assertProviderBaseline(t *testing.T, m *mocks.Mocks, out map[string]any, b 
 	})
 
 	t.Run("least-privilege IAM", func(t *testing.T) {
+		require.NotEmpty(t, m.ByType("aws:iam/rolePolicy:RolePolicy"))
+		require.NotEmpty(t, m.ByType("aws:iam/role:Role"))
 		for _, r := range m.ByType("aws:iam/rolePolicy:RolePolicy") {
 			var doc struct{ Statement []struct{ Action []string } }
 			require.NoError(t, json.Unmarshal([]byte(r.Map()["policy"].(string)), &doc), r.Name)

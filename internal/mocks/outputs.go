@@ -17,6 +17,9 @@ func (m *Mocks) computedOutputs(token, logical, physical string, in map[string]a
 		physical = logical
 	}
 	out := map[string]any{"arn": fmt.Sprintf("arn:aws:%s:%s:%s:%s", service(token), m.Region, m.Account, physical)}
+	if format, ok := arnFormats[token]; ok {
+		out["arn"] = fmt.Sprintf(format, m.Region, m.Account, physical)
+	}
 	switch token {
 	case "aws:ec2/vpc:Vpc":
 		out["id"] = "vpc-" + digest(logical)[:17]
@@ -50,6 +53,7 @@ func (m *Mocks) computedOutputs(token, logical, physical string, in map[string]a
 		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:role/%s", m.Account, physical)
 	case "aws:ec2/securityGroup:SecurityGroup":
 		out["id"] = "sg-" + digest(logical)[:17]
+		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/%s", m.Region, m.Account, out["id"])
 	case "aws:ec2/vpcEndpointService:VpcEndpointService":
 		svcID := "vpce-svc-" + digest(logical)[:17]
 		out["id"] = svcID
@@ -92,6 +96,7 @@ func (m *Mocks) computedOutputs(token, logical, physical string, in map[string]a
 		out["arn"] = fmt.Sprintf("%s:%d", out["arnWithoutRevision"], m.revisions[physical])
 	case "aws:ec2/launchTemplate:LaunchTemplate":
 		out["id"] = "lt-" + digest(logical)[:17]
+		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:launch-template/%s", m.Region, m.Account, out["id"])
 		version := 1.0
 		if existed {
 			if v, ok := prior.Outputs["latestVersion"]; ok && v.IsNumber() {
@@ -101,6 +106,21 @@ func (m *Mocks) computedOutputs(token, logical, physical string, in map[string]a
 		out["latestVersion"] = version
 	}
 	return out, nil
+}
+
+// arnFormats are the ARNs AWS gives named resources, by type: region,
+// account and name fill them, in that order (%[1]s, %[2]s, %[3]s).
+var arnFormats = map[string]string{
+	"aws:cloudwatch/logGroup:LogGroup":        "arn:aws:logs:%[1]s:%[2]s:log-group:%[3]s",
+	"aws:cloudwatch/metricAlarm:MetricAlarm":  "arn:aws:cloudwatch:%[1]s:%[2]s:alarm:%[3]s",
+	"aws:cloudwatch/dashboard:Dashboard":      "arn:aws:cloudwatch::%[2]s:dashboard/%[3]s",
+	"aws:dynamodb/table:Table":                "arn:aws:dynamodb:%[1]s:%[2]s:table/%[3]s",
+	"aws:ecr/repository:Repository":           "arn:aws:ecr:%[1]s:%[2]s:repository/%[3]s",
+	"aws:ecs/cluster:Cluster":                 "arn:aws:ecs:%[1]s:%[2]s:cluster/%[3]s",
+	"aws:ecs/service:Service":                 "arn:aws:ecs:%[1]s:%[2]s:service/%[3]s",
+	"aws:iam/instanceProfile:InstanceProfile": "arn:aws:iam::%[2]s:instance-profile/%[3]s",
+	"aws:autoscaling/group:Group":             "arn:aws:autoscaling:%[1]s:%[2]s:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/%[3]s",
+	"aws:sns/topic:Topic":                     "arn:aws:sns:%[1]s:%[2]s:%[3]s",
 }
 
 // azName is the account's name for an AZ ID.
