@@ -39,9 +39,11 @@ $(PULUMI_CLI): tools/pulumi/go.mod tools/pulumi/go.sum
 		-ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$(PULUMI_VERSION)" \
 		github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
 
-## test: run every module's tests (the README's test command)
+## test: run every module's tests (the README's test command), all with the
+## race detector: the local gateway, the orchestrator and the mocks are
+## concurrent, and the services' servers too
 test: deps pulumi-cli
-	go test ./...
+	go test -race ./...
 	@for app in $(APPS); do \
 		echo "go test -race ./... in $$app"; \
 		(cd $$app && go test -race -count=1 -v ./... | grep -E "$(TEST_LOG_LINES)") || exit 1; \
