@@ -51,6 +51,14 @@ func TestProviderRefusesAnEndpointForAnotherService(t *testing.T) {
 	require.Empty(t, m.ByType("aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter"))
 }
 
+func TestProviderRefusesAMistypedConsumerExport(t *testing.T) {
+	m, err := runAccepting(t, map[string]any{"providers": map[string]any{
+		"organization/private-apis/ec2-provider": map[string]any{"endpointId": 42, "endpointServiceId": "vpce-svc-0x"},
+	}})
+	require.ErrorContains(t, err, `consumer stack organization/private-apis/consumer: output providers["organization/private-apis/ec2-provider"].endpointId is float64, want a string`)
+	require.Empty(t, m.ByType("aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter"))
+}
+
 func TestProviderFirstPassBeforeTheConsumerIsDeployed(t *testing.T) {
 	m, err := runAccepting(t, map[string]any{})
 	require.NoError(t, err, "a consumer stack with no outputs yet is not an error")

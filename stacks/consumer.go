@@ -98,15 +98,15 @@ func runConsumer(ctx *pulumi.Context) error {
 	exported := pulumi.Map{}
 	for _, b := range plan.Backends {
 		exported[b.Provider.Stack] = pulumi.Map{
-			"endpointId":        api.EndpointIds[b.Name],
-			"endpointServiceId": pulumi.String(b.Provider.EndpointServiceID),
-			"routes":            pulumi.ToStringArray(b.Provider.Routes),
+			contract.ConsumerEndpointID:        api.EndpointIds[b.Name],
+			contract.ConsumerEndpointServiceID: pulumi.String(b.Provider.EndpointServiceID),
+			contract.ConsumerRoutes:            pulumi.ToStringArray(b.Provider.Routes),
 			// false until the provider has accepted the endpoint and a
 			// later update registered its addresses.
-			"wired": pulumi.Bool(!b.AwaitingAcceptance),
+			contract.ConsumerWired: pulumi.Bool(!b.AwaitingAcceptance),
 		}
 	}
-	ctx.Export("providers", exported)
+	ctx.Export(contract.ConsumerProviders, exported)
 	ctx.Export("vpcId", net.VpcId)
 	return nil
 }

@@ -128,6 +128,7 @@ func TestExampleStackFiles(t *testing.T) {
 	require.Equal(t, []string{"usw2-az1", "usw2-az2", "usw2-az3"}, deployed["orders"].out["availabilityZoneIds"], "from the load balancer's subnets")
 	consumer := deployed["consumer"]
 	require.Len(t, consumer.out["providers"], 2)
+	requireValidConsumerContract(t, consumer.out)
 	require.Len(t, consumer.m.ByType("aws:apigatewayv2/route:Route"), len(contract.DogNames.Routes)+len(contract.Todo.Routes))
 }
 

@@ -154,21 +154,22 @@ func consumerEndpoints(ctx *pulumi.Context, c publishingConfig) ([]components.Co
 	if !c.AcceptanceRequired || c.ConsumerStack == "" {
 		return nil, nil
 	}
-	outputs, err := contractref.Outputs(ctx, c.ConsumerStack, []string{"providers"})
+	outputs, err := contractref.Outputs(ctx, c.ConsumerStack, []string{contract.ConsumerProviders})
 	if err != nil {
 		return nil, err
 	}
-	providers, _ := outputs["providers"].(map[string]any)
-	entry, ok := providers[selfStackName(ctx)].(map[string]any)
+	providers, err := contract.ParseConsumer(c.ConsumerStack, outputs[contract.ConsumerProviders])
+	if err != nil {
+		return nil, err
+	}
+	entry, ok := providers[selfStackName(ctx)]
 	if !ok {
 		return nil, nil
 	}
-	id, _ := entry["endpointId"].(string)
-	serviceID, _ := entry["endpointServiceId"].(string)
-	if id == "" || serviceID == "" {
+	if entry.EndpointID == "" || entry.EndpointServiceID == "" {
 		return nil, fmt.Errorf("consumer stack %s exports no endpointId/endpointServiceId for %s: deploy the consumer with this version of private-apis", c.ConsumerStack, selfStackName(ctx))
 	}
-	return []components.ConsumerEndpoint{{Consumer: c.ConsumerStack, EndpointID: id, EndpointServiceID: serviceID}}, nil
+	return []components.ConsumerEndpoint{{Consumer: c.ConsumerStack, EndpointID: entry.EndpointID, EndpointServiceID: entry.EndpointServiceID}}, nil
 }
 
 // selfStackName is this stack's fully-qualified name, as the consumer's
