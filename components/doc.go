@@ -1,12 +1,13 @@
 // Package components holds the reusable Pulumi ComponentResources that the
 // stacks wire together:
 //
-//   - Network (private-apis:network:Network): a VPC in chosen AZ IDs with
-//     workload subnets, the chosen NAT strategy, flow logs and a default
-//     security group stripped of its rules;
+//   - Network (private-apis:network:Network): a VPC in chosen AZ IDs with a
+//     workload subnet per AZ at a place fixed by its AZ ID, the chosen NAT
+//     strategy, flow logs and a default security group stripped of its rules;
 //   - PrivateService (private-apis:privatelink:PrivateService): an internal
-//     NLB published as a VPC endpoint service for exact principals, which
-//     accepts the consumer endpoints it is told to;
+//     NLB and its target group, which Publish offers as a VPC endpoint
+//     service for exact principals once the compute behind it serves,
+//     accepting the consumer endpoints it is told to;
 //   - EndpointService (private-apis:privatelink:EndpointService): a service
 //     already behind an internal NLB (checked by InspectLoadBalancer), or an
 //     existing endpoint service, published for exact principals;
@@ -16,7 +17,7 @@
 //   - FargateService (private-apis:ecs:FargateService): a container on ECS
 //     Fargate behind a PrivateService;
 //   - EC2Service (private-apis:ec2:EC2Service): a container on an EC2 Auto
-//     Scaling group behind a PrivateService;
+//     Scaling group behind a PrivateService, a new group per release;
 //   - Table (private-apis:dynamodb:Table): a DynamoDB table with
 //     point-in-time recovery and deletion protection;
 //   - PrivateApi (private-apis:apigateway:PrivateApi): the public HTTP API,

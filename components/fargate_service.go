@@ -182,7 +182,15 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 		// `pulumi up` reports a failed rollout instead of succeeding early.
 		WaitForSteadyState: pulumi.Bool(true),
 		Tags:               a.Tags,
-	}, pulumi.Parent(f))
+	}, pulumi.Parent(f),
+		// A new target group (the NLB replaced, as removing an AZ does) is
+		// a new service beside the old one: updated in place, ECS would
+		// start tasks in the new group and stop the old ones, which the
+		// endpoint service still sends every request to until the update
+		// ends. Created anew, the old service serves until the new one is
+		// steady and the endpoint service has moved. "#initerror" replaces a
+		// service whose create failed part-way rather than "continuing" it.
+		pulumi.ReplaceOnChanges([]string{"loadBalancers", "#initerror"}))
 	if err != nil {
 		return nil, fmt.Errorf("fargate service %s: creating service: %w", name, err)
 	}

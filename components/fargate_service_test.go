@@ -55,6 +55,8 @@ func TestFargateService(t *testing.T) {
 	lbs := service["loadBalancers"].([]any)
 	require.Len(t, lbs, 1)
 	require.Equal(t, map[string]any{"targetGroupArn": r.out["targetGroup"], "containerName": "app", "containerPort": 8080.0}, lbs[0])
+	svc, _ := m.Named("aws:ecs/service:Service", "app-service")
+	require.Equal(t, []string{"loadBalancers", "#initerror"}, svc.ReplaceOnChanges, "a new target group is a new service")
 
 	task := one(t, m, "aws:ecs/taskDefinition:TaskDefinition")
 	require.Equal(t, "awsvpc", task["networkMode"])

@@ -258,6 +258,9 @@ func (s *PrivateService) Publish(ctx *pulumi.Context, serving pulumi.Input) erro
 func targetGroupName(name string, nlbArn pulumi.StringOutput, a PrivateServiceArgs) pulumi.StringOutput {
 	base := strings.Trim(resourceNameUnsafe.ReplaceAllString(strings.ToLower(name), "-"), "-")
 	base = strings.TrimRight(base[:min(len(base), targetGroupNameLimit-1-targetGroupHashLen)], "-")
+	if base == "" {
+		base = "tg"
+	}
 	return nlbArn.ApplyT(func(arn string) string {
 		sum := sha256.Sum256([]byte(fmt.Sprintf("%s|%d|TCP|%s", arn, a.Port, a.TargetType)))
 		return base + "-" + hex.EncodeToString(sum[:])[:targetGroupHashLen]

@@ -217,7 +217,7 @@ func TestTargetGroupName(t *testing.T) {
 	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
 		a := PrivateServiceArgs{Port: 8080, TargetType: TargetTypeIP}
 		for _, in := range []struct{ name, arn string }{
-			{"dognames", "arn-1"}, {"dognames", "arn-2"}, {"Billing_Payments_Production_Service", "arn-1"},
+			{"dognames", "arn-1"}, {"dognames", "arn-2"}, {"Billing_Payments_Production_Service", "arn-1"}, {"__", "arn-1"},
 		} {
 			names = append(names, targetGroupName(in.name, pulumi.String(in.arn).ToStringOutput(), a))
 		}
@@ -234,6 +234,7 @@ func TestTargetGroupName(t *testing.T) {
 	require.NotEqual(t, got[0], got[1], "a new load balancer, a new name")
 	require.Regexp(t, `^billing-payments-produc-[0-9a-f]{8}$`, got[2], "lower-case, within AWS's 32 characters")
 	require.LessOrEqual(t, len(got[2]), 32)
+	require.Regexp(t, `^tg-[0-9a-f]{8}$`, got[3], "never a leading hyphen")
 }
 
 func TestPrivateServiceRejectsBadArgs(t *testing.T) {
@@ -264,7 +265,7 @@ func TestPrivateServiceRejectsBadArgs(t *testing.T) {
 			})
 			require.ErrorContains(t, err, tt.wantErr)
 			require.Empty(t, m.ByType("aws:lb/loadBalancer:LoadBalancer"))
-			require.Empty(t, m.ByType("aws:ec2/vpcEndpointService:VpcEndpointService"))
+			require.Empty(t, m.ByType("aws:lb/targetGroup:TargetGroup"))
 		})
 	}
 }

@@ -16,17 +16,17 @@ import (
 // its subnets stay where they are, an added AZ adds its own parts, and a
 // removed one takes its parts and replaces the NLB (a Network Load
 // Balancer can't lose a subnet in place), with a new target group beside
-// the old one (one target group, one load balancer) that the compute
-// moves to.
+// the old one (one target group, one load balancer) and new compute in it,
+// which the old compute serves beside until the endpoint service moves.
 func TestProviderAvailabilityZoneChanges(t *testing.T) {
 	for _, p := range []struct {
 		role, svc string
 		cfg       map[string]string
-		// compute is what moves to the new target group in place (ECS),
-		// or is replaced by one that waits until it is healthy there.
+		// compute is replaced by compute that must be healthy in the new
+		// target group before the endpoint service moves.
 		compute []string
 	}{
-		{"ecs-provider", "dognames", validECSConfig(), nil},
+		{"ecs-provider", "dognames", validECSConfig(), []string{"aws:ecs/service:Service dognames-service"}},
 		{"ec2-provider", "todo", validEC2Config(), []string{"aws:autoscaling/group:Group todo-asg"}},
 	} {
 		t.Run(p.role, func(t *testing.T) {

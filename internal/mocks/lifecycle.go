@@ -61,55 +61,120 @@ func (m *Mocks) check(token, logical, physical string, in map[string]any, self s
 		return checkListener(token, logical, in, live)
 	case "aws:ec2/vpcEndpointService:VpcEndpointService":
 		if prior, ok := m.deployed[self]; ok {
-			return checkServed(logical, prior.Inputs.Mappable(), in, live)
+			return checkServed(logical, prior.Inputs.Mappable(), in, live, m.serving())
+		}
+	case "aws:ecs/service:Service", "aws:autoscaling/group:Group":
+		if prior, ok := m.deployed[self]; ok {
+			return checkStillServed(token, logical, prior.Inputs.Mappable(), in, live)
 		}
 	}
 	return nil
 }
 
+// serving are the resources in the state that finished their create:
+// compute waiting to be deleted, or whose create failed part-way, serves
+// no one.
+func (m *Mocks) serving() []Resource {
+	var out []Resource
+	for _, key := range sortedKeys(m.deployed) {
+		if r := m.deployed[key]; !r.InitErrors {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// checkStillServed: compute updated in place out of a target group that
+// consumers still reach (a listener of a load balancer that an endpoint
+// service publishes forwards to it) leaves them with nothing behind it
+// until the endpoint service moves.
+func checkStillServed(token, logical string, prior, in map[string]any, live []Resource) error {
+	now := servedGroups(token, in)
+	for _, group := range servedGroups(token, prior) {
+		if slices.Contains(now, group) {
+			continue
+		}
+		for _, l := range live {
+			if l.Type != "aws:lb/listener:Listener" || !slices.Contains(forwardedGroups(l.Type, l.OutputMap()), group) {
+				continue
+			}
+			for _, es := range live {
+				published, _ := es.OutputMap()["networkLoadBalancerArns"].([]any)
+				if es.Type == "aws:ec2/vpcEndpointService:VpcEndpointService" && slices.Contains(published, l.OutputMap()["loadBalancerArn"]) {
+					return fmt.Errorf("updating %s %s: it leaves target group %v, which consumers still reach through %s, so their requests fail until the endpoint service moves; replace it instead", token, logical, group, es.Name)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// servedGroups are the target groups an ECS service's tasks or an Auto
+// Scaling group's instances are registered in.
+func servedGroups(token string, in map[string]any) []any {
+	if token == "aws:autoscaling/group:Group" {
+		groups, _ := in["targetGroupArns"].([]any)
+		return groups
+	}
+	var out []any
+	balancers, _ := in["loadBalancers"].([]any)
+	for _, b := range balancers {
+		if lb, ok := b.(map[string]any); ok {
+			out = append(out, lb["targetGroupArn"])
+		}
+	}
+	return out
+}
+
 // checkServed: an endpoint service that already has consumers, moved to
-// another load balancer of the program's, sends them to it at once; if no
-// compute is registered in that load balancer's target groups yet, every
-// request is dropped until one is. (AWS takes the update; the mocks refuse
-// it, since traffic would stop.)
-func checkServed(logical string, prior, in map[string]any, live []Resource) error {
+// another load balancer of the program's, sends them to it at once; if it
+// has no listener yet, or no compute that finished its create is
+// registered in its target groups, every request is dropped until one is.
+// (AWS takes the update; the mocks refuse it, since traffic would stop.)
+// Load balancers the program didn't make (an nlb-provider's) aren't known
+// here and aren't checked.
+func checkServed(logical string, prior, in map[string]any, live, serving []Resource) error {
 	before, _ := prior["networkLoadBalancerArns"].([]any)
 	after, _ := in["networkLoadBalancerArns"].([]any)
 	for _, nlb := range after {
-		if slices.Contains(before, nlb) {
+		if slices.Contains(before, nlb) || !made(nlb, live) {
 			continue
 		}
+		listeners := 0
 		for _, l := range live {
 			if l.Type != "aws:lb/listener:Listener" || l.OutputMap()["loadBalancerArn"] != nlb {
 				continue
 			}
+			listeners++
 			for _, group := range forwardedGroups(l.Type, l.OutputMap()) {
-				if !served(group, live) {
+				if !served(group, serving) {
 					return fmt.Errorf("updating %s: it would send consumers to load balancer %v at once, and no compute serves its target group %v yet, so requests would be dropped; point it at the load balancer once the targets serve", logical, nlb, group)
 				}
 			}
+		}
+		if listeners == 0 {
+			return fmt.Errorf("updating %s: it would send consumers to load balancer %v, which has no listener yet, so requests would be dropped", logical, nlb)
 		}
 	}
 	return nil
 }
 
+// made reports whether a load balancer is one the program made.
+func made(arn any, live []Resource) bool {
+	for _, r := range live {
+		if r.Type == "aws:lb/loadBalancer:LoadBalancer" && r.Outputs["arn"].V == arn {
+			return true
+		}
+	}
+	return false
+}
+
 // served reports whether an ECS service or an Auto Scaling group registers
 // its tasks or instances in a target group.
-func served(group any, live []Resource) bool {
-	for _, r := range live {
-		in := r.OutputMap()
-		switch r.Type {
-		case "aws:autoscaling/group:Group":
-			if groups, _ := in["targetGroupArns"].([]any); slices.Contains(groups, group) {
-				return true
-			}
-		case "aws:ecs/service:Service":
-			balancers, _ := in["loadBalancers"].([]any)
-			for _, b := range balancers {
-				if lb, _ := b.(map[string]any); lb["targetGroupArn"] == group {
-					return true
-				}
-			}
+func served(group any, resources []Resource) bool {
+	for _, r := range resources {
+		if (r.Type == "aws:autoscaling/group:Group" || r.Type == "aws:ecs/service:Service") && slices.Contains(servedGroups(r.Type, r.OutputMap()), group) {
+			return true
 		}
 	}
 	return false

@@ -48,15 +48,6 @@ func accepter(name, endpoint string, opts ...pulumi.ResourceOption) declared {
 		"vpcEndpointId": pulumi.String(endpoint), "vpcEndpointServiceId": pulumi.String("vpce-svc-1")}, opts}
 }
 
-func endpointService(name, lb string) declared {
-	return declared{"aws:ec2/vpcEndpointService:VpcEndpointService", name, pulumi.Map{"networkLoadBalancerArns": pulumi.ToStringArray([]string{lb})}, nil}
-}
-
-func ecsService(name, group string) declared {
-	return declared{"aws:ecs/service:Service", name, pulumi.Map{"name": pulumi.String(name),
-		"loadBalancers": pulumi.Array{pulumi.Map{"targetGroupArn": pulumi.String(group)}}}, nil}
-}
-
 func nlb(name string, subnets ...string) declared {
 	return declared{"aws:lb/loadBalancer:LoadBalancer", name, pulumi.Map{"loadBalancerType": pulumi.String("network"),
 		"internal": pulumi.Bool(true), "subnets": pulumi.ToStringArray(subnets)}, nil}
@@ -92,14 +83,6 @@ func TestReplacements(t *testing.T) {
 			replaced: map[string][]string{"aws:lb/loadBalancer:LoadBalancer lb": {"subnets"}}},
 		{name: "a Network Load Balancer's subnets reordered is no change (a set)",
 			before: []declared{nlb("lb", "subnet-a", "subnet-b")}, after: []declared{nlb("lb", "subnet-b", "subnet-a")}},
-		{name: "an endpoint service moved to a load balancer nothing serves behind",
-			before:  []declared{listener("l1", "lb-1", 80, "tg-1"), endpointService("es", "lb-1"), ecsService("tasks", "tg-1")},
-			after:   []declared{listener("l1", "lb-1", 80, "tg-1"), listener("l2", "lb-2", 80, "tg-2"), endpointService("es", "lb-2"), ecsService("tasks", "tg-1")},
-			wantErr: "it would send consumers to load balancer lb-2 at once, and no compute serves its target group tg-2 yet"},
-		{name: "moved once the compute serves there",
-			before:   []declared{listener("l1", "lb-1", 80, "tg-1"), endpointService("es", "lb-1"), ecsService("tasks", "tg-1")},
-			after:    []declared{listener("l1", "lb-1", 80, "tg-1"), listener("l2", "lb-2", 80, "tg-2"), ecsService("tasks", "tg-2"), endpointService("es", "lb-2")},
-			replaced: map[string][]string{}},
 		{name: "a fixed name replaced before its old holder goes",
 			before:  []declared{{"aws:lb/targetGroup:TargetGroup", "tg", pulumi.Map{"name": pulumi.String("orders"), "port": pulumi.Int(80)}, nil}},
 			after:   []declared{{"aws:lb/targetGroup:TargetGroup", "tg", pulumi.Map{"name": pulumi.String("orders"), "port": pulumi.Int(8080)}, nil}},
@@ -176,4 +159,97 @@ func TestEveryCreatedTypeHasAReplacementRule(t *testing.T) {
 	}
 	_, err := forcedKeys("aws:s3/bucket:Bucket", nil, nil, nil)
 	require.ErrorContains(t, err, "no replacement rule for aws:s3/bucket:Bucket")
+}
+
+// TestEndpointServiceMoves replaces a provider's load balancer as removing
+// an AZ does: consumers may be moved to the new one only once compute
+// serves behind it, and compute may leave the old one only by being
+// replaced, so the old one serves until the move.
+func TestEndpointServiceMoves(t *testing.T) {
+	type step int
+	const (
+		first step = iota
+		moveAtOnce
+		moveComputeInPlace
+		replaceComputeThenMove
+	)
+	deploy := func(m *Mocks, s step) error {
+		_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
+			register := func(token, name string, props pulumi.Map, opts ...pulumi.ResourceOption) (*custom, error) {
+				r := &custom{}
+				return r, ctx.RegisterResource(token, name, props, r, opts...)
+			}
+			balancer := func(n string) (lb, group, listener *custom, err error) {
+				if lb, err = register("aws:lb/loadBalancer:LoadBalancer", "nlb"+n, pulumi.Map{"loadBalancerType": pulumi.String("network"),
+					"subnets": pulumi.ToStringArray([]string{"subnet-" + n})}); err != nil {
+					return
+				}
+				if group, err = register("aws:lb/targetGroup:TargetGroup", "tg"+n, pulumi.Map{"port": pulumi.Int(80)}); err != nil {
+					return
+				}
+				listener, err = register("aws:lb/listener:Listener", "listener"+n, pulumi.Map{"loadBalancerArn": lb.Arn, "port": pulumi.Int(80),
+					"defaultActions": pulumi.Array{pulumi.Map{"type": pulumi.String("forward"), "targetGroupArn": group.Arn}}})
+				return
+			}
+			tasks := func(name string, group *custom, listener *custom) (*custom, error) {
+				return register("aws:ecs/service:Service", name, pulumi.Map{
+					"loadBalancers": pulumi.Array{pulumi.Map{"targetGroupArn": group.Arn}}}, pulumi.DependsOn([]pulumi.Resource{listener}))
+			}
+			lb, group, listener, err := balancer("1")
+			if err != nil {
+				return err
+			}
+			published, serving := lb, pulumi.Resource(nil)
+			switch s {
+			case first:
+				serving, err = tasks("tasks", group, listener)
+			case moveAtOnce:
+				if _, err = tasks("tasks", group, listener); err == nil {
+					// After its listener, so only the compute is missing.
+					published, _, serving, err = balancer("2")
+				}
+			case moveComputeInPlace, replaceComputeThenMove:
+				var group2, listener2 *custom
+				if published, group2, listener2, err = balancer("2"); err == nil {
+					name := "tasks"
+					if s == replaceComputeThenMove {
+						name = "tasks-2"
+					}
+					serving, err = tasks(name, group2, listener2)
+				}
+			}
+			if err != nil {
+				return err
+			}
+			var opts []pulumi.ResourceOption
+			if serving != nil {
+				opts = append(opts, pulumi.DependsOn([]pulumi.Resource{serving}))
+			}
+			_, err = register("aws:ec2/vpcEndpointService:VpcEndpointService", "service", pulumi.Map{
+				"networkLoadBalancerArns": pulumi.StringArray{published.Arn}}, opts...)
+			return err
+		})
+		return err
+	}
+	tests := []struct {
+		name    string
+		step    step
+		wantErr string
+	}{
+		{"consumers moved to a load balancer nothing serves behind yet", moveAtOnce, "no compute serves its target group"},
+		{"compute moved in place, out of the group consumers still reach", moveComputeInPlace, "consumers still reach through service"},
+		{"new compute, then the consumers", replaceComputeThenMove, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := New()
+			require.NoError(t, deploy(m, first))
+			err := deploy(m, tt.step)
+			if tt.wantErr != "" {
+				require.ErrorContains(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+		})
+	}
 }

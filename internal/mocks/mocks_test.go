@@ -17,6 +17,7 @@ type custom struct {
 	NetworkInterfaceIds pulumi.StringArrayOutput `pulumi:"networkInterfaceIds"`
 	Name                pulumi.StringOutput      `pulumi:"name"`
 	ImageURI            pulumi.StringOutput      `pulumi:"imageUri"`
+	Arn                 pulumi.StringOutput      `pulumi:"arn"`
 }
 
 func register(ctx *pulumi.Context, token, name string, props pulumi.Map) (*custom, error) {
