@@ -120,63 +120,22 @@ func runNLBProvider(ctx *pulumi.Context) error {
 	inspect := func(arn string) (*components.PublishableLoadBalancer, error) {
 		return components.InspectLoadBalancer(ctx, arn, cfg.ServicePort, identity.AccountId, region.Name)
 	}
-	var zones pulumi.StringArrayOutput
-	if cfg.LoadBalancerArn != "" {
-		nlb, err := inspect(cfg.LoadBalancerArn)
-		if err != nil {
-			return fmt.Errorf("stack %q (role %s) has invalid config; nothing was created:\n%s:loadBalancerArn = %q: %w",
-				ctx.Stack(), roleNLBProvider, namespace, cfg.LoadBalancerArn, err)
-		}
-		args.LoadBalancerArn = nlb.Arn
-		zones = pulumi.ToStringArray(nlb.AvailabilityZoneIds).ToStringArrayOutput()
-		if cfg.Monitoring.Enabled {
-			alarms := nlbAlarms(svc, nlb)
-			if len(alarms) == 0 {
-				return fmt.Errorf("%s:monitoring = true: the listener on port %d of %s forwards to no target group, so there are no targets to watch", namespace, cfg.ServicePort, cfg.LoadBalancerArn)
-			}
-			if err := newMonitoring(ctx, cfg.Monitoring, alarms, pulumi.ToStringMap(cfg.Tags)); err != nil {
-				return err
-			}
-		}
-	} else {
-		args.ExistingServiceId = cfg.EndpointServiceID
+	publish := publishNewEndpointService
+	if cfg.EndpointServiceID != "" {
+		publish = publishExistingEndpointService
 	}
-	es, err := components.NewEndpointService(ctx, cfg.ServiceName, args)
+	p, err := publish(ctx, cfg, svc, args, inspect)
 	if err != nil {
 		return err
 	}
-	if cfg.EndpointServiceID != "" {
-		// The existing service's load balancers get the same checks.
-		zones = es.LoadBalancerArns.ApplyT(func(arns []string) ([]string, error) {
-			var all []string
-			for _, arn := range arns {
-				nlb, err := inspect(arn)
-				if err != nil {
-					return nil, fmt.Errorf("%s:endpointServiceId = %q: its load balancer %s is %w", namespace, cfg.EndpointServiceID, arn, err)
-				}
-				for _, z := range nlb.AvailabilityZoneIds {
-					if !slices.Contains(all, z) {
-						all = append(all, z)
-					}
-				}
-			}
-			slices.Sort(all)
-			return all, nil
-		}).(pulumi.StringArrayOutput)
-	}
-	// A new service allows what the config says; an existing one what it
-	// does, checked by EndpointService.
-	principals, regions := pulumi.StringArrayInput(pulumi.ToStringArray(cfg.AllowedPrincipals)), pulumi.StringArrayInput(pulumi.ToStringArray(cfg.SupportedRegions))
-	if cfg.EndpointServiceID != "" {
-		principals, regions = es.AllowedPrincipals, es.SupportedRegions
-	}
+	es := p.service
 	if err := exportProviderContract(ctx, publishedService{
 		Service:             svc,
 		EndpointServiceName: es.ServiceName,
 		EndpointServiceID:   es.ServiceId,
-		AllowedPrincipals:   principals,
-		AvailabilityZoneIDs: zones,
-		SupportedRegions:    regions,
+		AllowedPrincipals:   p.principals,
+		AvailabilityZoneIDs: p.zones,
+		SupportedRegions:    p.regions,
 		AcceptanceRequired:  cfg.AcceptanceRequired,
 		Accepted:            es.Accepted,
 	}); err != nil {
@@ -184,4 +143,70 @@ func runNLBProvider(ctx *pulumi.Context) error {
 	}
 	ctx.Export("loadBalancerArns", es.LoadBalancerArns)
 	return nil
+}
+
+// nlbPublication is what an nlb-provider published: the endpoint service,
+// the AZ IDs of its load balancers, and who and which regions it allows.
+type nlbPublication struct {
+	service             *components.EndpointService
+	zones               pulumi.StringArrayOutput
+	principals, regions pulumi.StringArrayInput
+}
+
+// inspectFunc checks a load balancer PrivateLink is to publish.
+type inspectFunc func(arn string) (*components.PublishableLoadBalancer, error)
+
+// publishNewEndpointService checks the configured load balancer, then
+// publishes it as a new endpoint service that allows what the config says,
+// with alarms on its target groups when monitoring is on.
+func publishNewEndpointService(ctx *pulumi.Context, cfg nlbProviderConfig, svc contract.Service, args *components.EndpointServiceArgs, inspect inspectFunc) (nlbPublication, error) {
+	nlb, err := inspect(cfg.LoadBalancerArn)
+	if err != nil {
+		return nlbPublication{}, fmt.Errorf("stack %q (role %s) has invalid config; nothing was created:\n%s:loadBalancerArn = %q: %w",
+			ctx.Stack(), roleNLBProvider, namespace, cfg.LoadBalancerArn, err)
+	}
+	args.LoadBalancerArn = nlb.Arn
+	if cfg.Monitoring.Enabled {
+		alarms := nlbAlarms(svc, nlb)
+		if len(alarms) == 0 {
+			return nlbPublication{}, fmt.Errorf("%s:monitoring = true: the listener on port %d of %s forwards to no target group, so there are no targets to watch", namespace, cfg.ServicePort, cfg.LoadBalancerArn)
+		}
+		if err := newMonitoring(ctx, cfg.Monitoring, alarms, pulumi.ToStringMap(cfg.Tags)); err != nil {
+			return nlbPublication{}, err
+		}
+	}
+	es, err := components.NewEndpointService(ctx, cfg.ServiceName, args)
+	if err != nil {
+		return nlbPublication{}, err
+	}
+	return nlbPublication{service: es, zones: pulumi.ToStringArray(nlb.AvailabilityZoneIds).ToStringArrayOutput(),
+		principals: pulumi.ToStringArray(cfg.AllowedPrincipals), regions: pulumi.ToStringArray(cfg.SupportedRegions)}, nil
+}
+
+// publishExistingEndpointService reads an endpoint service as it is (its
+// principals and regions are its own, checked by EndpointService), and
+// gives its load balancers the same checks as a configured one.
+func publishExistingEndpointService(ctx *pulumi.Context, cfg nlbProviderConfig, _ contract.Service, args *components.EndpointServiceArgs, inspect inspectFunc) (nlbPublication, error) {
+	args.ExistingServiceId = cfg.EndpointServiceID
+	es, err := components.NewEndpointService(ctx, cfg.ServiceName, args)
+	if err != nil {
+		return nlbPublication{}, err
+	}
+	zones := es.LoadBalancerArns.ApplyT(func(arns []string) ([]string, error) {
+		var all []string
+		for _, arn := range arns {
+			nlb, err := inspect(arn)
+			if err != nil {
+				return nil, fmt.Errorf("%s:endpointServiceId = %q: its load balancer %s is %w", namespace, cfg.EndpointServiceID, arn, err)
+			}
+			for _, z := range nlb.AvailabilityZoneIds {
+				if !slices.Contains(all, z) {
+					all = append(all, z)
+				}
+			}
+		}
+		slices.Sort(all)
+		return all, nil
+	}).(pulumi.StringArrayOutput)
+	return nlbPublication{service: es, zones: zones, principals: es.AllowedPrincipals, regions: es.SupportedRegions}, nil
 }
