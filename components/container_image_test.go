@@ -7,9 +7,10 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 func writeApp(t *testing.T, files map[string]string) string {
@@ -200,7 +201,7 @@ func TestBuildContextTag(t *testing.T) {
 // delete an image awsx's child takes with it unless it is retained.
 func TestContainerImageAcrossUpdates(t *testing.T) {
 	dir := writeApp(t, appsTree())
-	m := mocks.New()
+	m := fakeaws.New()
 	deploy := func() (map[string]any, error) {
 		return m.Run("test", nil, "", func(ctx *pulumi.Context) error {
 			for _, app := range []string{"dogs", "todo"} {

@@ -5,9 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 func runEC2(t *testing.T, mutate func(*EC2ServiceArgs)) (*testRun, error) {
@@ -98,7 +99,7 @@ func TestEC2ServiceAutoScalingGroup(t *testing.T) {
 // healthy, so a release that never turns healthy fails the update and the
 // previous group, on its own launch template version, keeps serving.
 func TestEC2ServiceReleases(t *testing.T) {
-	m := mocks.New()
+	m := fakeaws.New()
 	deploy := func(image string) error {
 		_, err := deployBehindPrivateService(m, TargetTypeInstance, func(ctx *pulumi.Context, net *Network, svc *PrivateService) error {
 			_, err := NewEC2Service(ctx, "app", &EC2ServiceArgs{
@@ -124,7 +125,7 @@ func TestEC2ServiceReleases(t *testing.T) {
 	require.Len(t, second, 1, "the old group is gone once the new one is healthy")
 	require.NotEqual(t, first[0].OutputMap()["name"], second[0].OutputMap()["name"], "the new group has a name of its own")
 
-	name := func(r mocks.Resource) any { return r.OutputMap()["name"] }
+	name := func(r fakeaws.Resource) any { return r.OutputMap()["name"] }
 	existing := func() []any {
 		var names []any
 		for _, g := range m.Existing(asg) {

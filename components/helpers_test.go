@@ -4,21 +4,22 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 // run runs fn under a fresh mocks harness.
-func run(t *testing.T, fn pulumi.RunFunc) (*mocks.Mocks, map[string]any, error) {
+func run(t *testing.T, fn pulumi.RunFunc) (*fakeaws.AWS, map[string]any, error) {
 	t.Helper()
-	m := mocks.New()
+	m := fakeaws.New()
 	out, err := m.Run("test", nil, "", fn)
 	return m, out, err
 }
 
 // one returns the inputs of the single resource of a type, failing otherwise.
-func one(t *testing.T, m *mocks.Mocks, token string) map[string]any {
+func one(t *testing.T, m *fakeaws.AWS, token string) map[string]any {
 	t.Helper()
 	rs := m.ByType(token)
 	require.Len(t, rs, 1, "want exactly one %s", token)
@@ -26,7 +27,7 @@ func one(t *testing.T, m *mocks.Mocks, token string) map[string]any {
 }
 
 // named returns the inputs of a resource by type and name.
-func named(t *testing.T, m *mocks.Mocks, token, name string) map[string]any {
+func named(t *testing.T, m *fakeaws.AWS, token, name string) map[string]any {
 	t.Helper()
 	r, ok := m.Named(token, name)
 	require.True(t, ok, "no %s named %s", token, name)
@@ -36,7 +37,7 @@ func named(t *testing.T, m *mocks.Mocks, token, name string) map[string]any {
 // output is what the mocks answered for one of a resource's outputs: what
 // AWS gave the program, so a test can check a value is wired from the right
 // resource without depending on its format.
-func output(t *testing.T, m *mocks.Mocks, token, name, key string) any {
+func output(t *testing.T, m *fakeaws.AWS, token, name, key string) any {
 	t.Helper()
 	r, ok := m.Named(token, name)
 	require.True(t, ok, "no %s named %s", token, name)
@@ -60,7 +61,7 @@ func testNetwork(ctx *pulumi.Context) (*Network, error) {
 
 // testRun is what a run left behind: the harness and the resolved exports.
 type testRun struct {
-	m   *mocks.Mocks
+	m   *fakeaws.AWS
 	out map[string]any
 }
 
@@ -69,14 +70,14 @@ type testRun struct {
 // what compute tests compare against.
 func runBehindPrivateService(t *testing.T, targetType string, fn func(ctx *pulumi.Context, net *Network, svc *PrivateService) error) (*testRun, error) {
 	t.Helper()
-	m := mocks.New()
+	m := fakeaws.New()
 	out, err := deployBehindPrivateService(m, targetType, fn)
 	return &testRun{m: m, out: out}, err
 }
 
 // deployBehindPrivateService is one deployment on m of what
 // runBehindPrivateService runs, for tests of deployments in sequence.
-func deployBehindPrivateService(m *mocks.Mocks, targetType string, fn func(ctx *pulumi.Context, net *Network, svc *PrivateService) error) (map[string]any, error) {
+func deployBehindPrivateService(m *fakeaws.AWS, targetType string, fn func(ctx *pulumi.Context, net *Network, svc *PrivateService) error) (map[string]any, error) {
 	return m.Run("test", nil, "", func(ctx *pulumi.Context) error {
 		net, err := testNetwork(ctx)
 		if err != nil {

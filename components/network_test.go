@@ -7,15 +7,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 const subnetType = "aws:ec2/subnet:Subnet"
 
 // subnets are a run's subnets by name, each as its AZ ID and range.
-func subnets(t *testing.T, m *mocks.Mocks) map[string]string {
+func subnets(t *testing.T, m *fakeaws.AWS) map[string]string {
 	t.Helper()
 	out := map[string]string{}
 	for _, s := range m.ByType(subnetType) {
@@ -203,7 +204,7 @@ func TestNetworkUpdates(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m := mocks.New()
+			m := fakeaws.New()
 			deploy := func(s step) error {
 				_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
 					_, err := NewNetwork(ctx, "net", &NetworkArgs{AvailabilityZoneIds: s.zones, NatGateways: s.nat})
@@ -360,7 +361,7 @@ func TestResolveZonesSortsIDsNumerically(t *testing.T) {
 }
 
 func TestNetworkFailsWhenAResourceFails(t *testing.T) {
-	m := mocks.New()
+	m := fakeaws.New()
 	m.FailResource("aws:ec2/flowLog:FlowLog", "", context.DeadlineExceeded)
 	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
 		_, err := testNetwork(ctx)

@@ -8,10 +8,12 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/private-apis/private-apis/contract"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/private-apis/private-apis/apirules"
+	"github.com/private-apis/private-apis/contract"
 )
 
 // Backend is one private service the API routes to over PrivateLink.
@@ -100,13 +102,13 @@ type PrivateApiArgs struct {
 	Backends  []Backend
 	// Throttling is applied by API Gateway to each route on its own, so the
 	// API as a whole admits up to the number of routes times as much. A
-	// zero limit takes contract.DefaultThrottling's.
-	Throttling contract.Throttling
+	// zero limit takes apirules.DefaultThrottling's.
+	Throttling apirules.Throttling
 	// Jwt, when set, requires a token on every route but its PublicRoutes.
 	Jwt *JwtAuth
 	// CORS lets browser pages on its origins call the API; API Gateway
 	// answers their preflight requests itself. Off by default.
-	CORS contract.CORS
+	CORS apirules.CORS
 	// DisableExecuteApiEndpoint turns off the API's default
 	// https://<id>.execute-api.<region>.amazonaws.com address, for an API
 	// reached through a custom domain only.
@@ -168,7 +170,7 @@ func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts 
 	}
 	a.CORS = a.CORS.WithDefaults(allRoutes)
 	setDefault(&a.AccessLogRetentionDays, DefaultLogRetentionDays)
-	setDefault(&a.IntegrationTimeoutMilliseconds, contract.IntegrationTimeoutMilliseconds)
+	setDefault(&a.IntegrationTimeoutMilliseconds, apirules.IntegrationTimeoutMilliseconds)
 	a.Backends = append([]Backend(nil), a.Backends...)
 	for i := range a.Backends {
 		if a.Backends[i].Provider == "" {
@@ -352,7 +354,7 @@ func (a PrivateApiArgs) validate(name string) error {
 		}
 		if a.CORS.Enabled() {
 			for _, r := range slices.Sorted(maps.Keys(routes)) {
-				if contract.ReceivesPreflight(r) && !slices.Contains(a.Jwt.PublicRoutes, r) {
+				if apirules.ReceivesPreflight(r) && !slices.Contains(a.Jwt.PublicRoutes, r) {
 					return fmt.Errorf("route %q would get browsers' CORS preflights, which carry no token, so its JWT authorizer would refuse them all: list its methods instead of %s, or make it public", r, strings.Fields(r)[0])
 				}
 			}

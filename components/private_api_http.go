@@ -4,15 +4,16 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/private-apis/private-apis/contract"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigatewayv2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/private-apis/private-apis/apirules"
 )
 
 // accessLogFormat is one JSON line per request: enough to trace a request
 // to its route and backend and to see why it failed.
-var accessLogFormat = mustJSON(contract.AccessLogFields)
+var accessLogFormat = mustJSON(apirules.AccessLogFields)
 
 // httpApi creates the public HTTP API: a VPC link into the consumer VPC,
 // each backend's integrations to the shared listener, one route per route
@@ -163,7 +164,7 @@ type integrationTarget struct {
 func (api *PrivateApi) integrations(ctx *pulumi.Context, name string, a PrivateApiArgs, b Backend, to integrationTarget) (backendIntegrations, error) {
 	var out backendIntegrations
 	newIntegration := func(resourceName, description string, userHeader pulumi.StringMap) (*apigatewayv2.Integration, error) {
-		params := pulumi.StringMap{"overwrite:header." + contract.BackendHeader: pulumi.String(b.Name)}
+		params := pulumi.StringMap{"overwrite:header." + apirules.BackendHeader: pulumi.String(b.Name)}
 		for k, v := range userHeader {
 			params[k] = v
 		}
@@ -184,14 +185,14 @@ func (api *PrivateApi) integrations(ctx *pulumi.Context, name string, a PrivateA
 		}
 		return integration, nil
 	}
-	removeUser := pulumi.StringMap{"remove:header." + contract.UserHeader: pulumi.String("''")}
+	removeUser := pulumi.StringMap{"remove:header." + apirules.UserHeader: pulumi.String("''")}
 	var err error
 	if a.Jwt == nil {
 		out.anonymous, err = newIntegration(name+"-"+b.Name, b.Provider+" over PrivateLink", removeUser)
 		return out, err
 	}
 	out.authorized, err = newIntegration(name+"-"+b.Name, b.Provider+" over PrivateLink, for callers with a token",
-		pulumi.StringMap{"overwrite:header." + contract.UserHeader: pulumi.String("$context.authorizer.claims.sub")})
+		pulumi.StringMap{"overwrite:header." + apirules.UserHeader: pulumi.String("$context.authorizer.claims.sub")})
 	if err != nil {
 		return out, err
 	}

@@ -2,11 +2,12 @@ package components
 
 import (
 	"fmt"
-	"github.com/private-apis/private-apis/contract"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/private-apis/private-apis/apirules"
 )
 
 // loadBalancer creates the one internal ALB all backends share, its
@@ -128,7 +129,7 @@ func (api *PrivateApi) backend(ctx *pulumi.Context, name string, a PrivateApiArg
 		Priority:    pulumi.Int(b.RulePriority),
 		Conditions: lb.ListenerRuleConditionArray{&lb.ListenerRuleConditionArgs{
 			HttpHeader: &lb.ListenerRuleConditionHttpHeaderArgs{
-				HttpHeaderName: pulumi.String(contract.BackendHeader),
+				HttpHeaderName: pulumi.String(apirules.BackendHeader),
 				Values:         pulumi.StringArray{pulumi.String(b.Name)},
 			},
 		}},

@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/private-apis/private-apis/contract"
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/apirules"
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 func backend(name string, priority int, routes ...string) Backend {
@@ -28,7 +29,7 @@ func apiArgs(net *Network) *PrivateApiArgs {
 
 // deployPrivateApi runs one deployment of a PrivateApi on m, the args
 // shaped by mutate.
-func deployPrivateApi(m *mocks.Mocks, mutate func(*PrivateApiArgs)) (map[string]any, error) {
+func deployPrivateApi(m *fakeaws.AWS, mutate func(*PrivateApiArgs)) (map[string]any, error) {
 	return m.Run("test", nil, "", func(ctx *pulumi.Context) error {
 		net, err := testNetwork(ctx)
 		if err != nil {
@@ -50,7 +51,7 @@ func deployPrivateApi(m *mocks.Mocks, mutate func(*PrivateApiArgs)) (map[string]
 
 func runPrivateApi(t *testing.T, mutate func(*PrivateApiArgs)) (*testRun, error) {
 	t.Helper()
-	m := mocks.New()
+	m := fakeaws.New()
 	out, err := deployPrivateApi(m, mutate)
 	return &testRun{m: m, out: out}, err
 }
@@ -60,7 +61,7 @@ func TestPrivateApiDefaults(t *testing.T) {
 	require.NoError(t, err)
 	stage := one(t, r.m, "aws:apigatewayv2/stage:Stage")
 	defaults := stage["defaultRouteSettings"].(map[string]any)
-	d := contract.DefaultThrottling
+	d := apirules.DefaultThrottling
 	require.EqualValues(t, d.RateLimit, defaults["throttlingRateLimit"], "applied to each route on its own")
 	require.EqualValues(t, d.BurstLimit, defaults["throttlingBurstLimit"])
 	require.Equal(t, []any{map[string]any{"routeKey": "POST /todo", "throttlingRateLimit": float64(d.WriteRateLimit), "throttlingBurstLimit": float64(d.WriteBurstLimit), "detailedMetricsEnabled": false}},
@@ -134,14 +135,14 @@ func TestPrivateApiBackendResources(t *testing.T) {
 // TestPrivateApiPreview runs the component as the first preview of a stack
 // does, with nothing AWS computes known yet.
 func TestPrivateApiPreview(t *testing.T) {
-	m := mocks.New()
+	m := fakeaws.New()
 	m.Preview = true
 	_, err := deployPrivateApi(m, func(*PrivateApiArgs) {})
 	require.NoError(t, err)
 	attachments := m.ByType("aws:lb/targetGroupAttachment:TargetGroupAttachment")
 	require.Len(t, attachments, 4, "a preview shows every target it will register")
 	for _, a := range attachments {
-		require.Equal(t, mocks.Unknown, a.Map()["targetId"], "an endpoint's addresses are known once it exists")
+		require.Equal(t, fakeaws.Unknown, a.Map()["targetId"], "an endpoint's addresses are known once it exists")
 	}
 }
 
@@ -152,13 +153,13 @@ func TestPrivateApiPreview(t *testing.T) {
 // now, read live, since the endpoint's resource (unchanged, not refreshed)
 // still holds what it was created with.
 func TestPrivateApiWiresAnEndpointOnceAccepted(t *testing.T) {
-	m := mocks.New()
+	m := fakeaws.New()
 	m.AcceptanceRequired["com.amazonaws.vpce.us-west-2.vpce-svc-todo"] = true
 	pending := func(a *PrivateApiArgs) { a.Backends[1].AwaitingAcceptance = true }
 
 	first, err := deployPrivateApi(m, pending)
 	require.NoError(t, err, "a pending endpoint does not fail the deployment")
-	require.Equal(t, mocks.EndpointPendingAcceptance, output(t, m, "aws:ec2/vpcEndpoint:VpcEndpoint", "api-todo-endpoint", "state"))
+	require.Equal(t, fakeaws.EndpointPendingAcceptance, output(t, m, "aws:ec2/vpcEndpoint:VpcEndpoint", "api-todo-endpoint", "state"))
 	for _, a := range m.ByType("aws:lb/targetGroupAttachment:TargetGroupAttachment") {
 		require.NotContains(t, a.Name, "api-todo-", "nothing to register yet")
 	}
@@ -176,12 +177,12 @@ func TestPrivateApiWiresAnEndpointOnceAccepted(t *testing.T) {
 	}, changes.Added)
 	require.Empty(t, changes.Removed)
 	require.Empty(t, changes.Changed, "only the targets are new")
-	require.Equal(t, mocks.EndpointPendingAcceptance, output(t, m, "aws:ec2/vpcEndpoint:VpcEndpoint", "api-todo-endpoint", "state"),
+	require.Equal(t, fakeaws.EndpointPendingAcceptance, output(t, m, "aws:ec2/vpcEndpoint:VpcEndpoint", "api-todo-endpoint", "state"),
 		"the endpoint's resource still holds its state at creation")
 }
 
 func TestPrivateApiRefusesToRegisterAPendingEndpoint(t *testing.T) {
-	m := mocks.New()
+	m := fakeaws.New()
 	m.AcceptanceRequired["com.amazonaws.vpce.us-west-2.vpce-svc-todo"] = true
 	_, err := deployPrivateApi(m, func(*PrivateApiArgs) {})
 	require.ErrorContains(t, err, "to organization/private-apis/todo is pendingAcceptance, so it has no addresses to register: the provider must accept it")
@@ -273,18 +274,18 @@ func TestPrivateApiRejectsBadArgs(t *testing.T) {
 		{"no subnets", func(a *PrivateApiArgs) { a.Backends[0].AvailabilityZoneIds = nil }, "SubnetIds and AvailabilityZoneIds are required"},
 		{"http issuer", func(a *PrivateApiArgs) { a.Jwt = &JwtAuth{Issuer: "http://x", Audiences: []string{"a"}} }, `Jwt: issuer "http://x" is not an https URL`},
 		{"no audience", func(a *PrivateApiArgs) { a.Jwt = &JwtAuth{Issuer: "https://x"} }, "at least one Audience"},
-		{"write limit over the read limit", func(a *PrivateApiArgs) { a.Throttling = contract.Throttling{RateLimit: 5, WriteRateLimit: 6} },
+		{"write limit over the read limit", func(a *PrivateApiArgs) { a.Throttling = apirules.Throttling{RateLimit: 5, WriteRateLimit: 6} },
 			"Throttling: writeRouteRateLimit = 6: must not exceed routeRateLimit (5)"},
 		{"unknown public route", func(a *PrivateApiArgs) {
 			a.Jwt = &JwtAuth{Issuer: "https://x", Audiences: []string{"a"}, PublicRoutes: []string{"GET /cats"}}
 		}, `public route "GET /cats"`},
 		{"limit of a route nobody serves", func(a *PrivateApiArgs) {
-			a.Throttling.Routes = map[string]contract.RouteLimit{"GET /cats": {RateLimit: 1, BurstLimit: 1}}
+			a.Throttling.Routes = map[string]apirules.RouteLimit{"GET /cats": {RateLimit: 1, BurstLimit: 1}}
 		}, `Throttling.Routes: "GET /cats" is not one of the backends' routes`},
-		{"bad CORS", func(a *PrivateApiArgs) { a.CORS = contract.CORS{AllowOrigins: []string{"http://a.example.com"}} }, `CORS: allowOrigins: "http://a.example.com" is not an https origin`},
+		{"bad CORS", func(a *PrivateApiArgs) { a.CORS = apirules.CORS{AllowOrigins: []string{"http://a.example.com"}} }, `CORS: allowOrigins: "http://a.example.com" is not an https origin`},
 		{"CORS preflights into a JWT route", func(a *PrivateApiArgs) {
 			a.Backends[0].Routes = []string{"ANY /dogs/{proxy+}"}
-			a.CORS = contract.CORS{AllowOrigins: []string{"https://a.example.com"}}
+			a.CORS = apirules.CORS{AllowOrigins: []string{"https://a.example.com"}}
 			a.Jwt = &JwtAuth{Issuer: "https://x", Audiences: []string{"a"}}
 		}, `route "ANY /dogs/{proxy+}" would get browsers' CORS preflights`},
 	}
@@ -299,7 +300,7 @@ func TestPrivateApiRejectsBadArgs(t *testing.T) {
 
 func TestPrivateApiCORSAndOneAddress(t *testing.T) {
 	r, err := runPrivateApi(t, func(a *PrivateApiArgs) {
-		a.CORS = contract.CORS{AllowOrigins: []string{"https://a.example.com"}, MaxAge: 60}
+		a.CORS = apirules.CORS{AllowOrigins: []string{"https://a.example.com"}, MaxAge: 60}
 		a.DisableExecuteApiEndpoint = true
 	})
 	require.NoError(t, err)

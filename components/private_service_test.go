@@ -4,10 +4,11 @@ import (
 	"context"
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 var consumerRoot = []string{"arn:aws:iam::111111111111:root"}
@@ -163,7 +164,7 @@ func TestPrivateServiceSecurityGroups(t *testing.T) {
 
 func TestPrivateServiceTargetGroupArnWaitsForListener(t *testing.T) {
 	var arn pulumi.StringOutput
-	m := mocks.New()
+	m := fakeaws.New()
 	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
 		net, err := testNetwork(ctx)
 		if err != nil {
@@ -212,7 +213,7 @@ func TestPrivateServicePublishesOnceServing(t *testing.T) {
 }
 
 func TestTargetGroupName(t *testing.T) {
-	m := mocks.New()
+	m := fakeaws.New()
 	var names []pulumi.StringOutput
 	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
 		a := PrivateServiceArgs{Port: 8080, TargetType: TargetTypeIP}

@@ -59,6 +59,10 @@ var Todo = Service{
 	Routes:          []string{"GET /todo", "POST /todo", "GET /todo/{id}", "DELETE /todo/{id}"},
 }
 
+// Services lists every private service this repository runs, for tools
+// that need all of them (the stacks pick theirs by role).
+var Services = []Service{DogNames, Todo}
+
 var routeMethods = map[string]bool{
 	"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true,
 	"HEAD": true, "OPTIONS": true, "ANY": true,

@@ -3,8 +3,9 @@ package stacks
 import (
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 const consumerStackName = "organization/private-apis/consumer"
@@ -18,9 +19,9 @@ func ownServiceID(t *testing.T) string {
 	return out["endpointServiceId"].(string)
 }
 
-func runAccepting(t *testing.T, consumerOutputs map[string]any) (*mocks.Mocks, error) {
+func runAccepting(t *testing.T, consumerOutputs map[string]any) (*fakeaws.AWS, error) {
 	t.Helper()
-	m := mocks.New()
+	m := fakeaws.New()
 	m.Account = "333333333333"
 	m.StackOutputs = map[string]map[string]any{consumerStackName: consumerOutputs}
 	cfg := with(validEC2Config(), "acceptanceRequired", "true", "consumerStack", consumerStackName)
@@ -66,7 +67,7 @@ func TestProviderFirstPassBeforeTheConsumerIsDeployed(t *testing.T) {
 }
 
 func TestProviderWithoutAcceptanceReadsNoConsumer(t *testing.T) {
-	m := mocks.New()
+	m := fakeaws.New()
 	_, err := m.Run("ec2-provider", with(validEC2Config(), "consumerStack", consumerStackName), repoRoot(t), Run)
 	require.NoError(t, err)
 	require.Empty(t, m.ByType("pulumi:pulumi:StackReference"))

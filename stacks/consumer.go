@@ -3,11 +3,11 @@ package stacks
 import (
 	"fmt"
 
-	"github.com/private-apis/private-apis/components"
-	"github.com/private-apis/private-apis/contract"
-	"github.com/private-apis/private-apis/internal/contractref"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/private-apis/private-apis/components"
+	"github.com/private-apis/private-apis/contract"
 )
 
 // apiName names the consumer's PrivateApi, and so prefixes its resources.
@@ -22,7 +22,7 @@ func runConsumer(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	providers, err := contractref.Read(ctx, cfg.Providers)
+	providers, err := contract.ReadProviders(ctx, cfg.Providers)
 	if err != nil {
 		return err
 	}

@@ -6,9 +6,11 @@ import (
 	"regexp"
 	"slices"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/private-apis/private-apis/apirules"
 	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/contract"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // renamedConsumerKeys are keys an earlier version read, and what replaced
@@ -30,7 +32,7 @@ type consumerConfig struct {
 	Network   networkConfig
 	Providers []string
 	// Throttling is each route's limits, as API Gateway applies them.
-	Throttling             contract.Throttling
+	Throttling             apirules.Throttling
 	AccessLogRetentionDays int
 	// ListenerRulePriorities pins the load balancer rule priority of some
 	// providers, by stack; the others get one derived from their name.
@@ -39,7 +41,7 @@ type consumerConfig struct {
 	JwtAudiences           []string
 	PublicRoutes           []string
 	WriteScopes            []string
-	CORS                   contract.CORS
+	CORS                   apirules.CORS
 	Domain                 domainConfig
 	Monitoring             monitoringConfig
 }
@@ -102,12 +104,12 @@ func loadConsumerConfig(ctx *pulumi.Context) (consumerConfig, error) {
 	c := consumerConfig{
 		Network:   readNetworkConfig(r, components.NatNone),
 		Providers: r.stringList("providers", "[organization/private-apis/ecs-provider, organization/private-apis/ec2-provider]"),
-		Throttling: contract.Throttling{
-			RateLimit:       r.int(contract.KeyRouteRateLimit, contract.DefaultThrottling.RateLimit, "50"),
-			BurstLimit:      r.int(contract.KeyRouteBurstLimit, contract.DefaultThrottling.BurstLimit, "100"),
-			WriteRateLimit:  r.int(contract.KeyWriteRouteRateLimit, contract.DefaultThrottling.WriteRateLimit, "10"),
-			WriteBurstLimit: r.int(contract.KeyWriteRouteBurstLimit, contract.DefaultThrottling.WriteBurstLimit, "20"),
-			Routes: readJSON[map[string]contract.RouteLimit](r, contract.KeyRouteThrottling, "a map of route keys to limits", "a YAML map",
+		Throttling: apirules.Throttling{
+			RateLimit:       r.int(apirules.KeyRouteRateLimit, apirules.DefaultThrottling.RateLimit, "50"),
+			BurstLimit:      r.int(apirules.KeyRouteBurstLimit, apirules.DefaultThrottling.BurstLimit, "100"),
+			WriteRateLimit:  r.int(apirules.KeyWriteRouteRateLimit, apirules.DefaultThrottling.WriteRateLimit, "10"),
+			WriteBurstLimit: r.int(apirules.KeyWriteRouteBurstLimit, apirules.DefaultThrottling.WriteBurstLimit, "20"),
+			Routes: readJSON[map[string]apirules.RouteLimit](r, apirules.KeyRouteThrottling, "a map of route keys to limits", "a YAML map",
 				`{"POST /todo": {rateLimit: 5, burstLimit: 10}}`),
 		},
 		AccessLogRetentionDays: r.int("accessLogRetentionDays", components.DefaultLogRetentionDays, "365"),
@@ -116,13 +118,13 @@ func loadConsumerConfig(ctx *pulumi.Context) (consumerConfig, error) {
 		JwtAudiences:           r.stringList("jwtAudiences", "[my-api-client-id]"),
 		PublicRoutes:           r.stringList("publicRoutes", `["GET /dogs"]`),
 		WriteScopes:            r.stringList("writeScopes", "[todo/write]"),
-		CORS: readJSON[contract.CORS](r, contract.KeyCORS, "CORS settings", "a YAML map",
+		CORS: readJSON[apirules.CORS](r, apirules.KeyCORS, "CORS settings", "a YAML map",
 			`{allowOrigins: ["https://app.example.com"], allowCredentials: true}`),
 		Domain:     readDomainConfig(r),
 		Monitoring: readMonitoringConfig(r, true),
 	}
 	for _, p := range c.CORS.Problems() {
-		r.failf(contract.KeyCORS, "%s", p)
+		r.failf(apirules.KeyCORS, "%s", p)
 	}
 
 	if len(c.Providers) == 0 {

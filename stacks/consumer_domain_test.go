@@ -3,8 +3,9 @@ package stacks
 import (
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 const (
@@ -14,15 +15,15 @@ const (
 
 // withAccountDomains gives the consumer's account a public zone for
 // example.com, a private one, and certificates in each state that matters.
-func withAccountDomains(m *mocks.Mocks) {
-	m.HostedZones[testZoneID] = mocks.HostedZone{Name: "example.com.", Records: []mocks.Record{
+func withAccountDomains(m *fakeaws.AWS) {
+	m.HostedZones[testZoneID] = fakeaws.HostedZone{Name: "example.com.", Records: []fakeaws.Record{
 		{Name: "example.com.", Type: "NS"}, {Name: "example.com.", Type: "SOA"}, {Name: "www.example.com.", Type: "A"},
 		{Name: "team.example.com.", Type: "NS"}, // delegated to the team's own zone
 	}}
-	m.HostedZones["ZPRIVATE0000000"] = mocks.HostedZone{Name: "example.com.", Private: true}
-	m.Certificates[testCert] = mocks.Certificate{DomainName: "*.example.com", Status: "ISSUED"}
-	m.Certificates["arn:aws:acm:us-west-2:111111111111:certificate/11111111-1111-1111-1111-111111111111"] = mocks.Certificate{DomainName: "example.com", AlternativeNames: []string{"www.example.com"}, Status: "ISSUED"}
-	m.Certificates["arn:aws:acm:us-west-2:111111111111:certificate/22222222-2222-2222-2222-222222222222"] = mocks.Certificate{DomainName: "api.example.com", Status: "PENDING_VALIDATION"}
+	m.HostedZones["ZPRIVATE0000000"] = fakeaws.HostedZone{Name: "example.com.", Private: true}
+	m.Certificates[testCert] = fakeaws.Certificate{DomainName: "*.example.com", Status: "ISSUED"}
+	m.Certificates["arn:aws:acm:us-west-2:111111111111:certificate/11111111-1111-1111-1111-111111111111"] = fakeaws.Certificate{DomainName: "example.com", AlternativeNames: []string{"www.example.com"}, Status: "ISSUED"}
+	m.Certificates["arn:aws:acm:us-west-2:111111111111:certificate/22222222-2222-2222-2222-222222222222"] = fakeaws.Certificate{DomainName: "api.example.com", Status: "PENDING_VALIDATION"}
 }
 
 func TestConsumerCustomDomainInHostedZone(t *testing.T) {
@@ -131,7 +132,7 @@ func TestConsumerCustomDomainPreview(t *testing.T) {
 		for k, v := range source {
 			cfg[k] = v
 		}
-		m, out, err := runConsumerStack(t, cfg, twoProviders(), func(m *mocks.Mocks) {
+		m, out, err := runConsumerStack(t, cfg, twoProviders(), func(m *fakeaws.AWS) {
 			withAccountDomains(m)
 			m.Preview = true
 		})

@@ -6,8 +6,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 // The consumer across the deployments of its life: previews, providers
@@ -33,7 +34,7 @@ func withEveryOption(cfg map[string]string) map[string]string {
 
 // ownedBy reports whether a consumer resource belongs to one provider: its
 // backend's resources, its alarms, and the routes of its route keys.
-func ownedBy(r mocks.Resource, stack string, routes []any) bool {
+func ownedBy(r fakeaws.Resource, stack string, routes []any) bool {
 	if strings.HasPrefix(r.Name, apiName+"-"+backendName(stack)) || strings.HasPrefix(r.Name, monitoringName+"-"+backendName(stack)) {
 		return true
 	}
@@ -67,7 +68,7 @@ func TestConsumerProviderListChanges(t *testing.T) {
 			t.Run(tt.name+"/"+options.name, func(t *testing.T) {
 				providers := threeProviders()
 				providers["acme/private-apis/ecs-provider"] = providerContract("0acme", "GET /cats")
-				m := mocks.New()
+				m := fakeaws.New()
 				m.Account = "111111111111"
 				m.StackOutputs = providers
 				withAccountDomains(m)
@@ -121,7 +122,7 @@ func TestConsumerLongProviderStackNames(t *testing.T) {
 	for _, preview := range []bool{true, false} {
 		t.Run(fmt.Sprintf("preview=%v", preview), func(t *testing.T) {
 			cfg := with(withEveryOption(validConsumerConfig(stacks...)), "routeThrottling", `{"GET /svc0": {"rateLimit": 5, "burstLimit": 10}}`)
-			m, _, err := runConsumerStack(t, cfg, providers, func(m *mocks.Mocks) {
+			m, _, err := runConsumerStack(t, cfg, providers, func(m *fakeaws.AWS) {
 				withAccountDomains(m)
 				m.Preview = preview
 			})
@@ -149,7 +150,7 @@ func TestConsumerLongProviderStackNames(t *testing.T) {
 // contract), and the consumer again, which registers the endpoint's
 // addresses: traffic can flow.
 func TestConsumerFirstDeploymentWithAcceptance(t *testing.T) {
-	provider := mocks.New()
+	provider := fakeaws.New()
 	provider.Account = "333333333333"
 	provider.StackOutputs = map[string]map[string]any{consumerStackName: {}}
 	providerCfg := with(validEC2Config(), "acceptanceRequired", "true", "consumerStack", consumerStackName)
@@ -158,7 +159,7 @@ func TestConsumerFirstDeploymentWithAcceptance(t *testing.T) {
 	require.Equal(t, true, contract["acceptanceRequired"])
 	require.Empty(t, contract["acceptedEndpoints"], "nothing accepted yet")
 
-	consumer := mocks.New()
+	consumer := fakeaws.New()
 	consumer.Account = "111111111111"
 	consumer.AcceptanceRequired[contract["endpointServiceName"].(string)] = true
 	consumer.StackOutputs = twoProviders()

@@ -6,8 +6,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 const (
@@ -92,7 +93,7 @@ func TestConsumerRefusesOverlappingPrefixes(t *testing.T) {
 func TestConsumerRefusesAContractVersionItDoesNotRead(t *testing.T) {
 	providers := twoProviders()
 	providers[todoStack]["contractVersion"] = "2.0"
-	m, _, err := runConsumerStack(t, validConsumerConfig(), providers, func(*mocks.Mocks) {})
+	m, _, err := runConsumerStack(t, validConsumerConfig(), providers, func(*fakeaws.AWS) {})
 	require.ErrorContains(t, err, "provider stack organization/private-apis/ec2-provider exports contract version 2.0, and this consumer reads version 1.x: upgrade private-apis in the consumer's repository")
 	require.Empty(t, customResources(m))
 }

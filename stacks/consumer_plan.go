@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/private-apis/private-apis/apirules"
 	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/contract"
 )
@@ -91,7 +92,7 @@ func planConsumer(cfg consumerConfig, self, region string, who caller, providers
 	}
 	if cfg.CORS.Enabled() && cfg.JwtIssuer != "" {
 		for _, route := range served {
-			if contract.ReceivesPreflight(route) && !slices.Contains(cfg.PublicRoutes, route) {
+			if apirules.ReceivesPreflight(route) && !slices.Contains(cfg.PublicRoutes, route) {
 				errs = append(errs, fmt.Sprintf("provider stack %s's route %q would get browsers' CORS preflights (OPTIONS requests, which carry no token), so the JWT authorizer would refuse every one: serve its methods as separate routes, or add it to private-apis:publicRoutes",
 					owner[route], route))
 			}

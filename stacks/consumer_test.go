@@ -5,9 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/private-apis/private-apis/contract"
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/contract"
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 const (
@@ -54,9 +55,9 @@ func validConsumerConfig(stacks ...string) map[string]string {
 
 // runConsumerStack runs the consumer in account 111111111111 with the given
 // provider stacks readable.
-func runConsumerStack(t *testing.T, cfg map[string]string, providers map[string]map[string]any, shape func(*mocks.Mocks)) (*mocks.Mocks, map[string]any, error) {
+func runConsumerStack(t *testing.T, cfg map[string]string, providers map[string]map[string]any, shape func(*fakeaws.AWS)) (*fakeaws.AWS, map[string]any, error) {
 	t.Helper()
-	m := mocks.New()
+	m := fakeaws.New()
 	m.Account = "111111111111"
 	m.StackOutputs = providers
 	if shape != nil {
@@ -302,7 +303,7 @@ func TestConsumerAllowsTheDeployingRole(t *testing.T) {
 	for _, p := range providers {
 		p["allowedPrincipals"] = []any{"arn:aws:iam::111111111111:role/ci/consumer-deployer"}
 	}
-	_, _, err := runConsumerStack(t, validConsumerConfig(), providers, func(m *mocks.Mocks) {
+	_, _, err := runConsumerStack(t, validConsumerConfig(), providers, func(m *fakeaws.AWS) {
 		m.CallerArn = "arn:aws:sts::111111111111:assumed-role/consumer-deployer/session-1"
 	})
 	require.NoError(t, err, "an assumed role matches its role ARN, whatever its path")
@@ -315,7 +316,7 @@ func TestConsumerRefusesContractsThatDontFit(t *testing.T) {
 		name      string
 		cfg       map[string]string
 		providers func(map[string]map[string]any)
-		shape     func(*mocks.Mocks)
+		shape     func(*fakeaws.AWS)
 		want      []string
 	}{
 		{name: "missing output", providers: func(p map[string]map[string]any) { delete(p[todoStack], "routes") },
@@ -325,12 +326,12 @@ func TestConsumerRefusesContractsThatDontFit(t *testing.T) {
 			want: []string{`unknown stack "organization/private-apis/nope"`}},
 		{name: "port of the wrong type", providers: func(p map[string]map[string]any) { p[dognamesStack]["servicePort"] = "8080" },
 			want: []string{"organization/private-apis/ecs-provider", `output "servicePort" is string`}},
-		{name: "principal not allowed", shape: func(m *mocks.Mocks) { m.Account = "999999999999" },
+		{name: "principal not allowed", shape: func(m *fakeaws.AWS) { m.Account = "999999999999" },
 			want: []string{"provider stack organization/private-apis/ecs-provider does not allow arn:aws:iam::999999999999:user/deployer",
 				`add "arn:aws:iam::999999999999:root"`, "Pulumi.ecs-provider.yaml", "pulumi up -s ecs-provider"}},
 		{name: "another role not allowed", providers: func(p map[string]map[string]any) {
 			p[todoStack]["allowedPrincipals"] = []any{"arn:aws:iam::111111111111:role/someone-else"}
-		}, shape: func(m *mocks.Mocks) { m.CallerArn = "arn:aws:sts::111111111111:assumed-role/deployer/s" },
+		}, shape: func(m *fakeaws.AWS) { m.CallerArn = "arn:aws:sts::111111111111:assumed-role/deployer/s" },
 			want: []string{"organization/private-apis/ec2-provider does not allow arn:aws:sts::111111111111:assumed-role/deployer/s"}},
 		{name: "route conflict", providers: func(p map[string]map[string]any) {
 			p[todoStack]["routes"] = []any{"GET /todo", "GET /dogs"}

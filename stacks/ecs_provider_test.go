@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/private-apis/private-apis/contract"
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/contract"
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 func TestECSProviderExportsTheContract(t *testing.T) {
@@ -88,7 +89,7 @@ type containerDef struct {
 	LogConfiguration       struct{ LogDriver string }
 }
 
-func containerDefs(t *testing.T, m *mocks.Mocks) []containerDef {
+func containerDefs(t *testing.T, m *fakeaws.AWS) []containerDef {
 	t.Helper()
 	tasks := m.ByType("aws:ecs/taskDefinition:TaskDefinition")
 	require.Len(t, tasks, 1)

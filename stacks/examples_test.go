@@ -9,14 +9,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/private-apis/private-apis/components"
-	"github.com/private-apis/private-apis/contract"
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag/colors"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/config"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/apirules"
+	"github.com/private-apis/private-apis/components"
+	"github.com/private-apis/private-apis/contract"
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 func loadProject(t *testing.T) *workspace.Project {
@@ -52,10 +54,10 @@ func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 		"role": "", "natGateways": "", "acceptanceRequired": false,
 		"instanceType": defaultInstanceType, "minSize": defaultMinSize, "maxSize": defaultMaxSize,
 		"desiredCapacity": 0, "tableDeletionProtection": true,
-		contract.KeyRouteRateLimit: contract.DefaultThrottling.RateLimit, contract.KeyRouteBurstLimit: contract.DefaultThrottling.BurstLimit,
-		contract.KeyWriteRouteRateLimit: contract.DefaultThrottling.WriteRateLimit, contract.KeyWriteRouteBurstLimit: contract.DefaultThrottling.WriteBurstLimit,
+		apirules.KeyRouteRateLimit: apirules.DefaultThrottling.RateLimit, apirules.KeyRouteBurstLimit: apirules.DefaultThrottling.BurstLimit,
+		apirules.KeyWriteRouteRateLimit: apirules.DefaultThrottling.WriteRateLimit, apirules.KeyWriteRouteBurstLimit: apirules.DefaultThrottling.WriteBurstLimit,
 		"accessLogRetentionDays": components.DefaultLogRetentionDays, "jwtIssuer": "", "listenerRulePriorities": map[string]any{},
-		contract.KeyRouteThrottling: map[string]any{}, contract.KeyCORS: map[string]any{},
+		apirules.KeyRouteThrottling: map[string]any{}, apirules.KeyCORS: map[string]any{},
 		"domainName": "", "hostedZoneId": "", "certificateArn": "", "keepExecuteApiEndpoint": false,
 		"monitoring": false, "alarmEmail": "", "alarm5xxRatePercent": defaultAlarm5xxRatePercent, "alarmLatencyP99Milliseconds": defaultAlarmLatencyP99Ms,
 	}
@@ -72,13 +74,13 @@ const ordersLoadBalancer = "arn:aws:elasticloadbalancing:us-west-2:444444444444:
 
 // exampleAccount shapes the mocks as the account each example stack
 // deploys to: the consumer's, or the orders team's with its load balancer.
-func exampleAccount(stack string, m *mocks.Mocks) {
+func exampleAccount(stack string, m *fakeaws.AWS) {
 	switch stack {
 	case "consumer":
 		m.Account = "111111111111"
 	case "orders":
 		m.Account = "444444444444"
-		m.LoadBalancers[ordersLoadBalancer] = mocks.LoadBalancer{
+		m.LoadBalancers[ordersLoadBalancer] = fakeaws.LoadBalancer{
 			Type: "network", Internal: true, Ports: []int{8443},
 			Subnets: map[string]string{"subnet-0orders1": "usw2-az1", "subnet-0orders2": "usw2-az2", "subnet-0orders3": "usw2-az3"},
 		}
@@ -87,7 +89,7 @@ func exampleAccount(stack string, m *mocks.Mocks) {
 
 // deployedExample is one example stack run under mocks.
 type deployedExample struct {
-	m   *mocks.Mocks
+	m   *fakeaws.AWS
 	out map[string]any
 }
 
@@ -103,7 +105,7 @@ func deployExamples(t *testing.T) map[string]deployedExample {
 		cfg := exampleConfig(t, proj, stack)
 		require.NotEmpty(t, cfg["aws:region"], "%s: aws:region is set", stack)
 		require.NotEmpty(t, cfg["aws:allowedAccountIds"], "%s: aws:allowedAccountIds guards against the wrong credentials", stack)
-		m := mocks.New()
+		m := fakeaws.New()
 		exampleAccount(stack, m)
 		if stack == "consumer" {
 			m.StackOutputs = exports
@@ -145,7 +147,7 @@ func TestExampleStacksPreview(t *testing.T) {
 	}
 	for _, stack := range exampleStacks {
 		t.Run(stack, func(t *testing.T) {
-			m := mocks.New()
+			m := fakeaws.New()
 			m.Preview = true
 			exampleAccount(stack, m)
 			if stack == "consumer" {
@@ -156,7 +158,7 @@ func TestExampleStacksPreview(t *testing.T) {
 			require.Equal(t, len(deployed[stack].m.Resources()), len(m.Resources()), "a preview shows every resource the update creates")
 			for _, key := range []string{"vpcId", "apiEndpoint", "endpointServiceName", "imageUri"} {
 				if v, ok := out[key]; ok {
-					require.Equal(t, mocks.Unknown, v, "%s is computed by AWS", key)
+					require.Equal(t, fakeaws.Unknown, v, "%s is computed by AWS", key)
 				}
 			}
 		})

@@ -13,8 +13,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 var update = flag.Bool("update", false, "rewrite stacks/testdata/*.golden from the program as it is")
@@ -48,7 +49,7 @@ func TestGoldenSnapshots(t *testing.T) {
 // documents (policies, container definitions) and user data expanded so
 // their diffs are readable, and the source-derived image tag and digest
 // masked so editing an app doesn't change the infrastructure snapshot.
-func snapshot(t *testing.T, m *mocks.Mocks) []byte {
+func snapshot(t *testing.T, m *fakeaws.AWS) []byte {
 	t.Helper()
 	resources := m.Resources()
 	sort.SliceStable(resources, func(i, j int) bool {

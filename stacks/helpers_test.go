@@ -4,8 +4,9 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 // repoRoot is the project root (where Pulumi.yaml is), as the CLI passes it.
@@ -25,17 +26,17 @@ func validECSConfig() map[string]string {
 }
 
 // runStack runs the whole program as stack `stack` under mocks.
-func runStack(t *testing.T, stack string, cfg map[string]string) (*mocks.Mocks, map[string]any, error) {
+func runStack(t *testing.T, stack string, cfg map[string]string) (*fakeaws.AWS, map[string]any, error) {
 	t.Helper()
-	m := mocks.New()
+	m := fakeaws.New()
 	out, err := m.Run(stack, cfg, repoRoot(t), Run)
 	return m, out, err
 }
 
 // customResources are the resources a deployment would create in AWS
 // (components are only logical groupings; a read creates nothing).
-func customResources(m *mocks.Mocks) []mocks.Resource {
-	var out []mocks.Resource
+func customResources(m *fakeaws.AWS) []fakeaws.Resource {
+	var out []fakeaws.Resource
 	for _, r := range m.Resources() {
 		if r.Custom && !r.Read {
 			out = append(out, r)

@@ -7,8 +7,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 // copyApps copies the repository's apps/ into a new project root, so a test
@@ -62,10 +63,10 @@ func TestAppImagesFollowTheirOwnFiles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := copyApps(t)
-			harness := map[string]*mocks.Mocks{}
+			harness := map[string]*fakeaws.AWS{}
 			first := map[string]map[string]any{}
 			for role, cfg := range configs {
-				harness[role] = mocks.New()
+				harness[role] = fakeaws.New()
 				out, err := harness[role].Run(role, cfg, root, Run)
 				require.NoError(t, err, role)
 				first[role] = out

@@ -8,14 +8,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/private-apis/private-apis/components"
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/components"
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 // alarmsByName are the recorded alarms' inputs by alarm name (the part of
 // the resource name after "monitoring-").
-func alarmsByName(m *mocks.Mocks) map[string]map[string]any {
+func alarmsByName(m *fakeaws.AWS) map[string]map[string]any {
 	out := map[string]map[string]any{}
 	for _, a := range m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm") {
 		out[strings.TrimPrefix(a.Name, monitoringName+"-")] = a.Map()
@@ -50,7 +51,7 @@ func metricsRead(alarms map[string]map[string]any) map[string][]string {
 	return out
 }
 
-func dashboard(t *testing.T, m *mocks.Mocks) (name string, body map[string]any) {
+func dashboard(t *testing.T, m *fakeaws.AWS) (name string, body map[string]any) {
 	t.Helper()
 	boards := m.ByType("aws:cloudwatch/dashboard:Dashboard")
 	require.Len(t, boards, 1, "one dashboard per stack")
@@ -63,7 +64,7 @@ func TestMonitoringIsOffByDefault(t *testing.T) {
 	for stack, cfg := range map[string]map[string]string{
 		"consumer": validConsumerConfig(), "ecs-provider": validECSConfig(), "ec2-provider": validEC2Config(),
 	} {
-		m := mocks.New()
+		m := fakeaws.New()
 		m.Account = "111111111111"
 		m.StackOutputs = twoProviders()
 		_, err := m.Run(stack, cfg, repoRoot(t), Run)
@@ -140,7 +141,7 @@ func TestConsumerAlarmsFollowAcceptance(t *testing.T) {
 	providers := twoProviders()
 	providers[todoStack]["acceptanceRequired"] = true
 	cfg := with(validConsumerConfig(), "monitoring", "true")
-	m := mocks.New()
+	m := fakeaws.New()
 	m.Account = "111111111111"
 	m.StackOutputs = providers
 	m.AcceptanceRequired[providers[todoStack]["endpointServiceName"].(string)] = true
@@ -169,10 +170,10 @@ func TestConsumerAlarmsFollowAcceptance(t *testing.T) {
 }
 
 func TestConsumerAlarmsInPreview(t *testing.T) {
-	m, _, err := runConsumerStack(t, with(validConsumerConfig(), "monitoring", "true"), twoProviders(), func(m *mocks.Mocks) { m.Preview = true })
+	m, _, err := runConsumerStack(t, with(validConsumerConfig(), "monitoring", "true"), twoProviders(), func(m *fakeaws.AWS) { m.Preview = true })
 	require.NoError(t, err)
 	require.Len(t, m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm"), 6)
-	require.Equal(t, mocks.Unknown, m.ByType("aws:cloudwatch/dashboard:Dashboard")[0].Map()["dashboardBody"], "its dimensions are AWS's to compute")
+	require.Equal(t, fakeaws.Unknown, m.ByType("aws:cloudwatch/dashboard:Dashboard")[0].Map()["dashboardBody"], "its dimensions are AWS's to compute")
 }
 
 func TestProviderAlarms(t *testing.T) {
@@ -263,7 +264,7 @@ func TestMonitoringBadConfig(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			base := map[string]map[string]string{"consumer": validConsumerConfig(), "ecs-provider": validECSConfig(), "ec2-provider": validEC2Config()}[tt.stack]
-			m := mocks.New()
+			m := fakeaws.New()
 			m.Account = "111111111111"
 			m.StackOutputs = twoProviders()
 			_, err := m.Run(tt.stack, with(base, tt.kv...), repoRoot(t), Run)

@@ -3,8 +3,9 @@ package stacks
 import (
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 const (
@@ -16,21 +17,21 @@ const (
 // billingAccountMocks is the billing team's account: an internal NLB in two
 // AZs with a listener on 8080, and the load balancers a stack file could
 // name by mistake.
-func billingAccountMocks() *mocks.Mocks {
-	m := mocks.New()
+func billingAccountMocks() *fakeaws.AWS {
+	m := fakeaws.New()
 	m.Account = billingAccount
 	two := map[string]string{"subnet-0a": "usw2-az1", "subnet-0b": "usw2-az2"}
-	m.LoadBalancers[billingNLB] = mocks.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{8080}}
-	m.LoadBalancers[billingLB("public")] = mocks.LoadBalancer{Type: "network", Internal: false, Subnets: two, Ports: []int{8080}}
-	m.LoadBalancers[billingLB("one-az")] = mocks.LoadBalancer{Type: "network", Internal: true, Subnets: map[string]string{"subnet-0a": "usw2-az1", "subnet-0c": "usw2-az1"}, Ports: []int{8080}}
-	m.LoadBalancers[billingLB("other-port")] = mocks.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{443}}
+	m.LoadBalancers[billingNLB] = fakeaws.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{8080}}
+	m.LoadBalancers[billingLB("public")] = fakeaws.LoadBalancer{Type: "network", Internal: false, Subnets: two, Ports: []int{8080}}
+	m.LoadBalancers[billingLB("one-az")] = fakeaws.LoadBalancer{Type: "network", Internal: true, Subnets: map[string]string{"subnet-0a": "usw2-az1", "subnet-0c": "usw2-az1"}, Ports: []int{8080}}
+	m.LoadBalancers[billingLB("other-port")] = fakeaws.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{443}}
 	// As the AWS Load Balancer Controller makes them: security groups, and
 	// AWS's default of enforcing them on PrivateLink traffic.
-	m.LoadBalancers[billingLB("filtering")] = mocks.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{8080},
+	m.LoadBalancers[billingLB("filtering")] = fakeaws.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{8080},
 		SecurityGroups: []string{"sg-0frontend", "sg-0backend"}, EnforcePrivateLink: "on"}
-	m.LoadBalancers[billingLB("grouped")] = mocks.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{8080},
+	m.LoadBalancers[billingLB("grouped")] = fakeaws.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{8080},
 		SecurityGroups: []string{"sg-0frontend"}, EnforcePrivateLink: "off"}
-	m.EndpointServices[billingService] = mocks.EndpointService{
+	m.EndpointServices[billingService] = fakeaws.EndpointService{
 		LoadBalancerArns: []string{billingNLB}, AllowedPrincipals: []string{"arn:aws:iam::111111111111:root"},
 	}
 	return m
@@ -51,7 +52,7 @@ func billingConfig(kv ...string) map[string]string {
 	}, kv...)
 }
 
-func runBilling(t *testing.T, m *mocks.Mocks, cfg map[string]string) (map[string]any, error) {
+func runBilling(t *testing.T, m *fakeaws.AWS, cfg map[string]string) (map[string]any, error) {
 	t.Helper()
 	return m.Run("billing", cfg, repoRoot(t), Run)
 }
@@ -127,7 +128,7 @@ func TestNLBProviderRefuses(t *testing.T) {
 	tests := []struct {
 		name  string
 		cfg   map[string]string
-		shape func(*mocks.Mocks)
+		shape func(*fakeaws.AWS)
 		want  []string
 	}{
 		{name: "no load balancer", cfg: billingConfig("loadBalancerArn", "<unset>"),
@@ -142,7 +143,7 @@ func TestNLBProviderRefuses(t *testing.T) {
 			want: []string{"has security groups [sg-0frontend sg-0backend] whose inbound rules it applies to PrivateLink traffic (EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic is \"on\")",
 				"aws elbv2 set-security-groups --load-balancer-arn " + billingLB("filtering") + " --security-groups sg-0frontend sg-0backend --enforce-security-group-inbound-rules-on-private-link-traffic off"}},
 		{name: "an existing service whose NLB filters PrivateLink traffic", cfg: billingConfig("loadBalancerArn", "<unset>", "endpointServiceId", billingService, "allowedPrincipals", "<unset>"),
-			shape: func(m *mocks.Mocks) {
+			shape: func(m *fakeaws.AWS) {
 				es := m.EndpointServices[billingService]
 				es.LoadBalancerArns = []string{billingLB("filtering")}
 				m.EndpointServices[billingService] = es
@@ -167,13 +168,13 @@ func TestNLBProviderRefuses(t *testing.T) {
 		{name: "no port", cfg: billingConfig("servicePort", "<unset>"), want: []string{"private-apis:servicePort = 0: required"}},
 		{name: "a bad service name", cfg: billingConfig("serviceName", "Billing_API"), want: []string{`private-apis:serviceName = "Billing_API"`}},
 		{name: "an existing service allowing anyone", cfg: billingConfig("loadBalancerArn", "<unset>", "endpointServiceId", billingService, "allowedPrincipals", "<unset>"),
-			shape: func(m *mocks.Mocks) {
+			shape: func(m *fakeaws.AWS) {
 				es := m.EndpointServices[billingService]
 				es.AllowedPrincipals = []string{"*"}
 				m.EndpointServices[billingService] = es
 			}, want: []string{"endpoint service vpce-svc-0123456789abcdef0 allows [\"*\"]", "wildcards would let any AWS account connect"}},
 		{name: "an existing service on an ALB", cfg: billingConfig("loadBalancerArn", "<unset>", "endpointServiceId", billingService, "allowedPrincipals", "<unset>"),
-			shape: func(m *mocks.Mocks) {
+			shape: func(m *fakeaws.AWS) {
 				es := m.EndpointServices[billingService]
 				es.LoadBalancerArns = []string{billingLB("public")}
 				m.EndpointServices[billingService] = es

@@ -5,10 +5,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
 	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/contract"
-	"github.com/private-apis/private-apis/internal/contractref"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Drain timings of the apps, tied together: ECS or the Auto Scaling group
@@ -154,7 +154,7 @@ func consumerEndpoints(ctx *pulumi.Context, c publishingConfig) ([]components.Co
 	if !c.AcceptanceRequired || c.ConsumerStack == "" {
 		return nil, nil
 	}
-	outputs, err := contractref.Outputs(ctx, c.ConsumerStack, []string{contract.ConsumerProviders})
+	outputs, err := contract.ReadOutputs(ctx, c.ConsumerStack, []string{contract.ConsumerProviders})
 	if err != nil {
 		return nil, err
 	}

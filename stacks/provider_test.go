@@ -7,10 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/contract"
-	"github.com/private-apis/private-apis/internal/mocks"
-	"github.com/stretchr/testify/require"
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 // baseline is what every provider stack must hold, whatever its compute.
@@ -34,7 +35,7 @@ var noTags = map[string]bool{
 
 // assertProviderBaseline checks the security checklist's M items that apply
 // to every provider, across all the resources the stack declared.
-func assertProviderBaseline(t *testing.T, m *mocks.Mocks, out map[string]any, b baseline) {
+func assertProviderBaseline(t *testing.T, m *fakeaws.AWS, out map[string]any, b baseline) {
 	t.Run("no ingress from the internet", func(t *testing.T) {
 		require.NotEmpty(t, m.ByType("aws:ec2/securityGroup:SecurityGroup"))
 		for _, r := range m.ByType("aws:ec2/securityGroup:SecurityGroup") {
@@ -157,7 +158,7 @@ func assertProviderBaseline(t *testing.T, m *mocks.Mocks, out map[string]any, b 
 // assertImageBuiltFrom checks the image is built from apps/ with the app's
 // own Dockerfile (whose ignore file picks the app's files), named by paths
 // relative to the program, and tagged with exactly what that build sends.
-func assertImageBuiltFrom(t *testing.T, m *mocks.Mocks, app string) {
+func assertImageBuiltFrom(t *testing.T, m *fakeaws.AWS, app string) {
 	t.Helper()
 	images := m.ByType("awsx:ecr:Image")
 	require.Len(t, images, 1)

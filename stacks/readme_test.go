@@ -8,8 +8,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 // readmeSnippet is a stack-file snippet the README gives users to copy.
@@ -89,9 +90,9 @@ func TestReadmeSnippets(t *testing.T) {
 	for _, stack := range exampleStacks[:3] {
 		contracts["organization/private-apis/"+stack] = deployed[stack].out
 	}
-	deploy := func(t *testing.T, stack string, preview bool, snippets ...readmeSnippet) *mocks.Mocks {
+	deploy := func(t *testing.T, stack string, preview bool, snippets ...readmeSnippet) *fakeaws.AWS {
 		t.Helper()
-		m := mocks.New()
+		m := fakeaws.New()
 		exampleAccount(stack, m)
 		withAccountDomains(m)
 		m.StackOutputs = contracts

@@ -9,9 +9,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/private-apis/private-apis/components"
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/components"
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 // scenario is a change a team makes to a deployed stack: the stack's
@@ -22,18 +23,18 @@ type scenario struct {
 	cfg  map[string]string
 	// change edits the config, the account or the apps (under root)
 	// between the two deployments, and returns the new config.
-	change func(t *testing.T, m *mocks.Mocks, root string, cfg map[string]string) map[string]string
+	change func(t *testing.T, m *fakeaws.AWS, root string, cfg map[string]string) map[string]string
 }
 
-func set(kv ...string) func(*testing.T, *mocks.Mocks, string, map[string]string) map[string]string {
-	return func(_ *testing.T, _ *mocks.Mocks, _ string, cfg map[string]string) map[string]string {
+func set(kv ...string) func(*testing.T, *fakeaws.AWS, string, map[string]string) map[string]string {
+	return func(_ *testing.T, _ *fakeaws.AWS, _ string, cfg map[string]string) map[string]string {
 		return with(cfg, kv...)
 	}
 }
 
 // editApp appends a line to a file of the apps, as a commit does.
-func editApp(path string) func(*testing.T, *mocks.Mocks, string, map[string]string) map[string]string {
-	return func(t *testing.T, _ *mocks.Mocks, root string, cfg map[string]string) map[string]string {
+func editApp(path string) func(*testing.T, *fakeaws.AWS, string, map[string]string) map[string]string {
+	return func(t *testing.T, _ *fakeaws.AWS, root string, cfg map[string]string) map[string]string {
 		full := filepath.Join(root, "apps", path)
 		f, err := os.OpenFile(full, os.O_APPEND|os.O_WRONLY, 0o644)
 		require.NoError(t, err)
@@ -68,7 +69,7 @@ func scenarios() []scenario {
 		{"alarms", "ecs-provider", validECSConfig(), set("monitoring", "true")},
 
 		{"a new release", "ec2-provider", validEC2Config(), editApp("todo/server.go")},
-		{"a new Amazon Linux AMI", "ec2-provider", validEC2Config(), func(_ *testing.T, m *mocks.Mocks, _ string, cfg map[string]string) map[string]string {
+		{"a new Amazon Linux AMI", "ec2-provider", validEC2Config(), func(_ *testing.T, m *fakeaws.AWS, _ string, cfg map[string]string) map[string]string {
 			m.Parameters[components.AL2023AmiParameter] = "ami-0newer0000000000"
 			return cfg
 		}},
@@ -88,11 +89,11 @@ func scenarios() []scenario {
 // go test ./stacks -run UpdateScenarios -update
 func TestUpdateScenarios(t *testing.T) {
 	var b bytes.Buffer
-	b.WriteString("# What each update does, by AWS's replacement rules (internal/mocks/replace_rules.go).\n")
+	b.WriteString("# What each update does, by AWS's replacement rules (internal/fakeaws/replace_rules.go).\n")
 	b.WriteString("# + add, - delete, ~ update in place (inputs), +- replace: new first, then the old deleted (inputs that force it)\n")
 	for _, s := range scenarios() {
 		root := copyApps(t)
-		m := mocks.New()
+		m := fakeaws.New()
 		m.Account = "222222222222"
 		if s.role == "consumer" {
 			m.Account = "111111111111"
@@ -120,7 +121,7 @@ func TestUpdateScenarios(t *testing.T) {
 }
 
 // describeChanges lists the AWS resources an update touches, one a line.
-func describeChanges(c mocks.Changes) string {
+func describeChanges(c fakeaws.Changes) string {
 	var lines []string
 	aws := func(key string) bool { return strings.HasPrefix(key, "aws:") || strings.HasPrefix(key, "awsx:") }
 	for _, k := range c.Added {

@@ -5,12 +5,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/mocks"
 	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 // Updates after the first: what each change replaces under AWS's rules
-// (internal/mocks/replace_rules.go), and that AWS takes it.
+// (internal/fakeaws/replace_rules.go), and that AWS takes it.
 
 // TestProviderAvailabilityZoneChanges adds and removes a provider's AZs:
 // its subnets stay where they are, an added AZ adds its own parts, and a
@@ -30,9 +31,9 @@ func TestProviderAvailabilityZoneChanges(t *testing.T) {
 		{"ec2-provider", "todo", validEC2Config(), []string{"aws:autoscaling/group:Group todo-asg"}},
 	} {
 		t.Run(p.role, func(t *testing.T) {
-			m := mocks.New()
+			m := fakeaws.New()
 			m.Account = "222222222222"
-			deploy := func(zones string) mocks.Changes {
+			deploy := func(zones string) fakeaws.Changes {
 				_, err := m.Run(p.role, with(p.cfg, "availabilityZoneIds", zones), repoRoot(t), Run)
 				require.NoError(t, err, "AWS takes the update to %s", zones)
 				return m.Changes()
@@ -74,7 +75,7 @@ func TestProviderAvailabilityZoneChanges(t *testing.T) {
 
 // requireNoSubnetChanges: no subnet or VPC of the update's is changed or
 // replaced (added and removed ones are the caller's to check).
-func requireNoSubnetChanges(t *testing.T, c mocks.Changes) {
+func requireNoSubnetChanges(t *testing.T, c fakeaws.Changes) {
 	t.Helper()
 	for key := range c.Changed {
 		require.NotContains(t, key, "aws:ec2/subnet:Subnet", "subnets stay where they are")
@@ -104,7 +105,7 @@ func TestConsumerNetworkIgnoresItsProviders(t *testing.T) {
 			providers := threeProviders()
 			providers[dognamesStack]["availabilityZoneIds"] = threeAZs
 			providers[todoStack]["availabilityZoneIds"] = threeAZs
-			m := mocks.New()
+			m := fakeaws.New()
 			m.Account = "111111111111"
 			m.StackOutputs = providers
 			for i, stacks := range [][]string{tt.before, tt.after} {
@@ -167,7 +168,7 @@ func TestAlarmsFitCloudWatchForAnyContract(t *testing.T) {
 	}
 	providers := map[string]map[string]any{stack: providerContract("0bill", routes...)}
 	for _, preview := range []bool{true, false} {
-		m, _, err := runConsumerStack(t, with(validConsumerConfig(stack), "monitoring", "true"), providers, func(m *mocks.Mocks) { m.Preview = preview })
+		m, _, err := runConsumerStack(t, with(validConsumerConfig(stack), "monitoring", "true"), providers, func(m *fakeaws.AWS) { m.Preview = preview })
 		require.NoError(t, err, "preview=%v", preview)
 		alarms := m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm")
 		require.NotEmpty(t, alarms)

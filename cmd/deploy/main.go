@@ -29,8 +29,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/private-apis/private-apis/cmd/deploy/orchestrate"
 	"github.com/private-apis/private-apis/contract"
-	"github.com/private-apis/private-apis/internal/orchestrate"
 )
 
 func main() {

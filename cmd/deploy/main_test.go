@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/private-apis/private-apis/internal/orchestrate"
+	"github.com/private-apis/private-apis/cmd/deploy/orchestrate"
 
 	"github.com/stretchr/testify/require"
 )

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/private-apis/private-apis/internal/localgw"
+	"github.com/private-apis/private-apis/cmd/localrun/localgw"
 )
 
 // printBanner tells the user where everything is and how to try it: the

@@ -12,9 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/private-apis/private-apis/apirules"
+	"github.com/private-apis/private-apis/cmd/localrun/localgw"
 	"github.com/private-apis/private-apis/contract"
-	"github.com/private-apis/private-apis/internal/localgw"
-	"github.com/private-apis/private-apis/internal/testutil"
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 type dog struct{ Name, Gender string }
@@ -47,9 +48,9 @@ func TestEndToEnd(t *testing.T) {
 	// 429 in a few requests; each write route has its own bucket.
 	throttling := stack.Throttling
 	throttling.WriteRateLimit, throttling.WriteBurstLimit = 1, 6
-	throttling.Routes = map[string]contract.RouteLimit{"POST /todo": {RateLimit: 1, BurstLimit: 6}}
+	throttling.Routes = map[string]apirules.RouteLimit{"POST /todo": {RateLimit: 1, BurstLimit: 6}}
 
-	stdout, stderr := &testutil.SyncBuffer{}, &testutil.SyncBuffer{}
+	stdout, stderr := &fakeaws.SyncBuffer{}, &fakeaws.SyncBuffer{}
 	topo, err := startTopology(ctx, options{
 		RepoRoot:     root,
 		LocalDir:     t.TempDir(),
@@ -231,8 +232,8 @@ func TestEndToEnd(t *testing.T) {
 			if err := json.Unmarshal([]byte(line), &m); err != nil {
 				t.Fatalf("access log line %q: %v", line, err)
 			}
-			if len(m) != len(contract.AccessLogFields) {
-				t.Fatalf("access log line has %d fields, want %d: %s", len(m), len(contract.AccessLogFields), line)
+			if len(m) != len(apirules.AccessLogFields) {
+				t.Fatalf("access log line has %d fields, want %d: %s", len(m), len(apirules.AccessLogFields), line)
 			}
 			seen[m["routeKey"]+" "+m["status"]] = true
 		}
@@ -251,7 +252,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stdout, stderr := &testutil.SyncBuffer{}, &testutil.SyncBuffer{}
+	stdout, stderr := &fakeaws.SyncBuffer{}, &fakeaws.SyncBuffer{}
 	local := t.TempDir()
 	done := make(chan error, 1)
 	go func() {

@@ -1,7 +1,7 @@
 // Command localrun runs the whole system on one machine, without AWS: it
 // builds and starts every service of contract.Services on loopback, and in
 // front of them a local stand-in for the consumer's API Gateway HTTP API
-// (package internal/localgw) on 127.0.0.1:8080, then prints the URL and the
+// (package cmd/localrun/localgw) on 127.0.0.1:8080, then prints the URL and the
 // blog's curl examples. `make run` runs it.
 //
 // The gateway's routes come from the contract, its throttling from
@@ -37,8 +37,8 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/private-apis/private-apis/cmd/localrun/localgw"
 	"github.com/private-apis/private-apis/contract"
-	"github.com/private-apis/private-apis/internal/localgw"
 )
 
 func main() {

@@ -10,8 +10,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/private-apis/private-apis/apirules"
+	"github.com/private-apis/private-apis/cmd/localrun/localgw"
 	"github.com/private-apis/private-apis/contract"
-	"github.com/private-apis/private-apis/internal/localgw"
 )
 
 func env(kv ...string) func(string) string {
@@ -179,12 +180,12 @@ func TestParseFlagsReadsTheConsumersCORS(t *testing.T) {
 // TestServedLimits: a stack file may limit routes of providers that only
 // run in AWS; make run limits the routes it serves and says which it skips.
 func TestServedLimits(t *testing.T) {
-	th := localgw.Throttling{RateLimit: 50, BurstLimit: 100, WriteRateLimit: 10, WriteBurstLimit: 20, Routes: map[string]contract.RouteLimit{
+	th := localgw.Throttling{RateLimit: 50, BurstLimit: 100, WriteRateLimit: 10, WriteBurstLimit: 20, Routes: map[string]apirules.RouteLimit{
 		"POST /todo": {RateLimit: 5, BurstLimit: 10}, "GET /orders": {RateLimit: 1, BurstLimit: 1},
 	}}
 	var log strings.Builder
 	got := servedLimits(th, []*service{{contract: contract.Todo}, {contract: contract.DogNames}}, &log)
-	if !reflect.DeepEqual(got.Routes, map[string]contract.RouteLimit{"POST /todo": {RateLimit: 5, BurstLimit: 10}}) || got.RateLimit != 50 {
+	if !reflect.DeepEqual(got.Routes, map[string]apirules.RouteLimit{"POST /todo": {RateLimit: 5, BurstLimit: 10}}) || got.RateLimit != 50 {
 		t.Fatalf("servedLimits = %+v", got)
 	}
 	if !strings.Contains(log.String(), `routeThrottling "GET /orders": no local service serves it`) {

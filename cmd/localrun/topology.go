@@ -12,8 +12,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/private-apis/private-apis/apirules"
+	"github.com/private-apis/private-apis/cmd/localrun/localgw"
 	"github.com/private-apis/private-apis/contract"
-	"github.com/private-apis/private-apis/internal/localgw"
 )
 
 // options is everything startTopology needs; `make run`, the end-to-end
@@ -35,7 +36,7 @@ type options struct {
 	// ThrottlingSource says where Throttling came from, for the banner.
 	ThrottlingSource string
 	// CORS is the API's, from the consumer's stack file.
-	CORS contract.CORS
+	CORS apirules.CORS
 	// IntegrationTimeout is the gateway's; 0 is the deployed value.
 	IntegrationTimeout time.Duration
 	// Stdout receives the access log; Stderr the services' logs and
@@ -214,13 +215,13 @@ func servedLimits(th localgw.Throttling, services []*service, log io.Writer) loc
 			served[r] = true
 		}
 	}
-	own := map[string]contract.RouteLimit{}
+	own := map[string]apirules.RouteLimit{}
 	for key, limit := range th.Routes {
 		if served[key] {
 			own[key] = limit
 			continue
 		}
-		fmt.Fprintf(log, "localrun: %s %q: no local service serves it (a provider that runs only in AWS), so it is not limited here\n", contract.KeyRouteThrottling, key)
+		fmt.Fprintf(log, "localrun: %s %q: no local service serves it (a provider that runs only in AWS), so it is not limited here\n", apirules.KeyRouteThrottling, key)
 	}
 	th.Routes = own
 	return th

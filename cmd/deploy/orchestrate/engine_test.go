@@ -1,0 +1,232 @@
+package orchestrate
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/require"
+
+	"github.com/private-apis/private-apis/contract"
+)
+
+// repoRoot is two levels up from this package.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", "..", ".."))
+	require.NoError(t, err)
+	return root
+}
+
+// pulumiCLI is the CLI `make pulumi-cli` builds, or $PULUMI_CLI.
+func pulumiCLI(t *testing.T) string {
+	t.Helper()
+	cli := os.Getenv("PULUMI_CLI")
+	if cli == "" {
+		cli = filepath.Join(repoRoot(t), "bin", "pulumi")
+	}
+	if _, err := os.Stat(cli); err != nil {
+		t.Fatalf("the Pulumi CLI is not built (%v): run `make pulumi-cli` (the README's `make test` does)", err)
+	}
+	out, err := exec.Command(cli, "version").Output()
+	require.NoError(t, err, "running %s version", cli)
+	require.Equal(t, sdkVersion(t), strings.TrimSpace(string(out)),
+		"%s is not the CLI of the SDK's version: rebuild it with `rm %s && make pulumi-cli`", cli, cli)
+	return cli
+}
+
+// sdkVersion is the Pulumi SDK version the root module requires.
+func sdkVersion(t *testing.T) string {
+	return moduleVersion(t, "go.mod", "github.com/pulumi/pulumi/sdk/v3")
+}
+
+func moduleVersion(t *testing.T, path, module string) string {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join(repoRoot(t), path))
+	require.NoError(t, err)
+	m := regexp.MustCompile(regexp.QuoteMeta(module) + ` (v[0-9.]+)`).FindStringSubmatch(string(body))
+	require.NotNil(t, m, "%s requires %s", path, module)
+	return m[1]
+}
+
+// TestTheCLIMatchesTheSDK keeps the tools module's pkg/v3 at the SDK's
+// version, so the engine the tests run is the one the program was built for.
+func TestTheCLIMatchesTheSDK(t *testing.T) {
+	require.Equal(t, sdkVersion(t), moduleVersion(t, "tools/pulumi/go.mod", "github.com/pulumi/pulumi/pkg/v3"))
+}
+
+var engineProviders = []string{"organization/private-apis/ecs-provider", "organization/private-apis/ec2-provider"}
+
+// engineProgram is one inline program for every stack, chosen by stack name
+// as stacks.Run does: providers export a real contract (one output secret,
+// the port an int) and the consumer reads them back with contract.ReadProviders, the
+// reader the consumer stack uses, and exports what it read.
+func engineProgram(omitTodoRoutes *atomic.Bool) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		if ctx.Stack() == "consumer" {
+			providers, err := contract.ReadProviders(ctx, engineProviders)
+			if err != nil {
+				return err
+			}
+			read, err := json.Marshal(providers)
+			if err != nil {
+				return err
+			}
+			ctx.Export("read", pulumi.String(string(read)))
+			return nil
+		}
+		svc := contract.DogNames
+		if ctx.Stack() == "ec2-provider" {
+			svc = contract.Todo
+		}
+		ctx.Export(contract.EndpointServiceName, pulumi.String("com.amazonaws.vpce.us-west-2.vpce-svc-"+svc.Name))
+		ctx.Export(contract.EndpointServiceID, pulumi.ToSecret(pulumi.String("vpce-svc-"+svc.Name)))
+		ctx.Export(contract.AllowedPrincipals, pulumi.ToStringArray([]string{"arn:aws:iam::111111111111:root"}))
+		ctx.Export(contract.ServicePort, pulumi.Int(svc.Port))
+		ctx.Export(contract.HealthCheckPath, pulumi.String(svc.HealthCheckPath))
+		if !(ctx.Stack() == "ec2-provider" && omitTodoRoutes.Load()) {
+			ctx.Export(contract.Routes, pulumi.ToStringArray(svc.Routes))
+		}
+		ctx.Export(contract.AvailabilityZoneIDs, pulumi.ToStringArray([]string{"usw2-az1", "usw2-az2"}))
+		ctx.Export(contract.Region, pulumi.String("us-west-2"))
+		ctx.Export(contract.SupportedRegions, pulumi.ToStringArray(nil))
+		return nil
+	}
+}
+
+// TestOrchestratorAgainstTheRealEngine runs the orchestrator's stages with
+// the real Pulumi CLI and engine, offline, on a file:// backend: values
+// round-trip through real state and real StackReferences (ints, lists,
+// secrets), and a missing output fails the consumer on a real update.
+func TestOrchestratorAgainstTheRealEngine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real Pulumi engine")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	dir := t.TempDir()
+	for _, sub := range []string{"state", "home", "work"} {
+		require.NoError(t, os.MkdirAll(filepath.Join(dir, sub), 0o755))
+	}
+	var omitTodoRoutes atomic.Bool
+	ws, err := NewPulumiWorkspace(ctx, Options{
+		Program:     engineProgram(&omitTodoRoutes),
+		ProjectName: "private-apis",
+		WorkDir:     filepath.Join(dir, "work"),
+		PulumiCLI:   pulumiCLI(t),
+		EnvVars: map[string]string{
+			"PULUMI_BACKEND_URL":       "file://" + filepath.Join(dir, "state"),
+			"PULUMI_CONFIG_PASSPHRASE": "test-only-passphrase",
+			"PULUMI_HOME":              filepath.Join(dir, "home"),
+		},
+	})
+	require.NoError(t, err)
+
+	plan := Plan{Providers: []string{"ecs-provider", "ec2-provider"}, Consumer: "consumer"}
+	_, err = Run(ctx, ws, Up, plan, &bytes.Buffer{})
+	require.ErrorContains(t, err, `stack "ecs-provider" does not exist in this backend: create it with `+"`pulumi stack init ecs-provider`")
+
+	for _, name := range []string{"ecs-provider", "ec2-provider", "consumer"} {
+		_, err := auto.NewStack(ctx, name, ws.Workspace())
+		require.NoError(t, err, "creating stack %s", name)
+	}
+	// Before the providers' first deployment they have no contracts: a
+	// preview says the consumer must wait for them, and succeeds.
+	results, err := Run(ctx, ws, Preview, plan, &bytes.Buffer{})
+	require.NoError(t, err)
+	require.Equal(t, Skipped, results[2].Status)
+	require.Contains(t, results[2].Note, "provider stacks ecs-provider, ec2-provider have no contract yet")
+
+	// The todo provider approves connections itself: up gains an
+	// acceptance pass and a second consumer pass.
+	require.NoError(t, ws.Workspace().SetConfig(ctx, "ec2-provider", "private-apis:acceptanceRequired", auto.ConfigValue{Value: "true"}))
+	require.NoError(t, ws.Workspace().SetConfig(ctx, "ec2-provider", "private-apis:consumerStack", auto.ConfigValue{Value: "organization/private-apis/consumer"}))
+
+	var progress bytes.Buffer
+	results, err = Run(ctx, ws, Up, plan, &progress)
+	require.NoError(t, err, progress.String())
+	var order []string
+	for _, r := range results {
+		require.Equal(t, Succeeded, r.Status, r.Stack)
+		order = append(order, r.Stage+"/"+r.Stack)
+	}
+	require.Equal(t, []string{"providers/ecs-provider", "providers/ec2-provider", "consumer/consumer", "acceptance/ec2-provider", "wiring/consumer"}, order)
+	require.Contains(t, progress.String(), "[consumer] ")
+	for _, line := range strings.Split(strings.TrimSpace(progress.String()), "\n") {
+		require.Regexp(t, `^\[(ecs-provider|ec2-provider|consumer)\]( |$)`, line)
+	}
+
+	consumer, err := ws.Stack(ctx, "consumer")
+	require.NoError(t, err)
+	outputs, err := consumer.Outputs(ctx)
+	require.NoError(t, err)
+	var read []contract.Provider
+	require.NoError(t, json.Unmarshal([]byte(outputs["read"].(string)), &read))
+	require.Len(t, read, 2)
+	require.Equal(t, contract.Provider{
+		Stack:               "organization/private-apis/ec2-provider",
+		Version:             "1.0", // it exports no contractVersion
+		EndpointServiceName: "com.amazonaws.vpce.us-west-2.vpce-svc-todo",
+		EndpointServiceID:   "vpce-svc-todo", // a secret output, read back
+		AllowedPrincipals:   []string{"arn:aws:iam::111111111111:root"},
+		ServicePort:         8080, // a number in state, an int again
+		HealthCheckPath:     "/healthz",
+		Routes:              contract.Todo.Routes,
+		AvailabilityZoneIDs: []string{"usw2-az1", "usw2-az2"},
+		Region:              "us-west-2",
+		SupportedRegions:    []string{}, // exported, and empty
+	}, read[1])
+
+	// A provider update that drops an output breaks the consumer's next
+	// update with an error naming the stack and the output; nothing after
+	// it runs.
+	omitTodoRoutes.Store(true)
+	progress.Reset()
+	results, err = Run(ctx, ws, Up, plan, &progress)
+	require.ErrorContains(t, err, `provider stack organization/private-apis/ec2-provider has no output "routes"`)
+	statuses := map[string]Status{}
+	for _, r := range results {
+		statuses[r.Stage+"/"+r.Stack] = r.Status
+	}
+	require.Equal(t, Failed, statuses["consumer/consumer"])
+	require.Equal(t, Skipped, statuses["acceptance/ec2-provider"])
+
+	results, err = Run(ctx, ws, Destroy, plan, &bytes.Buffer{})
+	require.NoError(t, err)
+	require.Equal(t, "consumer", results[0].Stack, "the consumer goes first")
+	for _, r := range results {
+		require.Equal(t, Succeeded, r.Status, r.Stack)
+	}
+}
+
+// TestNotLoggedInSaysWhatToRun uses an empty Pulumi home and no backend URL,
+// as on a machine that never ran `pulumi login`.
+func TestNotLoggedInSaysWhatToRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real Pulumi CLI")
+	}
+	dir := t.TempDir()
+	_, err := NewPulumiWorkspace(context.Background(), Options{
+		Program:     func(*pulumi.Context) error { return nil },
+		ProjectName: "private-apis",
+		WorkDir:     dir,
+		PulumiCLI:   pulumiCLI(t),
+		EnvVars: map[string]string{
+			"PULUMI_HOME":         filepath.Join(dir, "home"),
+			"PULUMI_BACKEND_URL":  "",
+			"PULUMI_ACCESS_TOKEN": "",
+		},
+	})
+	require.ErrorContains(t, err, "no Pulumi backend is logged in")
+	require.ErrorContains(t, err, "run `pulumi login --local`")
+}

@@ -1,0 +1,205 @@
+package fakeaws
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// computedOutputs are what AWS returns on a create or an update, beyond the
+// inputs: ids, ARNs, addresses, states. physical is the resource's name in
+// AWS (empty for types without one); prior is what the state held before an
+// update (existed false on a create).
+func (m *AWS) computedOutputs(token, logical, physical string, in map[string]any, prior Resource, existed bool) (map[string]any, error) {
+	if physical == "" {
+		physical = logical
+	}
+	out := map[string]any{"arn": fmt.Sprintf("arn:aws:%s:%s:%s:%s", service(token), m.Region, m.Account, physical)}
+	if format, ok := arnFormats[token]; ok {
+		out["arn"] = fmt.Sprintf(format, m.Region, m.Account, physical)
+	}
+	switch token {
+	case "aws:ec2/vpc:Vpc":
+		out["id"] = "vpc-" + digest(logical)[:17]
+		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:vpc/%s", m.Region, m.Account, out["id"])
+		out["defaultSecurityGroupId"] = "sg-" + digest(logical + "-default")[:17]
+	case "aws:ec2/subnet:Subnet":
+		out["id"] = "subnet-" + digest(logical)[:17]
+		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:subnet/%s", m.Region, m.Account, out["id"])
+		out["availabilityZone"] = m.azName(fmt.Sprint(in["availabilityZoneId"]))
+	case "aws:ec2/routeTable:RouteTable":
+		out["id"] = "rtb-" + digest(logical)[:17]
+	case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+		out["id"] = "rtbassoc-" + digest(logical)[:17]
+	case "aws:ec2/route:Route":
+		out["id"] = fmt.Sprintf("r-%v%s", in["routeTableId"], "1080289494")
+	case "aws:ec2/internetGateway:InternetGateway":
+		out["id"] = "igw-" + digest(logical)[:17]
+	case "aws:ec2/eip:Eip":
+		out["id"] = "eipalloc-" + digest(logical)[:17]
+		out["allocationId"] = out["id"]
+		sum := digest(logical)
+		out["publicIp"] = fmt.Sprintf("52.%d.%d.%d", sum[0], sum[1], sum[2])
+	case "aws:ec2/natGateway:NatGateway":
+		out["id"] = "nat-" + digest(logical)[:17]
+	case "awsx:ecr:Image":
+		return m.pushImage(logical, in, prior, existed)
+	case "aws:ecr/repository:Repository":
+		out["repositoryUrl"] = fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", m.Account, m.Region, physical)
+		out["registryId"] = m.Account
+	case "aws:iam/role:Role":
+		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:role/%s", m.Account, physical)
+	case "aws:ec2/securityGroup:SecurityGroup":
+		out["id"] = "sg-" + digest(logical)[:17]
+		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/%s", m.Region, m.Account, out["id"])
+	case "aws:ec2/vpcEndpointService:VpcEndpointService":
+		svcID := "vpce-svc-" + digest(logical)[:17]
+		out["id"] = svcID
+		out["serviceName"] = fmt.Sprintf("com.amazonaws.vpce.%s.%s", m.Region, svcID)
+		out["availabilityZones"] = m.azNames()
+		out["state"] = "Available"
+	case "aws:lb/loadBalancer:LoadBalancer":
+		kind := "net"
+		if in["loadBalancerType"] == "application" {
+			kind = "app"
+		}
+		out["arnSuffix"] = fmt.Sprintf("%s/%s/%s", kind, physical, digest(logical)[:16])
+		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/%s", m.Region, m.Account, out["arnSuffix"])
+		out["dnsName"] = fmt.Sprintf("internal-%s-%s.elb.%s.amazonaws.com", physical, digest(logical)[:8], m.Region)
+	case "aws:ec2/vpcEndpoint:VpcEndpoint":
+		for k, v := range m.createEndpoint(logical, in) {
+			out[k] = v
+		}
+	case "aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter":
+		out["vpcEndpointState"] = "available"
+	case "aws:apigatewayv2/api:Api":
+		apiID := digest(logical)[:10]
+		out["id"] = apiID
+		out["apiEndpoint"] = fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com", apiID, m.Region)
+		out["executionArn"] = fmt.Sprintf("arn:aws:execute-api:%s:%s:%s", m.Region, m.Account, apiID)
+	case "aws:lb/listener:Listener":
+		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:listener/%s/%s", m.Region, m.Account, logical, digest(logical)[:16])
+	case "aws:lb/targetGroup:TargetGroup":
+		out["arnSuffix"] = fmt.Sprintf("targetgroup/%s/%s", physical, digest(logical)[:16])
+		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:%s", m.Region, m.Account, out["arnSuffix"])
+	case "aws:acm/certificate:Certificate", "aws:apigatewayv2/domainName:DomainName", "aws:route53/record:Record":
+		for k, v := range m.domainOutputs(token, logical, in) {
+			out[k] = v
+		}
+	case "aws:ecs/taskDefinition:TaskDefinition":
+		// Each create is the family's next revision.
+		m.revisions[physical]++
+		out["revision"] = m.revisions[physical]
+		out["arnWithoutRevision"] = fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s", m.Region, m.Account, physical)
+		out["arn"] = fmt.Sprintf("%s:%d", out["arnWithoutRevision"], m.revisions[physical])
+	case "aws:ec2/launchTemplate:LaunchTemplate":
+		out["id"] = "lt-" + digest(logical)[:17]
+		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:launch-template/%s", m.Region, m.Account, out["id"])
+		version := 1.0
+		if existed {
+			if v, ok := prior.Outputs["latestVersion"]; ok && v.IsNumber() {
+				version = v.NumberValue() + 1
+			}
+		}
+		out["latestVersion"] = version
+	}
+	return out, nil
+}
+
+// arnFormats are the ARNs AWS gives named resources, by type: region,
+// account and name fill them, in that order (%[1]s, %[2]s, %[3]s).
+var arnFormats = map[string]string{
+	"aws:cloudwatch/logGroup:LogGroup":        "arn:aws:logs:%[1]s:%[2]s:log-group:%[3]s",
+	"aws:cloudwatch/metricAlarm:MetricAlarm":  "arn:aws:cloudwatch:%[1]s:%[2]s:alarm:%[3]s",
+	"aws:cloudwatch/dashboard:Dashboard":      "arn:aws:cloudwatch::%[2]s:dashboard/%[3]s",
+	"aws:dynamodb/table:Table":                "arn:aws:dynamodb:%[1]s:%[2]s:table/%[3]s",
+	"aws:ecr/repository:Repository":           "arn:aws:ecr:%[1]s:%[2]s:repository/%[3]s",
+	"aws:ecs/cluster:Cluster":                 "arn:aws:ecs:%[1]s:%[2]s:cluster/%[3]s",
+	"aws:ecs/service:Service":                 "arn:aws:ecs:%[1]s:%[2]s:service/%[3]s",
+	"aws:iam/instanceProfile:InstanceProfile": "arn:aws:iam::%[2]s:instance-profile/%[3]s",
+	"aws:autoscaling/group:Group":             "arn:aws:autoscaling:%[1]s:%[2]s:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/%[3]s",
+	"aws:sns/topic:Topic":                     "arn:aws:sns:%[1]s:%[2]s:%[3]s",
+}
+
+// azName is the account's name for an AZ ID.
+func (m *AWS) azName(id string) string {
+	for _, az := range m.AvailabilityZones {
+		if az.ID == id {
+			return az.Name
+		}
+	}
+	return ""
+}
+
+// Call answers the invokes the program makes. An invoke it doesn't know is an
+// error, so a new lookup can't silently get an empty answer in tests.
+func (m *AWS) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	var out map[string]any
+	var err error
+	switch args.Token {
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		ids := make([]any, 0, len(m.AvailabilityZones))
+		for _, az := range m.AvailabilityZones {
+			ids = append(ids, az.ID)
+		}
+		out = map[string]any{"id": m.Region, "names": m.azNames(), "zoneIds": ids}
+	case "aws:index/getRegion:getRegion":
+		out = map[string]any{"id": m.Region, "name": m.Region, "description": "mock region"}
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		arn := m.CallerArn
+		if arn == "" {
+			arn = fmt.Sprintf("arn:aws:iam::%s:user/deployer", m.Account)
+		}
+		out = map[string]any{"id": m.Account, "accountId": m.Account, "arn": arn, "userId": "AIDAMOCK"}
+	case "aws:ec2/getVpcEndpoint:getVpcEndpoint":
+		out, err = m.lookupEndpoint(args.Args)
+	case "aws:ec2/getNetworkInterface:getNetworkInterface":
+		out, err = m.lookupNetworkInterface(args.Args)
+	case "aws:lb/getLoadBalancer:getLoadBalancer":
+		out, err = m.lookupLoadBalancer(args.Args)
+	case "aws:lb/getListener:getListener":
+		out, err = m.lookupListener(args.Args)
+	case "aws:ec2/getSubnet:getSubnet":
+		out, err = m.lookupSubnet(args.Args)
+	case "aws:route53/getZone:getZone":
+		out, err = m.lookupZone(args.Args)
+	case "aws:route53/getRecords:getRecords":
+		out, err = m.lookupRecords(args.Args)
+	case "aws:ssm/getParameter:getParameter":
+		name, _ := args.Args["name"].V.(string)
+		value, ok := m.Parameters[name]
+		if !ok {
+			value = "ami-0mock" + digest(name)[:12]
+		}
+		out = map[string]any{"id": name, "name": name, "type": "String", "value": value,
+			"arn": fmt.Sprintf("arn:aws:ssm:%s::parameter%s", m.Region, name)}
+	case "aws:index/getPartition:getPartition":
+		out = map[string]any{"id": "aws", "partition": "aws", "dnsSuffix": "amazonaws.com"}
+	default:
+		return nil, fmt.Errorf("fakeaws: no answer for invoke %q; teach internal/fakeaws about it", args.Token)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return resource.NewPropertyMapFromMap(out), nil
+}
+
+func (m *AWS) azNames() []any {
+	names := make([]any, 0, len(m.AvailabilityZones))
+	for _, az := range m.AvailabilityZones {
+		names = append(names, az.Name)
+	}
+	return names
+}
+
+// service guesses an ARN service part from a type token such as
+// "aws:lb/loadBalancer:LoadBalancer"; precise ARNs are set per type above.
+func service(token string) string {
+	parts := strings.Split(token, ":")
+	if len(parts) < 2 {
+		return "mock"
+	}
+	return strings.Split(parts[1], "/")[0]
+}
