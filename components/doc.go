@@ -4,7 +4,7 @@
 //   - Network (private-apis:network:Network): a VPC in chosen AZ IDs with a
 //     workload subnet per AZ at a place fixed by its AZ ID, the chosen NAT
 //     strategy, flow logs and a default security group stripped of its rules;
-//   - PrivateService (private-apis:privatelink:PrivateService): an internal
+//   - PrivateLinkNLB (private-apis:privatelink:PrivateService): an internal
 //     NLB and its target group, which Publish offers as a VPC endpoint
 //     service for exact principals once the compute behind it serves,
 //     accepting the consumer endpoints it is told to;
@@ -15,9 +15,9 @@
 //     the image built from source, tagged by exactly what the build sends and
 //     kept for rollbacks;
 //   - FargateService (private-apis:ecs:FargateService): a container on ECS
-//     Fargate behind a PrivateService;
+//     Fargate behind a PrivateLinkNLB;
 //   - EC2Service (private-apis:ec2:EC2Service): a container on an EC2 Auto
-//     Scaling group behind a PrivateService, a new group per release;
+//     Scaling group behind a PrivateLinkNLB, a new group per release;
 //   - Table (private-apis:dynamodb:Table): a DynamoDB table with
 //     point-in-time recovery and deletion protection;
 //   - PrivateApi (private-apis:apigateway:PrivateApi): the public HTTP API,

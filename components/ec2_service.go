@@ -47,7 +47,7 @@ type EC2ServiceArgs struct {
 	// across AZs (instances never get public IPs).
 	VpcId     pulumi.StringInput
 	SubnetIds pulumi.StringArrayInput
-	// TargetSecurityGroupId and TargetGroupArn come from the PrivateService
+	// TargetSecurityGroupId and TargetGroupArn come from the PrivateLinkNLB
 	// the instances serve behind.
 	TargetSecurityGroupId pulumi.StringInput
 	TargetGroupArn        pulumi.StringInput

@@ -13,7 +13,7 @@ import (
 
 func runEC2(t *testing.T, mutate func(*EC2ServiceArgs)) (*testRun, error) {
 	t.Helper()
-	return runBehindPrivateService(t, TargetTypeInstance, func(ctx *pulumi.Context, net *Network, svc *PrivateService) error {
+	return runBehindPrivateLinkNLB(t, TargetTypeInstance, func(ctx *pulumi.Context, net *Network, svc *PrivateLinkNLB) error {
 		args := &EC2ServiceArgs{
 			Image:                 pulumi.String("333333333333.dkr.ecr.us-west-2.amazonaws.com/todo@sha256:abc"),
 			RepositoryArn:         pulumi.String("arn:aws:ecr:us-west-2:333333333333:repository/todo"),
@@ -101,7 +101,7 @@ func TestEC2ServiceAutoScalingGroup(t *testing.T) {
 func TestEC2ServiceReleases(t *testing.T) {
 	m := fakeaws.New()
 	deploy := func(image string) error {
-		_, err := deployBehindPrivateService(m, TargetTypeInstance, func(ctx *pulumi.Context, net *Network, svc *PrivateService) error {
+		_, err := deployBehindPrivateLinkNLB(m, TargetTypeInstance, func(ctx *pulumi.Context, net *Network, svc *PrivateLinkNLB) error {
 			_, err := NewEC2Service(ctx, "app", &EC2ServiceArgs{
 				Image: pulumi.String(image), RepositoryArn: pulumi.String("arn:aws:ecr:us-west-2:333333333333:repository/todo"),
 				VpcId: net.VpcId, SubnetIds: net.WorkloadSubnetIds, TargetSecurityGroupId: svc.TargetSecurityGroupId, TargetGroupArn: svc.TargetGroupArn,

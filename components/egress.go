@@ -10,7 +10,7 @@ import (
 
 // httpsEgressGroup creates a security group for compute that allows HTTPS
 // out (AWS APIs: ECR, CloudWatch Logs, DynamoDB, SSM) and no inbound
-// traffic. Who may reach the compute is decided by the PrivateService's
+// traffic. Who may reach the compute is decided by the PrivateLinkNLB's
 // target security group, which the compute joins as well.
 func httpsEgressGroup(ctx *pulumi.Context, name, what string, vpcID pulumi.StringInput, tags pulumi.StringMapInput, parent pulumi.Resource) (*ec2.SecurityGroup, error) {
 	sg, err := ec2.NewSecurityGroup(ctx, name, &ec2.SecurityGroupArgs{

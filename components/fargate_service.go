@@ -31,7 +31,7 @@ type FargateServiceArgs struct {
 	// (tasks never get public IPs).
 	VpcId     pulumi.StringInput
 	SubnetIds pulumi.StringArrayInput
-	// TargetSecurityGroupId and TargetGroupArn come from the PrivateService
+	// TargetSecurityGroupId and TargetGroupArn come from the PrivateLinkNLB
 	// the tasks serve behind.
 	TargetSecurityGroupId pulumi.StringInput
 	TargetGroupArn        pulumi.StringInput

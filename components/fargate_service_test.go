@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func fargateArgs(net *Network, svc *PrivateService) *FargateServiceArgs {
+func fargateArgs(net *Network, svc *PrivateLinkNLB) *FargateServiceArgs {
 	return &FargateServiceArgs{
 		Image:                 pulumi.String("222222222222.dkr.ecr.us-west-2.amazonaws.com/app@sha256:abc"),
 		RepositoryArn:         pulumi.String("arn:aws:ecr:us-west-2:222222222222:repository/app"),
@@ -22,7 +22,7 @@ func fargateArgs(net *Network, svc *PrivateService) *FargateServiceArgs {
 
 func runFargate(t *testing.T, mutate func(*FargateServiceArgs)) (*testRun, error) {
 	t.Helper()
-	return runBehindPrivateService(t, TargetTypeIP, func(ctx *pulumi.Context, net *Network, svc *PrivateService) error {
+	return runBehindPrivateLinkNLB(t, TargetTypeIP, func(ctx *pulumi.Context, net *Network, svc *PrivateLinkNLB) error {
 		args := fargateArgs(net, svc)
 		mutate(args)
 		_, err := NewFargateService(ctx, "app", args)

@@ -65,27 +65,27 @@ type testRun struct {
 	out map[string]any
 }
 
-// runBehindPrivateService runs fn with a Network and a PrivateService of the
+// runBehindPrivateLinkNLB runs fn with a Network and a PrivateLinkNLB of the
 // given target type, as compute components are always wired, and exports
 // what compute tests compare against.
-func runBehindPrivateService(t *testing.T, targetType string, fn func(ctx *pulumi.Context, net *Network, svc *PrivateService) error) (*testRun, error) {
+func runBehindPrivateLinkNLB(t *testing.T, targetType string, fn func(ctx *pulumi.Context, net *Network, svc *PrivateLinkNLB) error) (*testRun, error) {
 	t.Helper()
 	m := fakeaws.New()
-	out, err := deployBehindPrivateService(m, targetType, fn)
+	out, err := deployBehindPrivateLinkNLB(m, targetType, fn)
 	return &testRun{m: m, out: out}, err
 }
 
-// deployBehindPrivateService is one deployment on m of what
-// runBehindPrivateService runs, for tests of deployments in sequence.
-func deployBehindPrivateService(m *fakeaws.AWS, targetType string, fn func(ctx *pulumi.Context, net *Network, svc *PrivateService) error) (map[string]any, error) {
+// deployBehindPrivateLinkNLB is one deployment on m of what
+// runBehindPrivateLinkNLB runs, for tests of deployments in sequence.
+func deployBehindPrivateLinkNLB(m *fakeaws.AWS, targetType string, fn func(ctx *pulumi.Context, net *Network, svc *PrivateLinkNLB) error) (map[string]any, error) {
 	return m.Run("test", nil, "", func(ctx *pulumi.Context) error {
 		net, err := testNetwork(ctx)
 		if err != nil {
 			return err
 		}
-		args := privateServiceArgs(net)
+		args := privateLinkNLBArgs(net)
 		args.TargetType = targetType
-		svc, err := NewPrivateService(ctx, "svc", args)
+		svc, err := NewPrivateLinkNLB(ctx, "svc", args)
 		if err != nil {
 			return err
 		}

@@ -119,7 +119,7 @@ func unhealthyTargetsAlarm(name string, svc contract.Service, targetGroup, loadB
 }
 
 // ecsAlarms watch the dog names service on Fargate.
-func ecsAlarms(svc contract.Service, private *components.PrivateService, fargate *components.FargateService) []components.AlarmSpec {
+func ecsAlarms(svc contract.Service, private *components.PrivateLinkNLB, fargate *components.FargateService) []components.AlarmSpec {
 	service := pulumi.StringMap{"ClusterName": fargate.ClusterName, "ServiceName": fargate.ServiceName}
 	return []components.AlarmSpec{
 		unhealthyTargetsAlarm(svc.Name+"-unhealthy-targets", svc, private.TargetGroupArnSuffix, private.LoadBalancerArnSuffix, "task", "the service's logs (the logGroupName output)"),
@@ -141,7 +141,7 @@ func ecsAlarms(svc contract.Service, private *components.PrivateService, fargate
 }
 
 // ec2Alarms watch the todo service's Auto Scaling group.
-func ec2Alarms(svc contract.Service, private *components.PrivateService, instances *components.EC2Service, minSize int) []components.AlarmSpec {
+func ec2Alarms(svc contract.Service, private *components.PrivateLinkNLB, instances *components.EC2Service, minSize int) []components.AlarmSpec {
 	return []components.AlarmSpec{
 		unhealthyTargetsAlarm(svc.Name+"-unhealthy-targets", svc, private.TargetGroupArnSuffix, private.LoadBalancerArnSuffix, "instance", "the service's logs (the logGroupName output)"),
 		{

@@ -36,7 +36,7 @@ func appTimings() pulumi.StringMap {
 type providerBase struct {
 	tags    pulumi.StringMap
 	net     *components.Network
-	private *components.PrivateService
+	private *components.PrivateLinkNLB
 	image   *components.ContainerImage
 }
 
@@ -99,8 +99,8 @@ func networkArgs(c networkConfig, tags pulumi.StringMap) *components.NetworkArgs
 
 // newPrivateService publishes a service from a provider's network; every
 // provider role shares it.
-func newPrivateService(ctx *pulumi.Context, svc contract.Service, c providerConfig, net *components.Network, targetType string, accept []components.ConsumerEndpoint, tags pulumi.StringMap) (*components.PrivateService, error) {
-	return components.NewPrivateService(ctx, svc.Name, &components.PrivateServiceArgs{
+func newPrivateService(ctx *pulumi.Context, svc contract.Service, c providerConfig, net *components.Network, targetType string, accept []components.ConsumerEndpoint, tags pulumi.StringMap) (*components.PrivateLinkNLB, error) {
+	return components.NewPrivateLinkNLB(ctx, svc.Name, &components.PrivateLinkNLBArgs{
 		VpcId:                      net.VpcId,
 		SubnetIds:                  net.WorkloadSubnetIds,
 		VpcCidrBlock:               pulumi.String(net.CidrBlock),

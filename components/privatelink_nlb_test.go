@@ -13,8 +13,8 @@ import (
 
 var consumerRoot = []string{"arn:aws:iam::111111111111:root"}
 
-func privateServiceArgs(net *Network) *PrivateServiceArgs {
-	return &PrivateServiceArgs{
+func privateLinkNLBArgs(net *Network) *PrivateLinkNLBArgs {
+	return &PrivateLinkNLBArgs{
 		VpcId:             net.VpcId,
 		SubnetIds:         net.WorkloadSubnetIds,
 		VpcCidrBlock:      pulumi.String(net.CidrBlock),
@@ -22,13 +22,13 @@ func privateServiceArgs(net *Network) *PrivateServiceArgs {
 	}
 }
 
-func TestPrivateServiceLoadBalancer(t *testing.T) {
+func TestPrivateLinkNLBLoadBalancer(t *testing.T) {
 	m, out, err := run(t, func(ctx *pulumi.Context) error {
 		net, err := testNetwork(ctx)
 		if err != nil {
 			return err
 		}
-		if _, err := NewPrivateService(ctx, "svc", privateServiceArgs(net)); err != nil {
+		if _, err := NewPrivateLinkNLB(ctx, "svc", privateLinkNLBArgs(net)); err != nil {
 			return err
 		}
 		ctx.Export("subnets", net.WorkloadSubnetIds)
@@ -66,21 +66,21 @@ func TestPrivateServiceLoadBalancer(t *testing.T) {
 	require.Equal(t, output(t, m, "aws:lb/targetGroup:TargetGroup", "svc-tg", "arn"), action["targetGroupArn"])
 }
 
-func TestPrivateServiceEndpointService(t *testing.T) {
+func TestPrivateLinkNLBEndpointService(t *testing.T) {
 	tests := []struct {
 		name    string
-		args    func(*PrivateServiceArgs)
+		args    func(*PrivateLinkNLBArgs)
 		want    map[string]any
 		regions any
 	}{
 		{
 			name: "defaults",
-			args: func(*PrivateServiceArgs) {},
+			args: func(*PrivateLinkNLBArgs) {},
 			want: map[string]any{"acceptanceRequired": false, "allowedPrincipals": []any{"arn:aws:iam::111111111111:root"}},
 		},
 		{
 			name: "acceptance, several principals, cross-region",
-			args: func(a *PrivateServiceArgs) {
+			args: func(a *PrivateLinkNLBArgs) {
 				a.AcceptanceRequired = true
 				a.AllowedPrincipals = []string{"arn:aws:iam::111111111111:root", "arn:aws:iam::444444444444:role/deployer"}
 				a.SupportedRegions = []string{"us-east-1", "eu-west-1"}
@@ -99,9 +99,9 @@ func TestPrivateServiceEndpointService(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				args := privateServiceArgs(net)
+				args := privateLinkNLBArgs(net)
 				tt.args(args)
-				s, err := NewPrivateService(ctx, "svc", args)
+				s, err := NewPrivateLinkNLB(ctx, "svc", args)
 				if err != nil {
 					return err
 				}
@@ -126,13 +126,13 @@ func TestPrivateServiceEndpointService(t *testing.T) {
 	}
 }
 
-func TestPrivateServiceSecurityGroups(t *testing.T) {
+func TestPrivateLinkNLBSecurityGroups(t *testing.T) {
 	m, _, err := run(t, func(ctx *pulumi.Context) error {
 		net, err := testNetwork(ctx)
 		if err != nil {
 			return err
 		}
-		_, err = NewPrivateService(ctx, "svc", privateServiceArgs(net))
+		_, err = NewPrivateLinkNLB(ctx, "svc", privateLinkNLBArgs(net))
 		return err
 	})
 	require.NoError(t, err)
@@ -162,7 +162,7 @@ func TestPrivateServiceSecurityGroups(t *testing.T) {
 	}
 }
 
-func TestPrivateServiceTargetGroupArnWaitsForListener(t *testing.T) {
+func TestPrivateLinkNLBTargetGroupArnWaitsForListener(t *testing.T) {
 	var arn pulumi.StringOutput
 	m := fakeaws.New()
 	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
@@ -170,7 +170,7 @@ func TestPrivateServiceTargetGroupArnWaitsForListener(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		s, err := NewPrivateService(ctx, "svc", privateServiceArgs(net))
+		s, err := NewPrivateLinkNLB(ctx, "svc", privateLinkNLBArgs(net))
 		if err != nil {
 			return err
 		}
@@ -190,11 +190,11 @@ func TestPrivateServiceTargetGroupArnWaitsForListener(t *testing.T) {
 	require.Contains(t, types[0]+types[1], "aws:lb/listener:Listener", "compute registering with the target group waits for the listener")
 }
 
-// TestPrivateServicePublishesOnceServing: the endpoint service waits for
+// TestPrivateLinkNLBPublishesOnceServing: the endpoint service waits for
 // the compute's output, so consumers are sent to a load balancer only once
 // something serves behind it.
-func TestPrivateServicePublishesOnceServing(t *testing.T) {
-	r, err := runBehindPrivateService(t, TargetTypeIP, func(ctx *pulumi.Context, _ *Network, s *PrivateService) error {
+func TestPrivateLinkNLBPublishesOnceServing(t *testing.T) {
+	r, err := runBehindPrivateLinkNLB(t, TargetTypeIP, func(ctx *pulumi.Context, _ *Network, s *PrivateLinkNLB) error {
 		var compute struct{ pulumi.CustomResourceState }
 		if err := ctx.RegisterResource("aws:ecs/service:Service", "compute", pulumi.Map{
 			"loadBalancers": pulumi.Array{pulumi.Map{"targetGroupArn": s.TargetGroupArn}},
@@ -216,7 +216,7 @@ func TestTargetGroupName(t *testing.T) {
 	m := fakeaws.New()
 	var names []pulumi.StringOutput
 	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
-		a := PrivateServiceArgs{Port: 8080, TargetType: TargetTypeIP}
+		a := PrivateLinkNLBArgs{Port: 8080, TargetType: TargetTypeIP}
 		for _, in := range []struct{ name, arn string }{
 			{"dognames", "arn-1"}, {"dognames", "arn-2"}, {"Billing_Payments_Production_Service", "arn-1"}, {"__", "arn-1"},
 		} {
@@ -238,19 +238,19 @@ func TestTargetGroupName(t *testing.T) {
 	require.Regexp(t, `^tg-[0-9a-f]{8}$`, got[3], "never a leading hyphen")
 }
 
-func TestPrivateServiceRejectsBadArgs(t *testing.T) {
+func TestPrivateLinkNLBRejectsBadArgs(t *testing.T) {
 	tests := []struct {
 		name    string
-		mutate  func(*PrivateServiceArgs)
+		mutate  func(*PrivateLinkNLBArgs)
 		wantErr string
 	}{
-		{"no principals", func(a *PrivateServiceArgs) { a.AllowedPrincipals = nil }, "AllowedPrincipals is empty"},
-		{"wildcard", func(a *PrivateServiceArgs) { a.AllowedPrincipals = []string{"*"} }, `AllowedPrincipals contains "*"`},
-		{"wildcard in ARN", func(a *PrivateServiceArgs) { a.AllowedPrincipals = []string{"arn:aws:iam::*:root"} }, "wildcards"},
-		{"bad port", func(a *PrivateServiceArgs) { a.Port = 70000 }, "Port 70000"},
-		{"bad target type", func(a *PrivateServiceArgs) { a.TargetType = "lambda" }, `TargetType "lambda"`},
-		{"relative health path", func(a *PrivateServiceArgs) { a.HealthCheckPath = "healthz" }, "must start with /"},
-		{"no VPC", func(a *PrivateServiceArgs) { a.VpcId = nil }, "VpcId, SubnetIds and VpcCidrBlock are required"},
+		{"no principals", func(a *PrivateLinkNLBArgs) { a.AllowedPrincipals = nil }, "AllowedPrincipals is empty"},
+		{"wildcard", func(a *PrivateLinkNLBArgs) { a.AllowedPrincipals = []string{"*"} }, `AllowedPrincipals contains "*"`},
+		{"wildcard in ARN", func(a *PrivateLinkNLBArgs) { a.AllowedPrincipals = []string{"arn:aws:iam::*:root"} }, "wildcards"},
+		{"bad port", func(a *PrivateLinkNLBArgs) { a.Port = 70000 }, "Port 70000"},
+		{"bad target type", func(a *PrivateLinkNLBArgs) { a.TargetType = "lambda" }, `TargetType "lambda"`},
+		{"relative health path", func(a *PrivateLinkNLBArgs) { a.HealthCheckPath = "healthz" }, "must start with /"},
+		{"no VPC", func(a *PrivateLinkNLBArgs) { a.VpcId = nil }, "VpcId, SubnetIds and VpcCidrBlock are required"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -259,9 +259,9 @@ func TestPrivateServiceRejectsBadArgs(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				args := privateServiceArgs(net)
+				args := privateLinkNLBArgs(net)
 				tt.mutate(args)
-				_, err = NewPrivateService(ctx, "svc", args)
+				_, err = NewPrivateLinkNLB(ctx, "svc", args)
 				return err
 			})
 			require.ErrorContains(t, err, tt.wantErr)

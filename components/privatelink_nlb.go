@@ -12,14 +12,14 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Target types a PrivateService's target group can hold.
+// Target types a PrivateLinkNLB's target group can hold.
 const (
 	TargetTypeIP       = "ip"       // Fargate tasks (awsvpc networking)
 	TargetTypeInstance = "instance" // EC2 instances, e.g. from an Auto Scaling group
 )
 
-// PrivateServiceArgs configures a PrivateService.
-type PrivateServiceArgs struct {
+// PrivateLinkNLBArgs configures a PrivateLinkNLB.
+type PrivateLinkNLBArgs struct {
 	// VpcId and SubnetIds place the NLB; use at least two subnets in
 	// different AZs (the subnets' AZs are the service's AZs).
 	VpcId     pulumi.StringInput
@@ -63,12 +63,12 @@ type ConsumerEndpoint struct {
 	EndpointServiceID string
 }
 
-// PrivateService is an internal Network Load Balancer published as a VPC
+// PrivateLinkNLB is an internal Network Load Balancer published as a VPC
 // endpoint service that only allow-listed principals can reach. Compute
 // attaches to TargetGroupArn and puts its instances or tasks in
 // TargetSecurityGroupId; then Publish offers it over PrivateLink, once
 // that compute serves.
-type PrivateService struct {
+type PrivateLinkNLB struct {
 	pulumi.ResourceState
 
 	LoadBalancerArn pulumi.StringOutput
@@ -94,12 +94,12 @@ type PrivateService struct {
 	HealthCheckPath string
 
 	name string
-	args PrivateServiceArgs
+	args PrivateLinkNLBArgs
 	nlb  *lb.LoadBalancer
 }
 
-// NewPrivateService creates a PrivateService.
-func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArgs, opts ...pulumi.ResourceOption) (*PrivateService, error) {
+// NewPrivateLinkNLB creates a PrivateLinkNLB.
+func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArgs, opts ...pulumi.ResourceOption) (*PrivateLinkNLB, error) {
 	if args == nil {
 		return nil, fmt.Errorf("private service %s: args are required", name)
 	}
@@ -120,7 +120,7 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 		return nil, fmt.Errorf("private service %s: %w", name, err)
 	}
 
-	s := &PrivateService{AllowedPrincipals: a.AllowedPrincipals, SupportedRegions: a.SupportedRegions, AcceptanceRequired: a.AcceptanceRequired,
+	s := &PrivateLinkNLB{AllowedPrincipals: a.AllowedPrincipals, SupportedRegions: a.SupportedRegions, AcceptanceRequired: a.AcceptanceRequired,
 		Port: a.Port, HealthCheckPath: a.HealthCheckPath, name: name, args: a}
 	if err := ctx.RegisterComponentResource("private-apis:privatelink:PrivateService", name, s, opts...); err != nil {
 		return nil, err
@@ -220,7 +220,7 @@ func NewPrivateService(ctx *pulumi.Context, name string, args *PrivateServiceArg
 // capacity wait): the endpoint service is pointed at the NLB only then, so
 // when an update replaces the NLB (an AZ removed), consumers move to it
 // once its targets are healthy, not before. Nil: at once.
-func (s *PrivateService) Publish(ctx *pulumi.Context, serving pulumi.Input) error {
+func (s *PrivateLinkNLB) Publish(ctx *pulumi.Context, serving pulumi.Input) error {
 	nlbArn := s.nlb.Arn
 	if serving != nil {
 		nlbArn = pulumi.All(s.nlb.Arn, serving).ApplyT(func(v []any) string { return v[0].(string) }).(pulumi.StringOutput)
@@ -255,7 +255,7 @@ func (s *PrivateService) Publish(ctx *pulumi.Context, serving pulumi.Input) erro
 // targetGroupName is the target group's name: the service's name (cut to
 // fit AWS's 32 characters) and a hash of what the group can't change in
 // place: its load balancer, port, protocol and target type.
-func targetGroupName(name string, nlbArn pulumi.StringOutput, a PrivateServiceArgs) pulumi.StringOutput {
+func targetGroupName(name string, nlbArn pulumi.StringOutput, a PrivateLinkNLBArgs) pulumi.StringOutput {
 	base := strings.Trim(resourceNameUnsafe.ReplaceAllString(strings.ToLower(name), "-"), "-")
 	base = strings.TrimRight(base[:min(len(base), targetGroupNameLimit-1-targetGroupHashLen)], "-")
 	if base == "" {
@@ -274,7 +274,7 @@ const targetGroupHashLen = 8
 // securityGroups builds the NLB's group and the group its targets join. The
 // targets admit the service port from the NLB's group alone, so nothing in
 // the VPC can bypass the load balancer; health checks come from the NLB too.
-func (s *PrivateService) securityGroups(ctx *pulumi.Context, name string, a PrivateServiceArgs) (nlbSG, targetSG *ec2.SecurityGroup, err error) {
+func (s *PrivateLinkNLB) securityGroups(ctx *pulumi.Context, name string, a PrivateLinkNLBArgs) (nlbSG, targetSG *ec2.SecurityGroup, err error) {
 	nlbSG, err = ec2.NewSecurityGroup(ctx, name+"-nlb", &ec2.SecurityGroupArgs{
 		VpcId:               a.VpcId,
 		Description:         pulumi.Sprintf("NLB of %s: service port from the VPC, out to its targets", name),
@@ -332,7 +332,7 @@ func (s *PrivateService) securityGroups(ctx *pulumi.Context, name string, a Priv
 
 // validate guards the component's own invariants, whoever calls it: the
 // stacks validate config with friendlier messages first.
-func (a PrivateServiceArgs) validate() error {
+func (a PrivateLinkNLBArgs) validate() error {
 	if a.VpcId == nil || a.SubnetIds == nil || a.VpcCidrBlock == nil {
 		return fmt.Errorf("VpcId, SubnetIds and VpcCidrBlock are required")
 	}
