@@ -4,7 +4,7 @@
 //   - Network (private-apis:network:Network): a VPC in chosen AZ IDs with a
 //     workload subnet per AZ at a place fixed by its AZ ID, the chosen NAT
 //     strategy, flow logs and a default security group stripped of its rules;
-//   - PrivateLinkNLB (private-apis:privatelink:PrivateService): an internal
+//   - PrivateLinkNLB (private-apis:privatelink:PrivateLinkNLB): an internal
 //     NLB and its target group, which Publish offers as a VPC endpoint
 //     service for exact principals once the compute behind it serves,
 //     accepting the consumer endpoints it is told to;

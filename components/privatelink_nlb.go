@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -122,7 +123,7 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 
 	s := &PrivateLinkNLB{AllowedPrincipals: a.AllowedPrincipals, SupportedRegions: a.SupportedRegions, AcceptanceRequired: a.AcceptanceRequired,
 		Port: a.Port, HealthCheckPath: a.HealthCheckPath, name: name, args: a}
-	if err := ctx.RegisterComponentResource("private-apis:privatelink:PrivateService", name, s, opts...); err != nil {
+	if err := registerPrivateLinkNLB(ctx, name, s, opts...); err != nil {
 		return nil, err
 	}
 
@@ -210,6 +211,19 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 	}).(pulumi.StringOutput)
 	s.TargetSecurityGroupId = targetSG.ID().ToStringOutput()
 	return s, nil
+}
+
+// formerPrivateLinkNLBType is the type the component had as PrivateService.
+// A child's URN carries its parent's type, so without this alias a deployed
+// stack would see a new component with new children, and delete and create
+// again its NLB, target group and endpoint service. TestPrivateLinkNLBAlias
+// proves on the real engine that the alias keeps them.
+const formerPrivateLinkNLBType = "private-apis:privatelink:PrivateService"
+
+// registerPrivateLinkNLB registers s under its type, aliased to its former one.
+func registerPrivateLinkNLB(ctx *pulumi.Context, name string, s *PrivateLinkNLB, opts ...pulumi.ResourceOption) error {
+	opts = append(slices.Clip(opts), pulumi.Aliases([]pulumi.Alias{{Type: pulumi.String(formerPrivateLinkNLBType)}}))
+	return ctx.RegisterComponentResource("private-apis:privatelink:PrivateLinkNLB", name, s, opts...)
 }
 
 // Publish offers the service over PrivateLink, completing the component: a
