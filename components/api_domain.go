@@ -1,6 +1,7 @@
 package components
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/acm"
@@ -46,12 +47,13 @@ type ApiDomain struct {
 }
 
 // NewApiDomain creates an ApiDomain.
-func NewApiDomain(ctx *pulumi.Context, name string, args *ApiDomainArgs, opts ...pulumi.ResourceOption) (*ApiDomain, error) {
+func NewApiDomain(ctx *pulumi.Context, name string, args *ApiDomainArgs, opts ...pulumi.ResourceOption) (_ *ApiDomain, err error) {
+	defer componentErrors{"api domain", name}.wrap(&err)
 	if args == nil || args.DomainName == "" || args.ApiId == nil || args.Stage == nil {
-		return nil, fmt.Errorf("api domain %s: DomainName, ApiId and Stage are required", name)
+		return nil, errors.New("DomainName, ApiId and Stage are required")
 	}
 	if (args.HostedZoneId == "") == (args.CertificateArn == "") {
-		return nil, fmt.Errorf("api domain %s: set exactly one of HostedZoneId and CertificateArn", name)
+		return nil, errors.New("set exactly one of HostedZoneId and CertificateArn")
 	}
 	a := *args
 	d := &ApiDomain{}
@@ -63,7 +65,7 @@ func NewApiDomain(ctx *pulumi.Context, name string, args *ApiDomainArgs, opts ..
 	if a.HostedZoneId != "" {
 		var err error
 		if certificate, err = d.validatedCertificate(ctx, name, a); err != nil {
-			return nil, fmt.Errorf("api domain %s: %w", name, err)
+			return nil, err
 		}
 	}
 	domain, err := apigatewayv2.NewDomainName(ctx, name, &apigatewayv2.DomainNameArgs{
@@ -76,14 +78,14 @@ func NewApiDomain(ctx *pulumi.Context, name string, args *ApiDomainArgs, opts ..
 		Tags: a.Tags,
 	}, pulumi.Parent(d))
 	if err != nil {
-		return nil, fmt.Errorf("api domain %s: creating domain name: %w", name, err)
+		return nil, fmt.Errorf("creating domain name: %w", err)
 	}
 	if _, err := apigatewayv2.NewApiMapping(ctx, name+"-mapping", &apigatewayv2.ApiMappingArgs{
 		ApiId:      a.ApiId,
 		DomainName: domain.ID(),
 		Stage:      a.Stage,
 	}, pulumi.Parent(d)); err != nil {
-		return nil, fmt.Errorf("api domain %s: mapping the API: %w", name, err)
+		return nil, fmt.Errorf("mapping the API: %w", err)
 	}
 	d.TargetDomainName = domain.DomainNameConfiguration.TargetDomainName().Elem()
 	d.TargetHostedZoneId = domain.DomainNameConfiguration.HostedZoneId().Elem()
@@ -98,7 +100,7 @@ func NewApiDomain(ctx *pulumi.Context, name string, args *ApiDomainArgs, opts ..
 				EvaluateTargetHealth: pulumi.Bool(false),
 			}},
 		}, pulumi.Parent(d)); err != nil {
-			return nil, fmt.Errorf("api domain %s: creating alias record: %w", name, err)
+			return nil, fmt.Errorf("creating alias record: %w", err)
 		}
 	}
 	d.Url = pulumi.Sprintf("https://%s", domain.DomainName)
@@ -107,7 +109,7 @@ func NewApiDomain(ctx *pulumi.Context, name string, args *ApiDomainArgs, opts ..
 		"targetDomainName":   d.TargetDomainName,
 		"targetHostedZoneId": d.TargetHostedZoneId,
 	}); err != nil {
-		return nil, fmt.Errorf("api domain %s: registering outputs: %w", name, err)
+		return nil, fmt.Errorf("registering outputs: %w", err)
 	}
 	return d, nil
 }

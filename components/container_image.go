@@ -2,6 +2,7 @@ package components
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -48,9 +49,10 @@ type ContainerImage struct {
 }
 
 // NewContainerImage creates a ContainerImage.
-func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArgs, opts ...pulumi.ResourceOption) (*ContainerImage, error) {
+func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArgs, opts ...pulumi.ResourceOption) (_ *ContainerImage, err error) {
+	defer componentErrors{"container image", name}.wrap(&err)
 	if args == nil || args.Context == "" {
-		return nil, fmt.Errorf("container image %s: Context (the Docker build context directory) is required", name)
+		return nil, errors.New("Context (the Docker build context directory) is required")
 	}
 	a := *args
 	if a.Platform == "" {
@@ -60,14 +62,14 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 		a.KeepImages = 20
 	}
 	if a.KeepImages < 1 {
-		return nil, fmt.Errorf("container image %s: KeepImages %d must be at least 1", name, a.KeepImages)
+		return nil, fmt.Errorf("KeepImages %d must be at least 1", a.KeepImages)
 	}
 	if a.Dockerfile == "" {
 		a.Dockerfile = filepath.Join(a.Context, "Dockerfile")
 	}
 	tag, err := BuildContextTag(a.Context, a.Dockerfile, a.Platform)
 	if err != nil {
-		return nil, fmt.Errorf("container image %s: %w", name, err)
+		return nil, err
 	}
 
 	c := &ContainerImage{Tag: tag}
@@ -87,14 +89,14 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 		Tags:        a.Tags,
 	}, pulumi.Parent(c))
 	if err != nil {
-		return nil, fmt.Errorf("container image %s: creating repository: %w", name, err)
+		return nil, fmt.Errorf("creating repository: %w", err)
 	}
 
 	if _, err := ecr.NewLifecyclePolicy(ctx, name+"-lifecycle", &ecr.LifecyclePolicyArgs{
 		Repository: repo.Name,
 		Policy:     pulumi.String(lifecyclePolicy(a.KeepImages)),
 	}, pulumi.Parent(c)); err != nil {
-		return nil, fmt.Errorf("container image %s: creating lifecycle policy: %w", name, err)
+		return nil, fmt.Errorf("creating lifecycle policy: %w", err)
 	}
 
 	image, err := awsxecr.NewImage(ctx, name+"-image", &awsxecr.ImageArgs{
@@ -105,7 +107,7 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 		ImageTag:      pulumi.String(tag),
 	}, pulumi.Parent(c), pulumi.Transforms([]pulumi.ResourceTransform{RetainPushedImage}))
 	if err != nil {
-		return nil, fmt.Errorf("container image %s: building image: %w", name, err)
+		return nil, fmt.Errorf("building image: %w", err)
 	}
 
 	c.RepositoryArn = repo.Arn
@@ -117,7 +119,7 @@ func NewContainerImage(ctx *pulumi.Context, name string, args *ContainerImageArg
 		"imageUri":      c.ImageUri,
 		"tag":           pulumi.String(c.Tag),
 	}); err != nil {
-		return nil, fmt.Errorf("container image %s: registering outputs: %w", name, err)
+		return nil, fmt.Errorf("registering outputs: %w", err)
 	}
 	return c, nil
 }

@@ -2,6 +2,7 @@ package components
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -90,9 +91,11 @@ type EC2Service struct {
 }
 
 // NewEC2Service creates an EC2Service.
-func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts ...pulumi.ResourceOption) (*EC2Service, error) {
+func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts ...pulumi.ResourceOption) (_ *EC2Service, err error) {
+	errs := componentErrors{"ec2 service", name}
+	defer errs.wrap(&err)
 	if args == nil {
-		return nil, fmt.Errorf("ec2 service %s: args are required", name)
+		return nil, errors.New("args are required")
 	}
 	a := *args
 	setDefault(&a.Port, 8080)
@@ -112,7 +115,7 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 		a.AmiParameter = AL2023AmiParameter
 	}
 	if err := a.validate(); err != nil {
-		return nil, fmt.Errorf("ec2 service %s: %w", name, err)
+		return nil, err
 	}
 
 	s := &EC2Service{}
@@ -121,11 +124,11 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 	}
 	region, err := aws.GetRegion(ctx, nil, pulumi.Parent(s))
 	if err != nil {
-		return nil, fmt.Errorf("ec2 service %s: looking up region: %w", name, err)
+		return nil, fmt.Errorf("looking up region: %w", err)
 	}
 	ami, err := ssm.LookupParameter(ctx, &ssm.LookupParameterArgs{Name: a.AmiParameter}, pulumi.Parent(s))
 	if err != nil {
-		return nil, fmt.Errorf("ec2 service %s: looking up the AMI in %s: %w", name, a.AmiParameter, err)
+		return nil, fmt.Errorf("looking up the AMI in %s: %w", a.AmiParameter, err)
 	}
 
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
@@ -133,26 +136,26 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 		Tags:            a.Tags,
 	}, pulumi.Parent(s))
 	if err != nil {
-		return nil, fmt.Errorf("ec2 service %s: creating log group: %w", name, err)
+		return nil, fmt.Errorf("creating log group: %w", err)
 	}
 	profile, err := s.instanceProfile(ctx, name, a, logGroup.Arn)
 	if err != nil {
-		return nil, fmt.Errorf("ec2 service %s: %w", name, err)
+		return nil, err
 	}
 	instanceSG, err := httpsEgressGroup(ctx, name+"-instances", "Instances of "+name, a.VpcId, a.Tags, s)
 	if err != nil {
-		return nil, fmt.Errorf("ec2 service %s: %w", name, err)
+		return nil, err
 	}
 
 	lt, err := s.launchTemplate(ctx, name, a, launchSettings{ami: ami.Value, region: region.Name, profileArn: profile.Arn,
-		securityGroupId: instanceSG.ID(), logGroupName: logGroup.Name})
+		securityGroupId: instanceSG.ID(), logGroupName: logGroup.Name, environment: checkedEnvironment(a.Environment, errs)})
 	if err != nil {
-		return nil, fmt.Errorf("ec2 service %s: %w", name, err)
+		return nil, err
 	}
 
 	group, err := s.autoScalingGroup(ctx, name, a, lt)
 	if err != nil {
-		return nil, fmt.Errorf("ec2 service %s: %w", name, err)
+		return nil, err
 	}
 
 	s.AutoScalingGroupName = group.Name
@@ -163,7 +166,7 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 		"launchTemplateId":     s.LaunchTemplateId,
 		"logGroupName":         s.LogGroupName,
 	}); err != nil {
-		return nil, fmt.Errorf("ec2 service %s: registering outputs: %w", name, err)
+		return nil, fmt.Errorf("registering outputs: %w", err)
 	}
 	return s, nil
 }
@@ -175,18 +178,15 @@ type launchSettings struct {
 	profileArn      pulumi.StringOutput
 	securityGroupId pulumi.IDOutput
 	logGroupName    pulumi.StringOutput
+	environment     pulumi.StringMapOutput
 }
 
 // launchTemplate describes the instances: the AMI, IMDSv2 only, an
 // encrypted disk, no public address, and user data that runs the image.
 func (s *EC2Service) launchTemplate(ctx *pulumi.Context, name string, a EC2ServiceArgs, l launchSettings) (*ec2.LaunchTemplate, error) {
-	userData := pulumi.All(a.Image, l.logGroupName, environment(a.Environment)).ApplyT(func(v []any) (string, error) {
-		env := v[2].(map[string]string)
-		if err := checkEnvironment(env); err != nil {
-			return "", fmt.Errorf("ec2 service %s: %w", name, err)
-		}
-		script := userDataScript(name, v[0].(string), v[1].(string), l.region, env, a)
-		return base64.StdEncoding.EncodeToString([]byte(script)), nil
+	userData := pulumi.All(a.Image, l.logGroupName, l.environment).ApplyT(func(v []any) string {
+		script := userDataScript(name, v[0].(string), v[1].(string), l.region, v[2].(map[string]string), a)
+		return base64.StdEncoding.EncodeToString([]byte(script))
 	}).(pulumi.StringOutput)
 
 	lt, err := ec2.NewLaunchTemplate(ctx, name+"-lt", &ec2.LaunchTemplateArgs{

@@ -186,13 +186,14 @@ func TestEC2ServiceRejectsBadArgs(t *testing.T) {
 		{"not a type", func(a *EC2ServiceArgs) { a.InstanceType = "large" }, `"large" is not an EC2 instance type`},
 		{"min above max", func(a *EC2ServiceArgs) { a.MinSize, a.MaxSize = 3, 2 }, "MinSize (3)"},
 		{"desired above max", func(a *EC2ServiceArgs) { a.DesiredCapacity, a.MaxSize = 5, 4 }, "DesiredCapacity (5)"},
-		{"env injection", func(a *EC2ServiceArgs) { a.Environment = pulumi.StringMap{"X": pulumi.String("a\nrm -rf /")} }, `environment variable "X"`},
+		{"env injection", func(a *EC2ServiceArgs) { a.Environment = pulumi.StringMap{"X": pulumi.String("a\nrm -rf /")} }, `ec2 service app: environment variable "X"`},
 		{"wildcard action", func(a *EC2ServiceArgs) { a.AppPermissions[0].Actions = []string{"dynamodb:*"} }, "no wildcards"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r, err := runEC2(t, tt.mutate)
 			require.ErrorContains(t, err, tt.wantErr)
+			require.Equal(t, 1, strings.Count(err.Error(), "ec2 service app: "), "the component is named once: %v", err)
 			require.Empty(t, r.m.ByType("aws:autoscaling/group:Group"))
 		})
 	}

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
@@ -55,14 +56,15 @@ type EndpointService struct {
 }
 
 // NewEndpointService creates an EndpointService.
-func NewEndpointService(ctx *pulumi.Context, name string, args *EndpointServiceArgs, opts ...pulumi.ResourceOption) (*EndpointService, error) {
+func NewEndpointService(ctx *pulumi.Context, name string, args *EndpointServiceArgs, opts ...pulumi.ResourceOption) (_ *EndpointService, err error) {
+	defer componentErrors{"endpoint service", name}.wrap(&err)
 	if args == nil || (args.LoadBalancerArn == "") == (args.ExistingServiceId == "") {
-		return nil, fmt.Errorf("endpoint service %s: set exactly one of LoadBalancerArn and ExistingServiceId", name)
+		return nil, errors.New("set exactly one of LoadBalancerArn and ExistingServiceId")
 	}
 	a := *args
 	if a.LoadBalancerArn != "" {
 		if err := checkPrincipals(a.AllowedPrincipals); err != nil {
-			return nil, fmt.Errorf("endpoint service %s: %w", name, err)
+			return nil, err
 		}
 	}
 	es := &EndpointService{AcceptanceRequired: a.AcceptanceRequired}
@@ -72,7 +74,6 @@ func NewEndpointService(ctx *pulumi.Context, name string, args *EndpointServiceA
 
 	var service *ec2.VpcEndpointService
 	accepted := pulumi.StringMap{}
-	var err error
 	if a.LoadBalancerArn != "" {
 		service, accepted, err = publish(ctx, es, name, pulumi.String(a.LoadBalancerArn), publishing{
 			allowedPrincipals:  a.AllowedPrincipals,
@@ -82,17 +83,17 @@ func NewEndpointService(ctx *pulumi.Context, name string, args *EndpointServiceA
 			tags:               a.Tags,
 		})
 		if err != nil {
-			return nil, fmt.Errorf("endpoint service %s: %w", name, err)
+			return nil, err
 		}
 	} else {
 		if service, err = ec2.GetVpcEndpointService(ctx, name+"-endpoint-service", pulumi.ID(a.ExistingServiceId), nil, pulumi.Parent(es)); err != nil {
-			return nil, fmt.Errorf("endpoint service %s: reading %s: %w", name, a.ExistingServiceId, err)
+			return nil, fmt.Errorf("reading %s: %w", a.ExistingServiceId, err)
 		}
 	}
 	es.ServiceId = es.checkedExisting(service, a)
 	if a.ExistingServiceId != "" && a.AcceptanceRequired {
 		if accepted, err = acceptEndpoints(ctx, es, name, es.ServiceId, a.AcceptEndpoints); err != nil {
-			return nil, fmt.Errorf("endpoint service %s: %w", name, err)
+			return nil, err
 		}
 	}
 
@@ -107,7 +108,7 @@ func NewEndpointService(ctx *pulumi.Context, name string, args *EndpointServiceA
 		"loadBalancerArns": es.LoadBalancerArns,
 		"accepted":         es.Accepted,
 	}); err != nil {
-		return nil, fmt.Errorf("endpoint service %s: registering outputs: %w", name, err)
+		return nil, fmt.Errorf("registering outputs: %w", err)
 	}
 	return es, nil
 }

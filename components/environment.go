@@ -10,12 +10,20 @@ import (
 
 var envNamePattern = regexp.MustCompile(`^[A-Z_][A-Z0-9_]*$`)
 
-// environment resolves an optional environment map; nil means empty.
-func environment(env pulumi.StringMapInput) pulumi.StringMapOutput {
+// checkedEnvironment resolves an optional environment map (nil is empty)
+// and fails the update if checkEnvironment refuses it. It is known only
+// once the update runs, after the constructor has returned, so the error
+// names the component itself, through errs.
+func checkedEnvironment(env pulumi.StringMapInput, errs componentErrors) pulumi.StringMapOutput {
 	if env == nil {
-		return pulumi.StringMap{}.ToStringMapOutput()
+		env = pulumi.StringMap{}
 	}
-	return env.ToStringMapOutput()
+	return env.ToStringMapOutput().ApplyT(func(env map[string]string) (map[string]string, error) {
+		if err := checkEnvironment(env); err != nil {
+			return nil, errs.wrapped(err)
+		}
+		return env, nil
+	}).(pulumi.StringMapOutput)
 }
 
 // checkEnvironment keeps container environments to plain one-line settings,

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 
@@ -63,9 +64,11 @@ type FargateService struct {
 }
 
 // NewFargateService creates a FargateService.
-func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArgs, opts ...pulumi.ResourceOption) (*FargateService, error) {
+func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArgs, opts ...pulumi.ResourceOption) (_ *FargateService, err error) {
+	errs := componentErrors{"fargate service", name}
+	defer errs.wrap(&err)
 	if args == nil {
-		return nil, fmt.Errorf("fargate service %s: args are required", name)
+		return nil, errors.New("args are required")
 	}
 	a := *args
 	setDefault(&a.Port, 8080)
@@ -76,17 +79,17 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 	setDefault(&a.HealthCheckGracePeriodSeconds, 60)
 	setDefault(&a.StopTimeoutSeconds, 30)
 	if err := CheckFargateSize(a.Cpu, a.Memory); err != nil {
-		return nil, fmt.Errorf("fargate service %s: %w", name, err)
+		return nil, err
 	}
 	if a.DesiredCount < 1 {
-		return nil, fmt.Errorf("fargate service %s: DesiredCount %d must be at least 1", name, a.DesiredCount)
+		return nil, fmt.Errorf("DesiredCount %d must be at least 1", a.DesiredCount)
 	}
 	if a.StopTimeoutSeconds > 120 {
-		return nil, fmt.Errorf("fargate service %s: StopTimeoutSeconds %d exceeds Fargate's maximum of 120", name, a.StopTimeoutSeconds)
+		return nil, fmt.Errorf("StopTimeoutSeconds %d exceeds Fargate's maximum of 120", a.StopTimeoutSeconds)
 	}
 	if a.Image == nil || a.RepositoryArn == nil || a.VpcId == nil || a.SubnetIds == nil ||
 		a.TargetSecurityGroupId == nil || a.TargetGroupArn == nil {
-		return nil, fmt.Errorf("fargate service %s: Image, RepositoryArn, VpcId, SubnetIds, TargetSecurityGroupId and TargetGroupArn are required", name)
+		return nil, errors.New("Image, RepositoryArn, VpcId, SubnetIds, TargetSecurityGroupId and TargetGroupArn are required")
 	}
 
 	f := &FargateService{}
@@ -95,7 +98,7 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 	}
 	region, err := aws.GetRegion(ctx, nil, pulumi.Parent(f))
 	if err != nil {
-		return nil, fmt.Errorf("fargate service %s: looking up region: %w", name, err)
+		return nil, fmt.Errorf("looking up region: %w", err)
 	}
 
 	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
@@ -105,7 +108,7 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 		Tags: a.Tags,
 	}, pulumi.Parent(f))
 	if err != nil {
-		return nil, fmt.Errorf("fargate service %s: creating cluster: %w", name, err)
+		return nil, fmt.Errorf("creating cluster: %w", err)
 	}
 
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
@@ -113,25 +116,21 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 		Tags:            a.Tags,
 	}, pulumi.Parent(f))
 	if err != nil {
-		return nil, fmt.Errorf("fargate service %s: creating log group: %w", name, err)
+		return nil, fmt.Errorf("creating log group: %w", err)
 	}
 
 	executionRole, taskRole, err := f.roles(ctx, name, a, logGroup.Arn)
 	if err != nil {
-		return nil, fmt.Errorf("fargate service %s: %w", name, err)
+		return nil, err
 	}
 
 	taskSG, err := httpsEgressGroup(ctx, name+"-tasks", "Tasks of "+name, a.VpcId, a.Tags, f)
 	if err != nil {
-		return nil, fmt.Errorf("fargate service %s: %w", name, err)
+		return nil, err
 	}
 
-	containerDefinitions := pulumi.All(a.Image, logGroup.Name, environment(a.Environment)).ApplyT(func(v []any) (string, error) {
-		env := v[2].(map[string]string)
-		if err := checkEnvironment(env); err != nil {
-			return "", fmt.Errorf("fargate service %s: %w", name, err)
-		}
-		return containerDefinitionsJSON(name, v[0].(string), v[1].(string), region.Name, env, a), nil
+	containerDefinitions := pulumi.All(a.Image, logGroup.Name, checkedEnvironment(a.Environment, errs)).ApplyT(func(v []any) string {
+		return containerDefinitionsJSON(name, v[0].(string), v[1].(string), region.Name, v[2].(map[string]string), a)
 	}).(pulumi.StringOutput)
 	taskDef, err := ecs.NewTaskDefinition(ctx, name+"-task", &ecs.TaskDefinitionArgs{
 		Family:                  pulumi.String(ctx.Stack() + "-" + name),
@@ -149,7 +148,7 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 		Tags:                 a.Tags,
 	}, pulumi.Parent(f))
 	if err != nil {
-		return nil, fmt.Errorf("fargate service %s: creating task definition: %w", name, err)
+		return nil, fmt.Errorf("creating task definition: %w", err)
 	}
 
 	service, err := ecs.NewService(ctx, name+"-service", &ecs.ServiceArgs{
@@ -192,7 +191,7 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 		// service whose create failed part-way rather than "continuing" it.
 		pulumi.ReplaceOnChanges([]string{"loadBalancers", "#initerror"}))
 	if err != nil {
-		return nil, fmt.Errorf("fargate service %s: creating service: %w", name, err)
+		return nil, fmt.Errorf("creating service: %w", err)
 	}
 
 	f.ClusterName = cluster.Name
@@ -203,7 +202,7 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 		"serviceName":  f.ServiceName,
 		"logGroupName": f.LogGroupName,
 	}); err != nil {
-		return nil, fmt.Errorf("fargate service %s: registering outputs: %w", name, err)
+		return nil, fmt.Errorf("registering outputs: %w", err)
 	}
 	return f, nil
 }

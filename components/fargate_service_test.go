@@ -137,16 +137,18 @@ func TestFargateServiceRejectsBadArgs(t *testing.T) {
 		mutate  func(*FargateServiceArgs)
 		wantErr string
 	}{
-		{"bad size", func(a *FargateServiceArgs) { a.Cpu, a.Memory = 256, 4096 }, "memory 4096 does not fit cpu 256"},
+		{"bad size", func(a *FargateServiceArgs) { a.Cpu, a.Memory = 256, 4096 }, "fargate service app: memory 4096 does not fit cpu 256"},
 		{"unknown cpu", func(a *FargateServiceArgs) { a.Cpu = 300 }, "cpu 300 is not a Fargate size"},
 		{"negative count", func(a *FargateServiceArgs) { a.DesiredCount = -1 }, "DesiredCount -1"},
 		{"stop timeout", func(a *FargateServiceArgs) { a.StopTimeoutSeconds = 200 }, "exceeds Fargate's maximum of 120"},
 		{"no image", func(a *FargateServiceArgs) { a.Image = nil }, "Image, RepositoryArn"},
+		{"env injection", func(a *FargateServiceArgs) { a.Environment = pulumi.StringMap{"X": pulumi.String("a\nrm -rf /")} }, `fargate service app: environment variable "X"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r, err := runFargate(t, tt.mutate)
 			require.ErrorContains(t, err, tt.wantErr)
+			require.Equal(t, 1, strings.Count(err.Error(), "fargate service app: "), "the component is named once: %v", err)
 			require.Empty(t, r.m.ByType("aws:ecs/service:Service"))
 		})
 	}

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -90,9 +91,10 @@ var (
 )
 
 // NewMonitoring creates a Monitoring.
-func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (*Monitoring, error) {
+func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts ...pulumi.ResourceOption) (_ *Monitoring, err error) {
+	defer componentErrors{"monitoring", name}.wrap(&err)
 	if args == nil {
-		return nil, fmt.Errorf("monitoring %s: args are required", name)
+		return nil, errors.New("args are required")
 	}
 	a := *args
 	a.Alarms = append([]AlarmSpec(nil), a.Alarms...)
@@ -106,7 +108,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		}
 	}
 	if err := a.validate(); err != nil {
-		return nil, fmt.Errorf("monitoring %s: %w", name, err)
+		return nil, err
 	}
 	mon := &Monitoring{DashboardName: a.DashboardName}
 	if err := ctx.RegisterComponentResource("private-apis:cloudwatch:Monitoring", name, mon, opts...); err != nil {
@@ -117,13 +119,13 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 	// the AWS-managed SNS key, and alarm notifications carry no data.
 	topic, err := sns.NewTopic(ctx, name+"-alarms", &sns.TopicArgs{Tags: a.Tags}, pulumi.Parent(mon))
 	if err != nil {
-		return nil, fmt.Errorf("monitoring %s: creating topic: %w", name, err)
+		return nil, fmt.Errorf("creating topic: %w", err)
 	}
 	if a.Email != "" {
 		if _, err := sns.NewTopicSubscription(ctx, name+"-email", &sns.TopicSubscriptionArgs{
 			Topic: topic.Arn, Protocol: pulumi.String("email"), Endpoint: pulumi.String(a.Email),
 		}, pulumi.Parent(mon)); err != nil {
-			return nil, fmt.Errorf("monitoring %s: subscribing %s: %w", name, a.Email, err)
+			return nil, fmt.Errorf("subscribing %s: %w", a.Email, err)
 		}
 	}
 	for _, s := range a.Alarms {
@@ -139,19 +141,19 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 			OkActions:          pulumi.Array{topic.Arn},
 			Tags:               a.Tags,
 		}, pulumi.Parent(mon)); err != nil {
-			return nil, fmt.Errorf("monitoring %s: creating alarm %s: %w", name, s.Name, err)
+			return nil, fmt.Errorf("creating alarm %s: %w", s.Name, err)
 		}
 	}
 	if _, err := cloudwatch.NewDashboard(ctx, name+"-dashboard", &cloudwatch.DashboardArgs{
 		DashboardName: pulumi.String(a.DashboardName),
 		DashboardBody: dashboardBody(a),
 	}, pulumi.Parent(mon)); err != nil {
-		return nil, fmt.Errorf("monitoring %s: creating dashboard: %w", name, err)
+		return nil, fmt.Errorf("creating dashboard: %w", err)
 	}
 
 	mon.TopicArn = topic.Arn
 	if err := ctx.RegisterResourceOutputs(mon, pulumi.Map{"topicArn": mon.TopicArn, "dashboardName": pulumi.String(a.DashboardName)}); err != nil {
-		return nil, fmt.Errorf("monitoring %s: registering outputs: %w", name, err)
+		return nil, fmt.Errorf("registering outputs: %w", err)
 	}
 	return mon, nil
 }

@@ -81,17 +81,18 @@ type Network struct {
 }
 
 // NewNetwork creates a Network.
-func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
+func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (_ *Network, err error) {
+	defer componentErrors{"network", name}.wrap(&err)
 	if args == nil {
 		args = &NetworkArgs{}
 	}
 	a := args.withDefaults()
 	if !slices.Contains(NatStrategies, a.NatGateways) {
-		return nil, fmt.Errorf("network %s: NatGateways %q is not one of %v", name, a.NatGateways, NatStrategies)
+		return nil, fmt.Errorf("NatGateways %q is not one of %v", a.NatGateways, NatStrategies)
 	}
 	vpcRange, err := netip.ParsePrefix(a.CidrBlock)
 	if err != nil {
-		return nil, fmt.Errorf("network %s: CidrBlock %q: %w", name, a.CidrBlock, err)
+		return nil, fmt.Errorf("CidrBlock %q: %w", a.CidrBlock, err)
 	}
 
 	n := &Network{CidrBlock: a.CidrBlock, workloadSubnets: map[string]pulumi.StringOutput{}}
@@ -99,11 +100,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, err
 	}
 	if n.AvailabilityZoneIds, err = ResolveAvailabilityZones(ctx, a.AvailabilityZoneIds, pulumi.Parent(n)); err != nil {
-		return nil, fmt.Errorf("network %s: %w", name, err)
+		return nil, err
 	}
 	layout, err := subnetLayouts(vpcRange, n.AvailabilityZoneIds)
 	if err != nil {
-		return nil, fmt.Errorf("network %s: %w", name, err)
+		return nil, err
 	}
 
 	vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
@@ -113,19 +114,19 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		Tags:               nameTag(a.Tags, name),
 	}, pulumi.Parent(n))
 	if err != nil {
-		return nil, fmt.Errorf("network %s: creating VPC: %w", name, err)
+		return nil, fmt.Errorf("creating VPC: %w", err)
 	}
 	n.VpcId = vpc.ID().ToStringOutput()
 	egress, public, err := n.natGateways(ctx, name, vpc, layout, a)
 	if err != nil {
-		return nil, fmt.Errorf("network %s: %w", name, err)
+		return nil, err
 	}
 	workload := pulumi.StringArray{}
 	for _, zone := range n.AvailabilityZoneIds {
 		nat, routed := egress[zone]
 		subnet, err := n.workloadSubnet(ctx, name, vpc, zone, layout[zone].Workload, nat, routed, a.Tags)
 		if err != nil {
-			return nil, fmt.Errorf("network %s: %w", name, err)
+			return nil, err
 		}
 		n.workloadSubnets[zone] = subnet
 		workload = append(workload, subnet)
@@ -139,11 +140,11 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		VpcId: vpc.ID(),
 		Tags:  a.Tags,
 	}, pulumi.Parent(n)); err != nil {
-		return nil, fmt.Errorf("network %s: locking down default security group: %w", name, err)
+		return nil, fmt.Errorf("locking down default security group: %w", err)
 	}
 
 	if n.FlowLogGroupName, err = n.flowLogs(ctx, name, vpc.ID(), a); err != nil {
-		return nil, fmt.Errorf("network %s: %w", name, err)
+		return nil, err
 	}
 
 	if err := ctx.RegisterResourceOutputs(n, pulumi.Map{
@@ -153,7 +154,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		"availabilityZoneIds": pulumi.ToStringArray(n.AvailabilityZoneIds),
 		"flowLogGroupName":    n.FlowLogGroupName,
 	}); err != nil {
-		return nil, fmt.Errorf("network %s: registering outputs: %w", name, err)
+		return nil, fmt.Errorf("registering outputs: %w", err)
 	}
 	return n, nil
 }

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 	"net/url"
@@ -158,9 +159,10 @@ type privateApiGroups struct {
 }
 
 // NewPrivateApi creates a PrivateApi.
-func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts ...pulumi.ResourceOption) (*PrivateApi, error) {
+func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts ...pulumi.ResourceOption) (_ *PrivateApi, err error) {
+	defer componentErrors{"private api", name}.wrap(&err)
 	if args == nil {
-		return nil, fmt.Errorf("private api %s: args are required", name)
+		return nil, errors.New("args are required")
 	}
 	a := *args
 	a.Throttling = a.Throttling.WithDefaults()
@@ -178,7 +180,7 @@ func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts 
 		}
 	}
 	if err := a.validate(name); err != nil {
-		return nil, fmt.Errorf("private api %s: %w", name, err)
+		return nil, err
 	}
 
 	api := &PrivateApi{EndpointIds: map[string]pulumi.StringOutput{}, TargetGroupArnSuffixes: map[string]pulumi.StringOutput{}}
@@ -187,14 +189,14 @@ func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts 
 	}
 	groups, err := api.securityGroups(ctx, name, a)
 	if err != nil {
-		return nil, fmt.Errorf("private api %s: %w", name, err)
+		return nil, err
 	}
 	listenerArn, err := api.loadBalancer(ctx, name, a, groups)
 	if err != nil {
-		return nil, fmt.Errorf("private api %s: %w", name, err)
+		return nil, err
 	}
 	if err := api.httpApi(ctx, name, a, groups, listenerArn); err != nil {
-		return nil, fmt.Errorf("private api %s: %w", name, err)
+		return nil, err
 	}
 
 	outputs := pulumi.Map{"apiId": api.ApiId, "apiEndpoint": api.ApiEndpoint, "loadBalancerArn": api.LoadBalancerArn}
@@ -202,7 +204,7 @@ func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts 
 		outputs["endpointId-"+backend] = id
 	}
 	if err := ctx.RegisterResourceOutputs(api, outputs); err != nil {
-		return nil, fmt.Errorf("private api %s: registering outputs: %w", name, err)
+		return nil, fmt.Errorf("registering outputs: %w", err)
 	}
 	return api, nil
 }

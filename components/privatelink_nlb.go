@@ -3,6 +3,7 @@ package components
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -100,9 +101,10 @@ type PrivateLinkNLB struct {
 }
 
 // NewPrivateLinkNLB creates a PrivateLinkNLB.
-func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArgs, opts ...pulumi.ResourceOption) (*PrivateLinkNLB, error) {
+func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArgs, opts ...pulumi.ResourceOption) (_ *PrivateLinkNLB, err error) {
+	defer privateLinkNLBErrors(name).wrap(&err)
 	if args == nil {
-		return nil, fmt.Errorf("private service %s: args are required", name)
+		return nil, errors.New("args are required")
 	}
 	a := *args
 	if a.Port == 0 {
@@ -118,7 +120,7 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 		a.DeregistrationDelaySeconds = 20
 	}
 	if err := a.validate(); err != nil {
-		return nil, fmt.Errorf("private service %s: %w", name, err)
+		return nil, err
 	}
 
 	s := &PrivateLinkNLB{AllowedPrincipals: a.AllowedPrincipals, SupportedRegions: a.SupportedRegions, AcceptanceRequired: a.AcceptanceRequired,
@@ -129,7 +131,7 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 
 	nlbSG, targetSG, err := s.securityGroups(ctx, name, a)
 	if err != nil {
-		return nil, fmt.Errorf("private service %s: %w", name, err)
+		return nil, err
 	}
 
 	nlb, err := lb.NewLoadBalancer(ctx, name+"-nlb", &lb.LoadBalancerArgs{
@@ -152,7 +154,7 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 		Tags: a.Tags,
 	}, pulumi.Parent(s))
 	if err != nil {
-		return nil, fmt.Errorf("private service %s: creating load balancer: %w", name, err)
+		return nil, fmt.Errorf("creating load balancer: %w", err)
 	}
 
 	tg, err := lb.NewTargetGroup(ctx, name+"-tg", &lb.TargetGroupArgs{
@@ -182,7 +184,7 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 		Tags: a.Tags,
 	}, pulumi.Parent(s))
 	if err != nil {
-		return nil, fmt.Errorf("private service %s: creating target group: %w", name, err)
+		return nil, fmt.Errorf("creating target group: %w", err)
 	}
 
 	// Plain TCP inside PrivateLink: traffic never leaves the AWS network and
@@ -200,7 +202,7 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 		Tags: a.Tags,
 	}, pulumi.Parent(s))
 	if err != nil {
-		return nil, fmt.Errorf("private service %s: creating listener: %w", name, err)
+		return nil, fmt.Errorf("creating listener: %w", err)
 	}
 
 	s.nlb = nlb
@@ -220,6 +222,12 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 // proves on the real engine that the alias keeps them.
 const formerPrivateLinkNLBType = "private-apis:privatelink:PrivateService"
 
+// privateLinkNLBErrors names the component in the errors of
+// NewPrivateLinkNLB and of Publish, which completes it.
+func privateLinkNLBErrors(name string) componentErrors {
+	return componentErrors{"PrivateLink NLB", name}
+}
+
 // registerPrivateLinkNLB registers s under its type, aliased to its former one.
 func registerPrivateLinkNLB(ctx *pulumi.Context, name string, s *PrivateLinkNLB, opts ...pulumi.ResourceOption) error {
 	opts = append(slices.Clip(opts), pulumi.Aliases([]pulumi.Alias{{Type: pulumi.String(formerPrivateLinkNLBType)}}))
@@ -234,7 +242,8 @@ func registerPrivateLinkNLB(ctx *pulumi.Context, name string, s *PrivateLinkNLB,
 // capacity wait): the endpoint service is pointed at the NLB only then, so
 // when an update replaces the NLB (an AZ removed), consumers move to it
 // once its targets are healthy, not before. Nil: at once.
-func (s *PrivateLinkNLB) Publish(ctx *pulumi.Context, serving pulumi.Input) error {
+func (s *PrivateLinkNLB) Publish(ctx *pulumi.Context, serving pulumi.Input) (err error) {
+	defer privateLinkNLBErrors(s.name).wrap(&err)
 	nlbArn := s.nlb.Arn
 	if serving != nil {
 		nlbArn = pulumi.All(s.nlb.Arn, serving).ApplyT(func(v []any) string { return v[0].(string) }).(pulumi.StringOutput)
@@ -248,7 +257,7 @@ func (s *PrivateLinkNLB) Publish(ctx *pulumi.Context, serving pulumi.Input) erro
 		tags:               a.Tags,
 	})
 	if err != nil {
-		return fmt.Errorf("private service %s: %w", s.name, err)
+		return err
 	}
 	s.Accepted = accepted.ToStringMapOutput()
 	s.EndpointServiceId = endpointService.ID().ToStringOutput()
@@ -261,7 +270,7 @@ func (s *PrivateLinkNLB) Publish(ctx *pulumi.Context, serving pulumi.Input) erro
 		"endpointServiceName":   s.EndpointServiceName,
 		"accepted":              s.Accepted,
 	}); err != nil {
-		return fmt.Errorf("private service %s: registering outputs: %w", s.name, err)
+		return fmt.Errorf("registering outputs: %w", err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package components
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -265,6 +266,7 @@ func TestPrivateLinkNLBRejectsBadArgs(t *testing.T) {
 				return err
 			})
 			require.ErrorContains(t, err, tt.wantErr)
+			require.Equal(t, 1, strings.Count(err.Error(), "PrivateLink NLB svc: "), "the component is named once: %v", err)
 			require.Empty(t, m.ByType("aws:lb/loadBalancer:LoadBalancer"))
 			require.Empty(t, m.ByType("aws:lb/targetGroup:TargetGroup"))
 		})

@@ -1,6 +1,7 @@
 package components
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
@@ -32,9 +33,10 @@ type Table struct {
 }
 
 // NewTable creates a Table.
-func NewTable(ctx *pulumi.Context, name string, args *TableArgs, opts ...pulumi.ResourceOption) (*Table, error) {
+func NewTable(ctx *pulumi.Context, name string, args *TableArgs, opts ...pulumi.ResourceOption) (_ *Table, err error) {
+	defer componentErrors{"table", name}.wrap(&err)
 	if args == nil || args.HashKey == "" {
-		return nil, fmt.Errorf("table %s: HashKey is required", name)
+		return nil, errors.New("HashKey is required")
 	}
 	t := &Table{}
 	if err := ctx.RegisterComponentResource("private-apis:dynamodb:Table", name, t, opts...); err != nil {
@@ -62,12 +64,12 @@ func NewTable(ctx *pulumi.Context, name string, args *TableArgs, opts ...pulumi.
 
 	table, err := dynamodb.NewTable(ctx, name+"-table", tableArgs, pulumi.Parent(t), pulumi.Protect(!args.AllowDeletion))
 	if err != nil {
-		return nil, fmt.Errorf("table %s: creating table: %w", name, err)
+		return nil, fmt.Errorf("creating table: %w", err)
 	}
 	t.Name = table.Name
 	t.Arn = table.Arn
 	if err := ctx.RegisterResourceOutputs(t, pulumi.Map{"name": t.Name, "arn": t.Arn}); err != nil {
-		return nil, fmt.Errorf("table %s: registering outputs: %w", name, err)
+		return nil, fmt.Errorf("registering outputs: %w", err)
 	}
 	return t, nil
 }
