@@ -4,49 +4,108 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+	"github.com/texttheater/golang-levenshtein/levenshtein"
 )
 
 // namespace is the config namespace of every project key: the project name.
 const namespace = "private-apis"
 
-// configKeys are the project's config keys, each also declared (with the
-// same default) in Pulumi.yaml; a test keeps the two in step. The reader
-// refuses a key missing here, so no key can be read without being declared.
-var configKeys = map[string]bool{
-	"role": true,
-	// Every role.
-	"availabilityZoneIds": true, "vpcCidr": true, "natGateways": true, "tags": true, "logRetentionDays": true,
-	// Providers.
-	"allowedPrincipals": true, "acceptanceRequired": true, "supportedRegions": true, "consumerStack": true,
-	// NLB provider.
-	"serviceName": true, "loadBalancerArn": true, "endpointServiceId": true, "servicePort": true, "healthCheckPath": true, "routes": true,
-	// ECS provider.
-	"desiredCount": true, "cpu": true, "memory": true,
-	// Monitoring, every role.
-	"monitoring": true, "alarmEmail": true, "alarm5xxRatePercent": true, "alarmLatencyP99Milliseconds": true,
-	// Consumer.
-	"providers": true, "routeRateLimit": true, "routeBurstLimit": true, "routeThrottling": true,
-	"writeRouteRateLimit": true, "writeRouteBurstLimit": true, "accessLogRetentionDays": true, "listenerRulePriorities": true,
-	"jwtIssuer": true, "jwtAudiences": true, "publicRoutes": true, "writeScopes": true,
-	"cors": true, "domainName": true, "hostedZoneId": true, "certificateArn": true, "keepExecuteApiEndpoint": true,
-	// EC2 provider.
-	"instanceType": true, "minSize": true, "maxSize": true, "desiredCapacity": true, "tableDeletionProtection": true,
-}
+// keysRead is every key a reader has read in this process, so a test can
+// show each key Pulumi.yaml declares is read by some role.
+var keysRead sync.Map
 
 // configReader reads typed values and collects every problem, so a user
 // fixes all of them in one go rather than one per `pulumi up`.
+//
+// Pulumi.yaml is the one source of the keys and their defaults: the reader
+// loads it from the project directory, reads only keys it declares, and
+// takes defaults from the CLI, which passes Pulumi.yaml's.
 type configReader struct {
-	cfg  *config.Config
-	errs []error
+	cfg      *config.Config
+	declared map[string]workspace.ProjectConfigType
+	errs     []error
 }
 
-func newConfigReader(ctx *pulumi.Context) *configReader {
-	return &configReader{cfg: config.New(ctx, namespace)}
+// newConfigReader loads the project's declarations and records, as the
+// first problems, every key of the project's namespace the stack sets that
+// Pulumi.yaml does not declare.
+func newConfigReader(ctx *pulumi.Context) (*configReader, error) {
+	root := ctx.RootDirectory()
+	if root == "" {
+		root = "."
+	}
+	path := filepath.Join(root, "Pulumi.yaml")
+	proj, err := workspace.LoadProject(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the project's config keys from %s: %w; run pulumi from the project directory", path, err)
+	}
+	r := &configReader{cfg: config.New(ctx, namespace), declared: proj.Config}
+	r.refuseUndeclared(stackConfigKeys())
+	for _, old := range slices.Sorted(maps.Keys(renamedKeys)) {
+		r.renamed(old, renamedKeys[old], renamedWhy)
+	}
+	return r, nil
+}
+
+// stackConfigKeys are the config keys the stack sets, as the Go language
+// host passes them to the program in PULUMI_CONFIG (constructEnv in
+// pulumi/pulumi sdk/go/pulumi-language-go/main.go). The SDK offers no way
+// to list them, so a host that passes config some other way (an inline
+// Automation API program, unit tests) gets no check here.
+func stackConfigKeys() []string {
+	raw := os.Getenv(pulumi.EnvConfig)
+	if raw == "" {
+		return nil
+	}
+	var cfg map[string]string
+	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
+		return nil // the SDK itself has parsed it by now, so this cannot happen
+	}
+	return slices.Sorted(maps.Keys(cfg))
+}
+
+// refuseUndeclared records each key of the project's namespace that
+// Pulumi.yaml does not declare, naming the nearest key it does: the CLI
+// checks the types of declared keys but passes unknown ones through, so a
+// typo such as routeRateLimt would otherwise be ignored in silence. Keys an
+// earlier version read get their own message (see renamed).
+func (r *configReader) refuseUndeclared(keys []string) {
+	for _, full := range keys {
+		key, ok := strings.CutPrefix(full, namespace+":")
+		if !ok || r.declared[key].Type != nil || renamedKeys[key] != "" {
+			continue
+		}
+		hint := "see docs/configuration.md for every key"
+		if near := r.nearestKey(key); near != "" {
+			hint = fmt.Sprintf("did you mean %s:%s? (docs/configuration.md lists every key)", namespace, near)
+		}
+		r.failf(key, "not a key of this project (Pulumi.yaml declares no such key); %s", hint)
+	}
+}
+
+// nearestKey is the declared key closest to key, if one is close enough to
+// be a likely typo: the measure the Pulumi CLI uses for its own
+// suggestions (workspace/project.go in the Pulumi SDK).
+func (r *configReader) nearestKey(key string) string {
+	best, bestDist := "", len(key)/3+2
+	for _, k := range slices.Sorted(maps.Keys(r.declared)) {
+		d := levenshtein.DistanceForStrings([]rune(strings.ToLower(key)), []rune(strings.ToLower(k)), levenshtein.DefaultOptionsWithSub)
+		if d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
 }
 
 // fail records a problem with key's value, naming the key and the value.
@@ -59,49 +118,49 @@ func (r *configReader) failf(key, format string, args ...any) {
 	r.errs = append(r.errs, fmt.Errorf("%s:%s: %s", namespace, key, fmt.Sprintf(format, args...)))
 }
 
-func (r *configReader) raw(key string) (string, bool) {
-	if !configKeys[key] {
+// raw is key's value as the CLI passes it. The CLI passes Pulumi.yaml's
+// default for every declared key a stack leaves unset, so a missing value
+// means a host that does not.
+func (r *configReader) raw(key string) string {
+	keysRead.Store(key, true)
+	if decl, ok := r.declared[key]; !ok || decl.Type == nil {
 		// A programming error, but reported rather than panicking.
-		r.errs = append(r.errs, fmt.Errorf("internal: config key %q is read but not declared in stacks.configKeys and Pulumi.yaml", key))
-		return "", false
+		r.errs = append(r.errs, fmt.Errorf("internal: config key %q is read but Pulumi.yaml does not declare it", key))
+		return ""
 	}
 	v, err := r.cfg.Try(key)
 	if err != nil {
-		return "", false
+		r.failf(key, "no value: the Pulumi CLI passes Pulumi.yaml's default for every key a stack leaves unset; run pulumi from the project directory")
+		return ""
 	}
-	v = strings.TrimSpace(v)
-	return v, v != ""
+	return strings.TrimSpace(v)
 }
 
-func (r *configReader) string(key, def string) string {
-	if v, ok := r.raw(key); ok {
-		return v
-	}
-	return def
+// changed says whether a string or number key's value differs from
+// Pulumi.yaml's default: the CLI passes the default to every stack, so only
+// a change says a user set it.
+func (r *configReader) changed(key string) bool {
+	return r.raw(key) != fmt.Sprint(r.declared[key].Default)
 }
 
-func (r *configReader) int(key string, def int, example string) int {
-	v, ok := r.raw(key)
-	if !ok {
-		return def
-	}
+func (r *configReader) string(key string) string {
+	return r.raw(key)
+}
+
+func (r *configReader) int(key, example string) int {
+	v := r.raw(key)
 	n, err := strconv.Atoi(v)
 	if err != nil {
 		r.fail(key, strconv.Quote(v), "not a whole number; set e.g. %s", example)
-		return def
 	}
 	return n
 }
 
-func (r *configReader) bool(key string, def bool) bool {
-	v, ok := r.raw(key)
-	if !ok {
-		return def
-	}
+func (r *configReader) bool(key string) bool {
+	v := r.raw(key)
 	b, err := strconv.ParseBool(v)
 	if err != nil {
 		r.fail(key, strconv.Quote(v), "not a boolean; use true or false")
-		return def
 	}
 	return b
 }
@@ -122,8 +181,8 @@ func (r *configReader) intMap(key, example string) map[string]int {
 // T; what a T is, and how to write one, go into the error.
 func readJSON[T any](r *configReader, key, what, yamlForm, example string) T {
 	var v T
-	raw, ok := r.raw(key)
-	if !ok {
+	raw := r.raw(key)
+	if raw == "" {
 		return v
 	}
 	dec := json.NewDecoder(strings.NewReader(raw))
@@ -135,6 +194,18 @@ func readJSON[T any](r *configReader, key, what, yamlForm, example string) T {
 	}
 	return v
 }
+
+// renamedKeys are keys an earlier version read, and what replaced them. The
+// old throttling keys read as if they limited the whole API, but a stage's
+// default limits apply to each route on its own.
+var renamedKeys = map[string]string{
+	"throttlingRateLimit":       "routeRateLimit",
+	"throttlingBurstLimit":      "routeBurstLimit",
+	"writeThrottlingRateLimit":  "writeRouteRateLimit",
+	"writeThrottlingBurstLimit": "writeRouteBurstLimit",
+}
+
+const renamedWhy = "API Gateway applies a stage's default limits to each route on its own, not to the API as a whole, and the new name says so"
 
 // renamed refuses a key an earlier version read, saying what replaced it
 // and why, so a stack file written for it fails loudly instead of being

@@ -1,8 +1,12 @@
 package stacks
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
 
+	"github.com/private-apis/private-apis/internal/fakeaws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
 )
 
@@ -94,4 +98,63 @@ func TestRoleSelection(t *testing.T) {
 	require.NoError(t, err, "private-apis:role overrides the stack name")
 	require.Contains(t, out, "endpointServiceName")
 
+}
+
+// TestUndeclaredKeysAreRefused sets keys as the Pulumi CLI passes them (in
+// PULUMI_CONFIG, with Pulumi.yaml's defaults): a key of the project's
+// namespace that Pulumi.yaml does not declare is refused before anything is
+// created, with the nearest declared key when it looks like a typo, and
+// together with the stack's other problems. Keys of other namespaces and
+// renamed keys (which get their own message) are left alone.
+func TestUndeclaredKeysAreRefused(t *testing.T) {
+	tests := []struct {
+		name string
+		set  map[string]string
+		want []string
+		// refused is false when the keys are all declared or not ours.
+		refused bool
+	}{
+		{"a typo", map[string]string{"private-apis:routeRateLimt": "5"},
+			[]string{"private-apis:routeRateLimt: not a key of this project", "did you mean private-apis:routeRateLimit?"}, true},
+		{"wrong case", map[string]string{"private-apis:VPCCidr": "10.1.0.0/16"},
+			[]string{"private-apis:VPCCidr", "did you mean private-apis:vpcCidr?"}, true},
+		{"nothing near", map[string]string{"private-apis:frobnicate": "true"},
+			[]string{"private-apis:frobnicate: not a key of this project", "see docs/configuration.md"}, true},
+		{"with other problems", map[string]string{"private-apis:desiredCont": "3", "private-apis:desiredCount": "0"},
+			[]string{"did you mean private-apis:desiredCount?", "private-apis:desiredCount = 0", "nothing was created"}, true},
+		{"other namespaces", map[string]string{"aws:region": "us-west-2", "pulumi:tags": "{}"}, nil, false},
+		{"renamed key", map[string]string{"private-apis:throttlingRateLimit": "5"},
+			[]string{"private-apis:throttlingRateLimit", "renamed to private-apis:routeRateLimit"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := validECSConfig()
+			for k, v := range tt.set {
+				cfg[k] = v
+			}
+			env, err := fakeaws.ProjectDefaults(repoRoot(t))
+			require.NoError(t, err)
+			for k, v := range cfg {
+				if !strings.Contains(k, ":") {
+					k = namespace + ":" + k
+				}
+				env[k] = v
+			}
+			raw, err := json.Marshal(env)
+			require.NoError(t, err)
+			t.Setenv(pulumi.EnvConfig, string(raw))
+
+			m, _, err := runStack(t, "ecs-provider", cfg)
+			if !tt.refused {
+				require.NoError(t, err)
+				require.NotEmpty(t, customResources(m))
+				return
+			}
+			require.Error(t, err)
+			for _, want := range tt.want {
+				require.ErrorContains(t, err, want)
+			}
+			require.Empty(t, customResources(m), "no cloud resource may be declared")
+		})
+	}
 }

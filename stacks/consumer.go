@@ -17,8 +17,8 @@ const apiName = "api"
 // providers' contracts, read through StackReferences, after checking that
 // every contract fits: the deploying identity is allowed, no route is
 // claimed twice, and each provider shares at least two AZ IDs.
-func runConsumer(ctx *pulumi.Context) error {
-	cfg, err := loadConsumerConfig(ctx)
+func runConsumer(ctx *pulumi.Context, r *configReader) error {
+	cfg, err := loadConsumerConfig(ctx, r)
 	if err != nil {
 		return err
 	}

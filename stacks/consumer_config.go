@@ -13,16 +13,6 @@ import (
 	"github.com/private-apis/private-apis/contract"
 )
 
-// renamedConsumerKeys are keys an earlier version read, and what replaced
-// them. The old throttling keys read as if they limited the whole API, but
-// a stage's default limits apply to each route on its own.
-var renamedConsumerKeys = map[string]string{
-	"throttlingRateLimit":       "routeRateLimit",
-	"throttlingBurstLimit":      "routeBurstLimit",
-	"writeThrottlingRateLimit":  "writeRouteRateLimit",
-	"writeThrottlingBurstLimit": "writeRouteBurstLimit",
-}
-
 // A stack name as a StackReference takes it: <org>/<project>/<stack>, with
 // the literal word "organization" as the org on a self-managed backend.
 var stackNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
@@ -67,10 +57,10 @@ var (
 
 func readDomainConfig(r *configReader) domainConfig {
 	d := domainConfig{
-		Name:                   r.string("domainName", ""),
-		HostedZoneID:           r.string("hostedZoneId", ""),
-		CertificateArn:         r.string("certificateArn", ""),
-		KeepExecuteApiEndpoint: r.bool("keepExecuteApiEndpoint", false),
+		Name:                   r.string("domainName"),
+		HostedZoneID:           r.string("hostedZoneId"),
+		CertificateArn:         r.string("certificateArn"),
+		KeepExecuteApiEndpoint: r.bool("keepExecuteApiEndpoint"),
 	}
 	if d.Name == "" {
 		for _, set := range []struct{ key, value string }{{"hostedZoneId", d.HostedZoneID}, {"certificateArn", d.CertificateArn}} {
@@ -99,22 +89,21 @@ func readDomainConfig(r *configReader) domainConfig {
 
 // loadConsumerConfig reads and validates the consumer's own config; the
 // providers' contracts are checked against it once they are read.
-func loadConsumerConfig(ctx *pulumi.Context) (consumerConfig, error) {
-	r := newConfigReader(ctx)
+func loadConsumerConfig(ctx *pulumi.Context, r *configReader) (consumerConfig, error) {
 	c := consumerConfig{
 		Network:   readNetworkConfig(r, components.NatNone),
 		Providers: r.stringList("providers", "[organization/private-apis/ecs-provider, organization/private-apis/ec2-provider]"),
 		Throttling: apirules.Throttling{
-			RateLimit:       r.int(apirules.KeyRouteRateLimit, apirules.DefaultThrottling.RateLimit, "50"),
-			BurstLimit:      r.int(apirules.KeyRouteBurstLimit, apirules.DefaultThrottling.BurstLimit, "100"),
-			WriteRateLimit:  r.int(apirules.KeyWriteRouteRateLimit, apirules.DefaultThrottling.WriteRateLimit, "10"),
-			WriteBurstLimit: r.int(apirules.KeyWriteRouteBurstLimit, apirules.DefaultThrottling.WriteBurstLimit, "20"),
+			RateLimit:       r.int(apirules.KeyRouteRateLimit, "50"),
+			BurstLimit:      r.int(apirules.KeyRouteBurstLimit, "100"),
+			WriteRateLimit:  r.int(apirules.KeyWriteRouteRateLimit, "10"),
+			WriteBurstLimit: r.int(apirules.KeyWriteRouteBurstLimit, "20"),
 			Routes: readJSON[map[string]apirules.RouteLimit](r, apirules.KeyRouteThrottling, "a map of route keys to limits", "a YAML map",
 				`{"POST /todo": {rateLimit: 5, burstLimit: 10}}`),
 		},
-		AccessLogRetentionDays: r.int("accessLogRetentionDays", components.DefaultLogRetentionDays, "365"),
+		AccessLogRetentionDays: r.int("accessLogRetentionDays", "365"),
 		ListenerRulePriorities: r.intMap("listenerRulePriorities", `{"organization/private-apis/orders": 4242}`),
-		JwtIssuer:              r.string("jwtIssuer", ""),
+		JwtIssuer:              r.string("jwtIssuer"),
 		JwtAudiences:           r.stringList("jwtAudiences", "[my-api-client-id]"),
 		PublicRoutes:           r.stringList("publicRoutes", `["GET /dogs"]`),
 		WriteScopes:            r.stringList("writeScopes", "[todo/write]"),
@@ -139,9 +128,6 @@ func loadConsumerConfig(ctx *pulumi.Context) (consumerConfig, error) {
 			r.fail("providers", fmt.Sprintf("%q", p), "listed twice")
 		}
 		seen[p] = true
-	}
-	for old, key := range renamedConsumerKeys {
-		r.renamed(old, key, "API Gateway applies a stage's default limits to each route on its own, not to the API as a whole, and the new name says so")
 	}
 	for _, p := range c.Throttling.Problems() {
 		r.fail(p.Key, p.Value, "%s", p.Problem)

@@ -11,8 +11,8 @@ var todoTableActions = []string{"dynamodb:GetItem", "dynamodb:PutItem", "dynamod
 
 // runEC2Provider publishes the todo API from an EC2 Auto Scaling group, with
 // its DynamoDB table, as a private service and exports the provider contract.
-func runEC2Provider(ctx *pulumi.Context) error {
-	cfg, err := loadEC2ProviderConfig(ctx)
+func runEC2Provider(ctx *pulumi.Context, r *configReader) error {
+	cfg, err := loadEC2ProviderConfig(ctx, r)
 	if err != nil {
 		return err
 	}

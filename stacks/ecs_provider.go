@@ -8,8 +8,8 @@ import (
 
 // runECSProvider publishes the dog names API from ECS Fargate as a private
 // service and exports the provider contract.
-func runECSProvider(ctx *pulumi.Context) error {
-	cfg, err := loadECSProviderConfig(ctx)
+func runECSProvider(ctx *pulumi.Context, r *configReader) error {
+	cfg, err := loadECSProviderConfig(ctx, r)
 	if err != nil {
 		return err
 	}

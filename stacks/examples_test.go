@@ -1,12 +1,9 @@
 package stacks
 
 import (
-	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
@@ -15,8 +12,6 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/stretchr/testify/require"
 
-	"github.com/private-apis/private-apis/apirules"
-	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/contract"
 	"github.com/private-apis/private-apis/internal/fakeaws"
 )
@@ -28,41 +23,26 @@ func loadProject(t *testing.T) *workspace.Project {
 	return proj
 }
 
-// TestPulumiYamlDeclaresEveryKey keeps Pulumi.yaml and the program in step:
-// every key the program reads is declared with a description and a default
-// (a key without a default would be required by every stack), and the
-// defaults agree with the ones the program falls back to.
+// TestPulumiYamlDeclaresEveryKey keeps Pulumi.yaml, the one source of the
+// program's keys and defaults, usable: every key has a description, a type
+// and a default of that type (a key without a default would be required by
+// every stack), and every key is read by some role, so none a user sets is
+// ignored. (The reader refuses to read a key Pulumi.yaml doesn't declare.)
 func TestPulumiYamlDeclaresEveryKey(t *testing.T) {
 	proj := loadProject(t)
 	require.Equal(t, "private-apis", proj.Name.String())
-
-	declared := map[string]bool{}
+	require.NotEmpty(t, proj.Config)
 	for key, decl := range proj.Config {
-		declared[key] = true
 		require.NotEmpty(t, decl.Description, "%s needs a description", key)
-		require.NotNil(t, decl.Default, "%s needs a default, or every stack must set it", key)
 		require.NotNil(t, decl.Type, "%s needs a type", key)
-		if decl.Default != nil {
-			require.True(t, workspace.ValidateConfigValue(*decl.Type, decl.Items, decl.Default), "%s default has the wrong type", key)
-		}
+		require.NotNil(t, decl.Default, "%s needs a default, or every stack must set it", key)
+		require.True(t, workspace.ValidateConfigValue(*decl.Type, decl.Items, decl.Default), "%s default has the wrong type", key)
 	}
-	require.Equal(t, configKeys, declared)
 
-	defaults := map[string]any{
-		"vpcCidr": defaultVpcCidr, "logRetentionDays": components.DefaultLogRetentionDays,
-		"desiredCount": defaultDesiredCount, "cpu": defaultCPU, "memory": defaultMemory,
-		"role": "", "natGateways": "", "acceptanceRequired": false,
-		"instanceType": defaultInstanceType, "minSize": defaultMinSize, "maxSize": defaultMaxSize,
-		"desiredCapacity": 0, "tableDeletionProtection": true,
-		apirules.KeyRouteRateLimit: apirules.DefaultThrottling.RateLimit, apirules.KeyRouteBurstLimit: apirules.DefaultThrottling.BurstLimit,
-		apirules.KeyWriteRouteRateLimit: apirules.DefaultThrottling.WriteRateLimit, apirules.KeyWriteRouteBurstLimit: apirules.DefaultThrottling.WriteBurstLimit,
-		"accessLogRetentionDays": components.DefaultLogRetentionDays, "jwtIssuer": "", "listenerRulePriorities": map[string]any{},
-		apirules.KeyRouteThrottling: map[string]any{}, apirules.KeyCORS: map[string]any{},
-		"domainName": "", "hostedZoneId": "", "certificateArn": "", "keepExecuteApiEndpoint": false,
-		"monitoring": false, "alarmEmail": "", "alarm5xxRatePercent": defaultAlarm5xxRatePercent, "alarmLatencyP99Milliseconds": defaultAlarmLatencyP99Ms,
-	}
-	for key, want := range defaults {
-		require.EqualValues(t, want, proj.Config[key].Default, "Pulumi.yaml default of %s", key)
+	deployExamples(t) // every role, so every key a role reads is read
+	for key := range proj.Config {
+		_, read := keysRead.Load(key)
+		require.True(t, read, "Pulumi.yaml declares %s, but no role reads it: read it, or remove it", key)
 	}
 }
 
@@ -165,18 +145,12 @@ func TestExampleStacksPreview(t *testing.T) {
 	}
 }
 
-// exampleConfig merges Pulumi.yaml's defaults with Pulumi.<stack>.yaml as
-// the CLI would, checking each project key's value against its declared type.
+// exampleConfig is the config Pulumi.<stack>.yaml sets, checking each
+// project key's value against its declared type; the harness lays it over
+// Pulumi.yaml's defaults as the CLI does.
 func exampleConfig(t *testing.T, proj *workspace.Project, stack string) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	for key, decl := range proj.Config {
-		out[namespace+":"+key] = configString(t, decl.Default)
-	}
-	for key, value := range stackFileConfig(t, proj, filepath.Join(repoRoot(t), "Pulumi."+stack+".yaml")) {
-		out[key] = value
-	}
-	return out
+	return stackFileConfig(t, proj, filepath.Join(repoRoot(t), "Pulumi."+stack+".yaml"))
 }
 
 // stackFileConfig reads the config a stack file sets, as the CLI passes it
@@ -206,17 +180,4 @@ func stackFileConfig(t *testing.T, proj *workspace.Project, path string) map[str
 		require.True(t, workspace.ValidateConfigValue(*decl.Type, decl.Items, v), "%s: %s has the wrong type", path, key)
 	}
 	return out
-}
-
-func configString(t *testing.T, v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case bool, int, float64:
-		return fmt.Sprint(v)
-	default:
-		b, err := json.Marshal(v)
-		require.NoError(t, err)
-		return strings.TrimSpace(string(b))
-	}
 }

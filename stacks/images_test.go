@@ -12,8 +12,8 @@ import (
 	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
-// copyApps copies the repository's apps/ into a new project root, so a test
-// can edit the apps between deployments.
+// copyApps copies the repository's apps/ and Pulumi.yaml into a new project
+// root, so a test can edit the apps between deployments.
 func copyApps(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
@@ -37,6 +37,9 @@ func copyApps(t *testing.T) string {
 		return os.WriteFile(dst, body, 0o644)
 	})
 	require.NoError(t, err)
+	project, err := os.ReadFile(filepath.Join(repoRoot(t), "Pulumi.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(root, "Pulumi.yaml"), project, 0o644))
 	return root
 }
 

@@ -37,16 +37,19 @@ var (
 
 // loadNLBProviderConfig reads and validates everything the nlb-provider
 // role needs before it looks anything up or creates anything.
-func loadNLBProviderConfig(ctx *pulumi.Context) (nlbProviderConfig, error) {
-	r := newConfigReader(ctx)
+func loadNLBProviderConfig(ctx *pulumi.Context, r *configReader) (nlbProviderConfig, error) {
 	c := nlbProviderConfig{
-		ServiceName:       r.string("serviceName", strings.Trim(nameUnsafe.ReplaceAllString(strings.ToLower(ctx.Stack()), "-"), "-")),
-		LoadBalancerArn:   r.string("loadBalancerArn", ""),
-		EndpointServiceID: r.string("endpointServiceId", ""),
-		ServicePort:       r.int("servicePort", 0, "8080"),
-		HealthCheckPath:   r.string("healthCheckPath", "/healthz"),
+		ServiceName:       r.string("serviceName"),
+		LoadBalancerArn:   r.string("loadBalancerArn"),
+		EndpointServiceID: r.string("endpointServiceId"),
+		ServicePort:       r.int("servicePort", "8080"),
+		HealthCheckPath:   r.string("healthCheckPath"),
 		Routes:            r.stringList("routes", `["GET /orders", "ANY /orders/{proxy+}"]`),
 		Tags:              r.stringMap("tags", "{team: payments}"),
+	}
+	if c.ServiceName == "" {
+		// Empty means the stack name, as Pulumi.yaml says.
+		c.ServiceName = strings.Trim(nameUnsafe.ReplaceAllString(strings.ToLower(ctx.Stack()), "-"), "-")
 	}
 	existing := c.EndpointServiceID != ""
 	c.publishingConfig = readPublishingConfig(r, !existing)
@@ -92,8 +95,8 @@ func loadNLBProviderConfig(ctx *pulumi.Context) (nlbProviderConfig, error) {
 // behind IP targets) as a private service, and exports the same contract
 // the built-in providers export. The load balancer is checked, before
 // anything is created, to be one PrivateLink can publish.
-func runNLBProvider(ctx *pulumi.Context) error {
-	cfg, err := loadNLBProviderConfig(ctx)
+func runNLBProvider(ctx *pulumi.Context, r *configReader) error {
+	cfg, err := loadNLBProviderConfig(ctx, r)
 	if err != nil {
 		return err
 	}

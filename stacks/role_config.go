@@ -8,18 +8,10 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Defaults that Pulumi.yaml declares too. Unit tests and Automation API runs
-// don't see Pulumi.yaml's defaults, so the program holds its own.
+// Limits the program enforces; the defaults are Pulumi.yaml's.
 const (
-	defaultVpcCidr      = "10.0.0.0/16"
-	defaultDesiredCount = 2
-	defaultCPU          = 256
-	defaultMemory       = 512
-	maxDesiredCount     = 1000
-	defaultInstanceType = "t3.small"
-	defaultMinSize      = 2
-	defaultMaxSize      = 4
-	maxGroupSize        = 100
+	maxDesiredCount = 1000
+	maxGroupSize    = 100
 )
 
 // networkConfig holds the keys every role reads.
@@ -70,10 +62,14 @@ type ec2ProviderConfig struct {
 func readNetworkConfig(r *configReader, defaultNat components.NatStrategy) networkConfig {
 	c := networkConfig{
 		AvailabilityZoneIds: r.stringList("availabilityZoneIds", "[usw2-az1, usw2-az2]"),
-		VpcCidr:             r.string("vpcCidr", defaultVpcCidr),
-		NatGateways:         components.NatStrategy(r.string("natGateways", string(defaultNat))),
+		VpcCidr:             r.string("vpcCidr"),
+		NatGateways:         components.NatStrategy(r.string("natGateways")),
 		Tags:                r.stringMap("tags", "{team: payments}"),
-		LogRetentionDays:    r.int("logRetentionDays", components.DefaultLogRetentionDays, "365"),
+		LogRetentionDays:    r.int("logRetentionDays", "365"),
+	}
+	if c.NatGateways == "" {
+		// Empty means the role's default, as Pulumi.yaml says.
+		c.NatGateways = defaultNat
 	}
 	validateAZIDs(r, c.AvailabilityZoneIds)
 	validateCIDR(r, c.VpcCidr)
@@ -98,9 +94,9 @@ func readProviderConfig(r *configReader) providerConfig {
 func readPublishingConfig(r *configReader, principalsRequired bool) publishingConfig {
 	c := publishingConfig{
 		AllowedPrincipals:  r.stringList("allowedPrincipals", `["arn:aws:iam::111111111111:root"]`),
-		AcceptanceRequired: r.bool("acceptanceRequired", false),
+		AcceptanceRequired: r.bool("acceptanceRequired"),
 		SupportedRegions:   r.stringList("supportedRegions", "[us-east-1]"),
-		ConsumerStack:      r.string("consumerStack", ""),
+		ConsumerStack:      r.string("consumerStack"),
 	}
 	if c.ConsumerStack != "" && !stackNamePattern.MatchString(c.ConsumerStack) {
 		r.fail("consumerStack", fmt.Sprintf("%q", c.ConsumerStack), "not a fully-qualified stack name; use e.g. organization/private-apis/consumer")
@@ -114,13 +110,12 @@ func readPublishingConfig(r *configReader, principalsRequired bool) publishingCo
 
 // loadECSProviderConfig reads and validates everything the ecs-provider
 // role needs before it creates anything.
-func loadECSProviderConfig(ctx *pulumi.Context) (ecsProviderConfig, error) {
-	r := newConfigReader(ctx)
+func loadECSProviderConfig(ctx *pulumi.Context, r *configReader) (ecsProviderConfig, error) {
 	c := ecsProviderConfig{
 		Provider:     readProviderConfig(r),
-		DesiredCount: r.int("desiredCount", defaultDesiredCount, "2"),
-		CPU:          r.int("cpu", defaultCPU, "256"),
-		Memory:       r.int("memory", defaultMemory, "512"),
+		DesiredCount: r.int("desiredCount", "2"),
+		CPU:          r.int("cpu", "256"),
+		Memory:       r.int("memory", "512"),
 	}
 	if c.Provider.Network.NatGateways == components.NatNone {
 		r.fail("natGateways", `"none"`, "Fargate tasks pull their image from ECR through a NAT gateway; use %q (default) or %q", components.NatSingle, components.NatOnePerAz)
@@ -136,15 +131,14 @@ func loadECSProviderConfig(ctx *pulumi.Context) (ecsProviderConfig, error) {
 
 // loadEC2ProviderConfig reads and validates everything the ec2-provider
 // role needs before it creates anything.
-func loadEC2ProviderConfig(ctx *pulumi.Context) (ec2ProviderConfig, error) {
-	r := newConfigReader(ctx)
+func loadEC2ProviderConfig(ctx *pulumi.Context, r *configReader) (ec2ProviderConfig, error) {
 	c := ec2ProviderConfig{
 		Provider:                readProviderConfig(r),
-		InstanceType:            r.string("instanceType", defaultInstanceType),
-		MinSize:                 r.int("minSize", defaultMinSize, "2"),
-		MaxSize:                 r.int("maxSize", defaultMaxSize, "4"),
-		DesiredCapacity:         r.int("desiredCapacity", 0, "2"),
-		TableDeletionProtection: r.bool("tableDeletionProtection", true),
+		InstanceType:            r.string("instanceType"),
+		MinSize:                 r.int("minSize", "2"),
+		MaxSize:                 r.int("maxSize", "4"),
+		DesiredCapacity:         r.int("desiredCapacity", "2"),
+		TableDeletionProtection: r.bool("tableDeletionProtection"),
 	}
 	if c.DesiredCapacity == 0 {
 		c.DesiredCapacity = c.MinSize
@@ -177,34 +171,21 @@ type monitoringConfig struct {
 	LatencyP99Ms      int
 }
 
-// Monitoring defaults, also declared in Pulumi.yaml.
-const (
-	defaultAlarm5xxRatePercent = 5
-	defaultAlarmLatencyP99Ms   = 3000
-)
-
 // readMonitoringConfig reads private-apis:monitoring and alarmEmail, and
 // with thresholds (the consumer's) the thresholds of its alarms.
 func readMonitoringConfig(r *configReader, thresholds bool) monitoringConfig {
 	m := monitoringConfig{
-		Enabled:           r.bool("monitoring", false),
-		Email:             r.string("alarmEmail", ""),
-		FiveXXRatePercent: defaultAlarm5xxRatePercent,
-		LatencyP99Ms:      defaultAlarmLatencyP99Ms,
+		Enabled:           r.bool("monitoring"),
+		Email:             r.string("alarmEmail"),
+		FiveXXRatePercent: r.int("alarm5xxRatePercent", "5"),
+		LatencyP99Ms:      r.int("alarmLatencyP99Milliseconds", "3000"),
 	}
-	fiveXX := r.int("alarm5xxRatePercent", defaultAlarm5xxRatePercent, "5")
-	latency := r.int("alarmLatencyP99Milliseconds", defaultAlarmLatencyP99Ms, "3000")
-	if thresholds {
-		m.FiveXXRatePercent, m.LatencyP99Ms = fiveXX, latency
-	} else {
-		// The CLI passes Pulumi.yaml's defaults to every stack, so only a
-		// changed value says a user set it where it means nothing.
-		for _, set := range []struct {
-			key        string
-			value, def int
-		}{{"alarm5xxRatePercent", fiveXX, defaultAlarm5xxRatePercent}, {"alarmLatencyP99Milliseconds", latency, defaultAlarmLatencyP99Ms}} {
-			if set.value != set.def {
-				r.fail(set.key, fmt.Sprint(set.value), "the consumer's alarm threshold; a provider's alarms watch its targets and compute, so set it in Pulumi.consumer.yaml")
+	if !thresholds {
+		// The thresholds are the consumer's: a provider's alarms watch its
+		// targets and compute.
+		for _, key := range []string{"alarm5xxRatePercent", "alarmLatencyP99Milliseconds"} {
+			if r.changed(key) {
+				r.fail(key, r.raw(key), "the consumer's alarm threshold; a provider's alarms watch its targets and compute, so set it in Pulumi.consumer.yaml")
 			}
 		}
 	}

@@ -24,7 +24,7 @@ const (
 )
 
 // roles maps each role to the function that builds it.
-var roles = map[string]func(*pulumi.Context) error{
+var roles = map[string]func(*pulumi.Context, *configReader) error{
 	roleECSProvider: runECSProvider,
 	roleEC2Provider: runEC2Provider,
 	roleNLBProvider: runNLBProvider,
@@ -33,18 +33,21 @@ var roles = map[string]func(*pulumi.Context) error{
 
 // Run is the Pulumi program: main calls pulumi.Run(stacks.Run).
 func Run(ctx *pulumi.Context) error {
-	role, err := selectRole(ctx)
+	r, err := newConfigReader(ctx)
 	if err != nil {
 		return err
 	}
-	return roles[role](ctx)
+	role, err := selectRole(ctx, r)
+	if err != nil {
+		return err
+	}
+	return roles[role](ctx, r)
 }
 
 // selectRole takes the role from private-apis:role when set, else from the
 // stack name, so `pulumi up -s ecs-provider` needs no extra config.
-func selectRole(ctx *pulumi.Context) (string, error) {
-	r := newConfigReader(ctx)
-	role := r.string("role", "")
+func selectRole(ctx *pulumi.Context, r *configReader) (string, error) {
+	role := r.string("role")
 	source := fmt.Sprintf("from config %s:role", namespace)
 	if role == "" {
 		role = ctx.Stack()

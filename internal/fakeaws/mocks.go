@@ -443,14 +443,19 @@ func (m *AWS) stackReference(stack string) (string, resource.PropertyMap, error)
 
 // Run runs fn as stack `stack` of the project under these mocks, with config
 // given as key → value (keys without a namespace get "private-apis:"; list
-// and map values are JSON, as the Pulumi CLI passes them). It returns the
+// and map values are JSON, as the Pulumi CLI passes them) laid over the
+// defaults Pulumi.yaml in rootDir declares, as the CLI lays a stack's config
+// over them. It returns the
 // stack's exports resolved to plain Go values (Unknown where a preview can't
 // know them), and fn's error.
 //
 // Each Run is the next deployment of the same stack: after a successful
 // update, resources the run no longer declares are deleted from the state.
 func (m *AWS) Run(stack string, config map[string]string, rootDir string, fn pulumi.RunFunc) (map[string]any, error) {
-	cfg := make(map[string]string, len(config))
+	cfg, err := ProjectDefaults(rootDir)
+	if err != nil {
+		return nil, err
+	}
 	for k, v := range config {
 		if !strings.Contains(k, ":") {
 			k = Project + ":" + k
@@ -466,7 +471,7 @@ func (m *AWS) Run(stack string, config map[string]string, rootDir string, fn pul
 	m.mu.Unlock()
 
 	var exports pulumi.Map
-	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+	err = pulumi.RunErr(func(ctx *pulumi.Context) error {
 		runErr := fn(ctx)
 		exports = ctx.GetCurrentExportMap()
 		return runErr
