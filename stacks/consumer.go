@@ -58,7 +58,27 @@ func runConsumer(ctx *pulumi.Context, r *configReader) error {
 	if err != nil {
 		return err
 	}
-	apiArgs := &components.PrivateApiArgs{
+	api, err := components.NewPrivateApi(ctx, apiName, privateApiArgs(cfg, net, backends, tags))
+	if err != nil {
+		return err
+	}
+
+	if err := apiAddress(ctx, cfg.Domain, api, tags); err != nil {
+		return err
+	}
+	if cfg.Monitoring.Enabled {
+		if err := newMonitoring(ctx, cfg.Monitoring, consumerAlarms(cfg, api, plan.Backends), tags); err != nil {
+			return err
+		}
+	}
+	exportConsumer(ctx, api, net, plan)
+	return nil
+}
+
+// privateApiArgs is the consumer's API: its config's limits, CORS and
+// authorization, over the backends placed in its network.
+func privateApiArgs(cfg consumerConfig, net *components.Network, backends []components.Backend, tags pulumi.StringMap) *components.PrivateApiArgs {
+	args := &components.PrivateApiArgs{
 		VpcId:      net.VpcId,
 		SubnetIds:  net.WorkloadSubnetIds,
 		Backends:   backends,
@@ -74,26 +94,20 @@ func runConsumer(ctx *pulumi.Context, r *configReader) error {
 		Tags:            tags,
 	}
 	if cfg.JwtIssuer != "" {
-		apiArgs.Jwt = &components.JwtAuth{
+		args.Jwt = &components.JwtAuth{
 			Issuer:       cfg.JwtIssuer,
 			Audiences:    cfg.JwtAudiences,
 			PublicRoutes: cfg.PublicRoutes,
 			WriteScopes:  cfg.WriteScopes,
 		}
 	}
-	api, err := components.NewPrivateApi(ctx, apiName, apiArgs)
-	if err != nil {
-		return err
-	}
+	return args
+}
 
-	if err := apiAddress(ctx, cfg.Domain, api, tags); err != nil {
-		return err
-	}
-	if cfg.Monitoring.Enabled {
-		if err := newMonitoring(ctx, cfg.Monitoring, consumerAlarms(cfg, api, plan.Backends), tags); err != nil {
-			return err
-		}
-	}
+// exportConsumer exports the API's address and, for each provider, the
+// consumer's half of the contract (contract.ConsumerEntry), which a
+// provider that accepts connections itself reads.
+func exportConsumer(ctx *pulumi.Context, api *components.PrivateApi, net *components.Network, plan consumerPlan) {
 	ctx.Export("apiEndpoint", api.ApiEndpoint)
 	exported := pulumi.Map{}
 	for _, b := range plan.Backends {
@@ -108,7 +122,6 @@ func runConsumer(ctx *pulumi.Context, r *configReader) error {
 	}
 	ctx.Export(contract.ConsumerProviders, exported)
 	ctx.Export("vpcId", net.VpcId)
-	return nil
 }
 
 // consumerBackends places each planned provider's endpoint in the

@@ -55,6 +55,27 @@ type caller struct {
 
 // planConsumer decides the consumer, self being its own full stack name.
 func planConsumer(cfg consumerConfig, self, region string, who caller, providers []contract.Provider) (consumerPlan, error) {
+	errs := providerAccess(region, who, providers)
+	errs = append(errs, routeConflicts(cfg, providers)...)
+	plan := consumerPlan{AvailabilityZoneIDs: cfg.Network.AvailabilityZoneIds}
+	for _, p := range providers {
+		b, problem := planBackend(cfg, plan.AvailabilityZoneIDs, self, region, p)
+		if problem != "" {
+			errs = append(errs, problem)
+		}
+		plan.Backends = append(plan.Backends, b)
+	}
+	errs = append(errs, collisions(plan.Backends)...)
+	if len(errs) > 0 {
+		return consumerPlan{}, fmt.Errorf("the providers' contracts don't fit this consumer; nothing was created:\n%s", strings.Join(errs, "\n"))
+	}
+	return plan, nil
+}
+
+// providerAccess reports each provider that would refuse this consumer:
+// the deploying identity is not an allowed principal, or the consumer's
+// region is not one it serves.
+func providerAccess(region string, who caller, providers []contract.Provider) []string {
 	var errs []string
 	for _, p := range providers {
 		if !principalAllowed(p.AllowedPrincipals, who) {
@@ -70,12 +91,18 @@ func planConsumer(cfg consumerConfig, self, region string, who caller, providers
 				p.Stack, p.Region, region, exported, region, contract.ShortStackName(p.Stack)))
 		}
 	}
+	return errs
+}
 
+// routeConflicts reports routes two providers claim, and consumer config
+// naming routes no provider serves or that authorization would break.
+func routeConflicts(cfg consumerConfig, providers []contract.Provider) []string {
 	services := make([]contract.Service, len(providers))
 	for i, p := range providers {
 		services[i] = contract.Service{Name: p.Stack, Routes: p.Routes}
 	}
 	owner, conflicts := contract.RouteOwners(services)
+	var errs []string
 	for _, err := range conflicts {
 		errs = append(errs, err.Error())
 	}
@@ -98,45 +125,40 @@ func planConsumer(cfg consumerConfig, self, region string, who caller, providers
 			}
 		}
 	}
+	return errs
+}
 
-	plan := consumerPlan{AvailabilityZoneIDs: cfg.Network.AvailabilityZoneIds}
-
-	for _, p := range providers {
-		b := backendPlan{
-			Provider:           p,
-			Name:               backendName(p.Stack),
-			RulePriority:       rulePriority(cfg.ListenerRulePriorities, p.Stack),
-			AwaitingAcceptance: p.AcceptanceRequired && p.AcceptedEndpoints[self] == "",
-		}
-		if p.Region != region {
-			b.ServiceRegion = p.Region
-			b.AvailabilityZoneIDs = plan.AvailabilityZoneIDs
-		} else {
-			for _, id := range plan.AvailabilityZoneIDs {
-				if slices.Contains(p.AvailabilityZoneIDs, id) {
-					b.AvailabilityZoneIDs = append(b.AvailabilityZoneIDs, id)
-				}
-			}
-			if len(b.AvailabilityZoneIDs) < 2 {
-				var missing []string
-				for _, id := range p.AvailabilityZoneIDs {
-					if !slices.Contains(plan.AvailabilityZoneIDs, id) {
-						missing = append(missing, id)
-					}
-				}
-				errs = append(errs, fmt.Sprintf("provider stack %s is in AZ IDs %v and the consumer in %v; they share %d (at least 2 are needed): add %v to the consumer's private-apis:availabilityZoneIds (an AZ added there adds its own subnets and moves nothing else), or the consumer's AZ IDs to the provider's",
-					p.Stack, p.AvailabilityZoneIDs, plan.AvailabilityZoneIDs, len(b.AvailabilityZoneIDs), missing[:min(len(missing), 2-len(b.AvailabilityZoneIDs))]))
-			}
-		}
-		plan.Backends = append(plan.Backends, b)
+// planBackend places one provider: its name, rule priority, whether it
+// awaits acceptance, and the consumer AZs its endpoint uses (every one of
+// the consumer's across regions; otherwise those both share, at least 2).
+func planBackend(cfg consumerConfig, zones []string, self, region string, p contract.Provider) (backendPlan, string) {
+	b := backendPlan{
+		Provider:           p,
+		Name:               backendName(p.Stack),
+		RulePriority:       rulePriority(cfg.ListenerRulePriorities, p.Stack),
+		AwaitingAcceptance: p.AcceptanceRequired && p.AcceptedEndpoints[self] == "",
 	}
-
-	errs = append(errs, collisions(plan.Backends)...)
-
-	if len(errs) > 0 {
-		return consumerPlan{}, fmt.Errorf("the providers' contracts don't fit this consumer; nothing was created:\n%s", strings.Join(errs, "\n"))
+	if p.Region != region {
+		b.ServiceRegion = p.Region
+		b.AvailabilityZoneIDs = zones
+		return b, ""
 	}
-	return plan, nil
+	for _, id := range zones {
+		if slices.Contains(p.AvailabilityZoneIDs, id) {
+			b.AvailabilityZoneIDs = append(b.AvailabilityZoneIDs, id)
+		}
+	}
+	if len(b.AvailabilityZoneIDs) >= 2 {
+		return b, ""
+	}
+	var missing []string
+	for _, id := range p.AvailabilityZoneIDs {
+		if !slices.Contains(zones, id) {
+			missing = append(missing, id)
+		}
+	}
+	return b, fmt.Sprintf("provider stack %s is in AZ IDs %v and the consumer in %v; they share %d (at least 2 are needed): add %v to the consumer's private-apis:availabilityZoneIds (an AZ added there adds its own subnets and moves nothing else), or the consumer's AZ IDs to the provider's",
+		p.Stack, p.AvailabilityZoneIDs, zones, len(b.AvailabilityZoneIDs), missing[:min(len(missing), 2-len(b.AvailabilityZoneIDs))])
 }
 
 // collisions reports two providers that would share a resource name or a
