@@ -2,9 +2,11 @@ package stacks
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -13,42 +15,97 @@ import (
 	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
-// readmeSnippet is a stack-file snippet the README gives users to copy.
-type readmeSnippet struct {
+// docSnippet is a stack-file snippet the documentation gives users to copy.
+type docSnippet struct {
 	stack string
-	// alone is an alternative to another snippet, not combined with it.
+	// alone is deployed on its own only: an alternative to another snippet
+	// (or an option the combined snapshot leaves out), never combined.
 	alone bool
-	line  int
-	body  string
+	// file is the document's path from the repository root, line the line
+	// of the snippet's first YAML line.
+	file string
+	line int
+	body string
 }
+
+// where is the snippet's place for a failure message, file:line.
+func (s docSnippet) where() string { return fmt.Sprintf("%s:%d", s.file, s.line) }
 
 // snippetMarker precedes each snippet the tests deploy: an HTML comment
 // naming the stack whose file it goes in, and "alone" for an alternative.
-var snippetMarker = regexp.MustCompile(`^\s*<!-- README snippet: ([a-z0-9-]+)( alone)? -->\s*$`)
+var snippetMarker = regexp.MustCompile(`^\s*<!-- snippet: ([a-z0-9-]+)( alone)? -->\s*$`)
 
-// readmeSnippets finds every marked ```yaml block in README.md.
-func readmeSnippets(t *testing.T) []readmeSnippet {
+// looseMarker is anything that looks like a marker, so a misspelt one (or
+// the old "README snippet:") fails instead of leaving its snippet untested.
+var looseMarker = regexp.MustCompile(`^\s*<!--.*snippet`)
+
+// docFiles are the repository's user documentation, paths from the root:
+// README.md, every docs/*.md and every apps/*/README.md.
+func docFiles(t *testing.T) []string {
 	t.Helper()
-	body, err := os.ReadFile(filepath.Join(repoRoot(t), "README.md"))
+	root := repoRoot(t)
+	files := []string{"README.md"}
+	for _, pattern := range []string{"docs/*.md", "apps/*/README.md"} {
+		matches, err := filepath.Glob(filepath.Join(root, pattern))
+		require.NoError(t, err)
+		for _, m := range matches {
+			rel, err := filepath.Rel(root, m)
+			require.NoError(t, err)
+			files = append(files, filepath.ToSlash(rel))
+		}
+	}
+	sort.Strings(files[1:])
+	return files
+}
+
+// docSnippets finds every marked ```yaml block in the documentation, and
+// fails on a malformed marker or a ```yaml stack-file block (one starting
+// with config:) without a marker, which no test would deploy.
+func docSnippets(t *testing.T) []docSnippet {
+	t.Helper()
+	var out []docSnippet
+	for _, file := range docFiles(t) {
+		out = append(out, docFileSnippets(t, file)...)
+	}
+	return out
+}
+
+func docFileSnippets(t *testing.T, file string) []docSnippet {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join(repoRoot(t), filepath.FromSlash(file)))
 	require.NoError(t, err)
 	lines := strings.Split(string(body), "\n")
-	var out []readmeSnippet
+	var out []docSnippet
 	for i := 0; i < len(lines); i++ {
+		trimmed := strings.TrimSpace(lines[i])
+		if trimmed == "```yaml" && i+1 < len(lines) && strings.TrimSpace(lines[i+1]) == "config:" {
+			if i == 0 || !snippetMarker.MatchString(lines[i-1]) {
+				t.Errorf("%s:%d: a stack-file snippet without a marker: put <!-- snippet: <stack> --> (or <!-- snippet: <stack> alone -->) on the line before it, so the tests deploy it", file, i+1)
+			}
+		}
 		m := snippetMarker.FindStringSubmatch(lines[i])
 		if m == nil {
+			if looseMarker.MatchString(lines[i]) {
+				t.Errorf("%s:%d: %q is not a snippet marker: write <!-- snippet: <stack> --> or <!-- snippet: <stack> alone -->", file, i+1, trimmed)
+			}
 			continue
 		}
-		require.Less(t, i+1, len(lines), "README.md:%d: a marker with no snippet", i+1)
+		if i+1 >= len(lines) || strings.TrimSpace(lines[i+1]) != "```yaml" {
+			t.Errorf("%s:%d: the marker must be followed by a ```yaml block", file, i+1)
+			continue
+		}
 		fence := lines[i+1]
 		indent := fence[:len(fence)-len(strings.TrimLeft(fence, " "))]
-		require.Equal(t, "```yaml", strings.TrimSpace(fence), "README.md:%d: the marker must be followed by a ```yaml block", i+1)
 		var block []string
 		j := i + 2
 		for ; j < len(lines) && strings.TrimSpace(lines[j]) != "```"; j++ {
 			block = append(block, strings.TrimPrefix(lines[j], indent))
 		}
-		require.Less(t, j, len(lines), "README.md:%d: unterminated snippet", i+1)
-		out = append(out, readmeSnippet{stack: m[1], alone: m[2] != "", line: i + 2, body: strings.Join(block, "\n") + "\n"})
+		if j >= len(lines) {
+			t.Errorf("%s:%d: unterminated snippet", file, i+1)
+			break
+		}
+		out = append(out, docSnippet{stack: m[1], alone: m[2] != "", file: file, line: i + 3, body: strings.Join(block, "\n") + "\n"})
 		i = j
 	}
 	return out
@@ -56,7 +113,7 @@ func readmeSnippets(t *testing.T) []readmeSnippet {
 
 // snippetConfig is the example stack's config with snippets' keys laid
 // over it, as a user's stack file with the snippets pasted in.
-func snippetConfig(t *testing.T, stack string, snippets ...readmeSnippet) map[string]string {
+func snippetConfig(t *testing.T, stack string, snippets ...docSnippet) map[string]string {
 	t.Helper()
 	proj := loadProject(t)
 	cfg := exampleConfig(t, proj, stack)
@@ -70,13 +127,17 @@ func snippetConfig(t *testing.T, stack string, snippets ...readmeSnippet) map[st
 	return cfg
 }
 
-// TestReadmeSnippets deploys each stack-file snippet of the README on its
-// example stack, in a preview and an update, and every consumer snippet
-// but the alternatives together, whose resources are snapshotted in
+// TestReadmeSnippets deploys each stack-file snippet of the documentation
+// (README.md, docs/*.md, apps/*/README.md) on its example stack, in a
+// preview and an update, and every consumer snippet but those marked alone
+// together, whose resources are snapshotted in
 // testdata/consumer-options.golden for review.
 func TestReadmeSnippets(t *testing.T) {
-	snippets := readmeSnippets(t)
-	byStack := map[string][]readmeSnippet{}
+	snippets := docSnippets(t)
+	if t.Failed() {
+		t.FailNow()
+	}
+	byStack := map[string][]docSnippet{}
 	for _, s := range snippets {
 		if !s.alone {
 			byStack[s.stack] = append(byStack[s.stack], s)
@@ -87,22 +148,28 @@ func TestReadmeSnippets(t *testing.T) {
 
 	deployed := deployExamples(t)
 	contracts := map[string]map[string]any{}
-	for _, stack := range exampleStacks[:3] {
+	for _, stack := range exampleStacks {
+		// The providers' contracts, and the consumer's half, which a
+		// provider that accepts endpoint connections reads.
 		contracts["organization/private-apis/"+stack] = deployed[stack].out
 	}
-	deploy := func(t *testing.T, stack string, preview bool, snippets ...readmeSnippet) *fakeaws.AWS {
+	deploy := func(t *testing.T, stack string, preview bool, snippets ...docSnippet) *fakeaws.AWS {
 		t.Helper()
+		var where []string
+		for _, s := range snippets {
+			where = append(where, s.where())
+		}
 		m := fakeaws.New()
 		exampleAccount(stack, m)
 		withAccountDomains(m)
 		m.StackOutputs = contracts
 		m.Preview = preview
 		_, err := m.Run(stack, snippetConfig(t, stack, snippets...), repoRoot(t), Run)
-		require.NoError(t, err, "README.md:%d", snippets[0].line)
+		require.NoError(t, err, "the %s snippet at %s", stack, strings.Join(where, ", "))
 		return m
 	}
 	for _, s := range snippets {
-		t.Run(s.stack+"@"+strings.TrimSpace(strings.Split(s.body, "\n")[1]), func(t *testing.T) {
+		t.Run(s.stack+"@"+s.where(), func(t *testing.T) {
 			deploy(t, s.stack, true, s)
 			deploy(t, s.stack, false, s)
 		})
@@ -118,6 +185,6 @@ func TestReadmeSnippets(t *testing.T) {
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "no snapshot yet: run go test ./stacks -run ReadmeSnippets -update")
 	if !bytes.Equal(want, got) {
-		t.Fatalf("%s no longer matches the consumer with every README option.\nReview the change, then rewrite it with: go test ./stacks -run ReadmeSnippets -update\n%s", path, firstDifference(string(want), string(got)))
+		t.Fatalf("%s no longer matches the consumer with every documented option.\nReview the change, then rewrite it with: go test ./stacks -run ReadmeSnippets -update\n%s", path, firstDifference(string(want), string(got)))
 	}
 }
