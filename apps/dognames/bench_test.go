@@ -15,8 +15,8 @@ import (
 	"github.com/private-apis/private-apis/apps/servekit/servekittest"
 )
 
-// constBody and constHandler are the baseline: the same handler as
-// cmd/constserver, the least a net/http JSON endpoint can do.
+// constBody and constHandler are the baseline: a constant JSON body, the
+// least a net/http JSON endpoint can do.
 var constBody = []byte(`{"Name":"Rex","Gender":"male"}` + "\n")
 
 var constHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -28,7 +28,7 @@ func printBanner(w io.Writer, t *topology, opts options) {
 	for _, key := range slices.Sorted(maps.Keys(th.Routes)) {
 		fmt.Fprintf(&b, "; %s %d req/s, burst %d", key, th.Routes[key].RateLimit, th.Routes[key].BurstLimit)
 	}
-	fmt.Fprintf(&b, " (each route on its own, from %s)\n", opts.ThrottlingSource)
+	fmt.Fprintf(&b, " (each route on its own, from %s, defaults from %s)\n", localgw.ConsumerFile, localgw.ProjectFile)
 	if opts.CORS.Enabled() {
 		fmt.Fprintf(&b, "  CORS      pages on %s may call it (from %s)\n", strings.Join(opts.CORS.AllowOrigins, ", "), localgw.ConsumerFile)
 	}

@@ -18,8 +18,6 @@
 //	-<service>-port N     a service's port, e.g. -todo-port 18081 (default: a free one)
 //	-local-dir DIR        binaries and data (default <repo>/.local)
 //	-repo DIR             the repository root (default: found from the working directory)
-//	-throttle-rate N      for load measurement only: replace every throttling
-//	-throttle-burst N     rate and burst limit of the config with N
 //
 // The access log (one JSON line per request) goes to stdout, the services'
 // own logs to stderr prefixed with their name.
@@ -104,8 +102,6 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	port := fs.Int("port", defaultPort, "the gateway's port on 127.0.0.1 (env PORT)")
 	repo := fs.String("repo", "", "the repository root (default: the nearest directory at or above the working directory holding Pulumi.yaml and contract/)")
 	localDir := fs.String("local-dir", "", "where binaries and service data go (default <repo>/.local)")
-	rate := fs.Int("throttle-rate", 0, "for load measurement only: every throttling rate limit, requests a second (default: from Pulumi.consumer.yaml)")
-	burst := fs.Int("throttle-burst", 0, "for load measurement only: every throttling burst limit (default: from Pulumi.consumer.yaml)")
 	servicePorts := map[string]*int{}
 	for _, s := range contract.Services {
 		servicePorts[s.Name] = fs.Int(s.Name+"-port", 0, "the "+s.Name+" service's port on 127.0.0.1 (default: a free one)")
@@ -168,20 +164,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	if err != nil {
 		return options{}, err
 	}
-	t := stack.Throttling
-	opts.CORS = stack.CORS
-	opts.ThrottlingSource = localgw.ConsumerFile + ", defaults from " + localgw.ProjectFile
-	if *rate != 0 || *burst != 0 {
-		if *rate <= 0 || *burst <= 0 {
-			return options{}, fmt.Errorf("-throttle-rate and -throttle-burst go together and must be > 0 (got %d and %d)", *rate, *burst)
-		}
-		t = localgw.Throttling{RateLimit: *rate, BurstLimit: *burst, WriteRateLimit: *rate, WriteBurstLimit: *burst}
-		for _, p := range t.Problems() {
-			return options{}, fmt.Errorf("-throttle-rate %d and -throttle-burst %d: %w", *rate, *burst, p)
-		}
-		opts.ThrottlingSource = "-throttle-rate and -throttle-burst, NOT the deployed limits"
-	}
-	opts.Throttling = t
+	opts.Throttling, opts.CORS = stack.Throttling, stack.CORS
 	return opts, nil
 }
 

@@ -45,12 +45,11 @@ func TestParseFlags(t *testing.T) {
 	if err != nil || opts.GatewayPort != 9090 {
 		t.Fatalf("PORT=9090: %+v, %v", opts, err)
 	}
-	opts, err = parseFlags([]string{"localrun", "-port", "9191", "-todo-port", "18001", "-throttle-rate", "10000", "-throttle-burst", "10000"}, env("PORT", "9090"), io.Discard)
+	opts, err = parseFlags([]string{"localrun", "-port", "9191", "-todo-port", "18001"}, env("PORT", "9090"), io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if opts.GatewayPort != 9191 || opts.ServicePorts["todo"] != 18001 || opts.ServicePorts["dognames"] != 0 ||
-		!reflect.DeepEqual(opts.Throttling, localgw.Throttling{RateLimit: 10000, BurstLimit: 10000, WriteRateLimit: 10000, WriteBurstLimit: 10000}) {
+	if opts.GatewayPort != 9191 || opts.ServicePorts["todo"] != 18001 || opts.ServicePorts["dognames"] != 0 {
 		t.Fatalf("flags: %+v", opts)
 	}
 }
@@ -66,8 +65,6 @@ func TestParseFlagsRejects(t *testing.T) {
 		{"PORT too big", nil, env("PORT", "70000"), `PORT="70000"`},
 		{"bad -port", []string{"-port", "-1"}, env(), "-port -1 is not a TCP port"},
 		{"bad service port", []string{"-dognames-port", "99999"}, env(), "-dognames-port 99999"},
-		{"rate without burst", []string{"-throttle-rate", "10"}, env(), "go together"},
-		{"rate over API Gateway's", []string{"-throttle-rate", "20000", "-throttle-burst", "20000"}, env(), "routeRateLimit = 20000: must be 1 to 10000"},
 		{"argument", []string{"now"}, env(), "unexpected arguments"},
 		{"unknown flag", []string{"-nope"}, env(), "not defined"},
 		{"no repo", []string{"-repo", "/"}, env(), "Pulumi.yaml"},

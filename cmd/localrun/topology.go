@@ -17,8 +17,8 @@ import (
 	"github.com/private-apis/private-apis/contract"
 )
 
-// options is everything startTopology needs; `make run`, the end-to-end
-// test and the load test all go through it.
+// options is everything startTopology needs; `make run` and the
+// end-to-end test both go through it.
 type options struct {
 	RepoRoot string
 	// LocalDir holds bin/ (the built services) and <service>-data/ (each
@@ -33,8 +33,6 @@ type options struct {
 	// free one.
 	ServicePorts map[string]int
 	Throttling   localgw.Throttling
-	// ThrottlingSource says where Throttling came from, for the banner.
-	ThrottlingSource string
 	// CORS is the API's, from the consumer's stack file.
 	CORS apirules.CORS
 	// IntegrationTimeout is the gateway's; 0 is the deployed value.

@@ -52,7 +52,7 @@ func newFixture(t *testing.T, backend http.Handler, mutate func(*Config)) *fixtu
 }
 
 // gatewayFor runs a gateway whose services all live at backendURL.
-func gatewayFor(t *testing.T, backendURL string, mutate func(*Config)) *fixture {
+func gatewayFor(t testing.TB, backendURL string, mutate func(*Config)) *fixture {
 	t.Helper()
 	u, err := url.Parse(backendURL)
 	require.NoError(t, err)
