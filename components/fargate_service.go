@@ -70,37 +70,15 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 	if args == nil {
 		return nil, errors.New("args are required")
 	}
-	a := *args
-	setDefault(&a.Port, 8080)
-	setDefault(&a.Cpu, 256)
-	setDefault(&a.Memory, 512)
-	setDefault(&a.DesiredCount, 2)
-	setDefault(&a.LogRetentionDays, DefaultLogRetentionDays)
-	setDefault(&a.HealthCheckGracePeriodSeconds, 60)
-	setDefault(&a.StopTimeoutSeconds, 30)
-	if err := CheckFargateSize(a.Cpu, a.Memory); err != nil {
+	a := args.withDefaults()
+	if err := a.validate(); err != nil {
 		return nil, err
-	}
-	if a.DesiredCount < 1 {
-		return nil, fmt.Errorf("DesiredCount %d must be at least 1", a.DesiredCount)
-	}
-	if a.StopTimeoutSeconds > 120 {
-		return nil, fmt.Errorf("StopTimeoutSeconds %d exceeds Fargate's maximum of 120", a.StopTimeoutSeconds)
-	}
-	if a.Image == nil || a.RepositoryArn == nil || a.VpcId == nil || a.SubnetIds == nil ||
-		a.TargetSecurityGroupId == nil || a.TargetGroupArn == nil {
-		return nil, errors.New("Image, RepositoryArn, VpcId, SubnetIds, TargetSecurityGroupId and TargetGroupArn are required")
 	}
 
 	f := &FargateService{}
 	if err := ctx.RegisterComponentResource("private-apis:ecs:FargateService", name, f, opts...); err != nil {
 		return nil, err
 	}
-	region, err := aws.GetRegion(ctx, nil, pulumi.Parent(f))
-	if err != nil {
-		return nil, fmt.Errorf("looking up region: %w", err)
-	}
-
 	cluster, err := ecs.NewCluster(ctx, name+"-cluster", &ecs.ClusterArgs{
 		Settings: ecs.ClusterSettingArray{&ecs.ClusterSettingArgs{
 			Name: pulumi.String("containerInsights"), Value: pulumi.String("enabled"),
@@ -110,7 +88,6 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 	if err != nil {
 		return nil, fmt.Errorf("creating cluster: %w", err)
 	}
-
 	logGroup, err := cloudwatch.NewLogGroup(ctx, name+"-logs", &cloudwatch.LogGroupArgs{
 		RetentionInDays: pulumi.Int(a.LogRetentionDays),
 		Tags:            a.Tags,
@@ -118,18 +95,74 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 	if err != nil {
 		return nil, fmt.Errorf("creating log group: %w", err)
 	}
-
-	executionRole, taskRole, err := f.roles(ctx, name, a, logGroup.Arn)
+	taskDef, err := f.taskDefinition(ctx, name, a, logGroup, checkedEnvironment(a.Environment, errs))
 	if err != nil {
 		return nil, err
 	}
-
 	taskSG, err := httpsEgressGroup(ctx, name+"-tasks", "Tasks of "+name, a.VpcId, a.Tags, f)
 	if err != nil {
 		return nil, err
 	}
+	service, err := f.service(ctx, name, a, cluster.Arn, taskDef.Arn, taskSG.ID())
+	if err != nil {
+		return nil, err
+	}
 
-	containerDefinitions := pulumi.All(a.Image, logGroup.Name, checkedEnvironment(a.Environment, errs)).ApplyT(func(v []any) string {
+	f.ClusterName = cluster.Name
+	f.ServiceName = service.Name
+	f.LogGroupName = logGroup.Name
+	if err := ctx.RegisterResourceOutputs(f, pulumi.Map{
+		"clusterName":  f.ClusterName,
+		"serviceName":  f.ServiceName,
+		"logGroupName": f.LogGroupName,
+	}); err != nil {
+		return nil, fmt.Errorf("registering outputs: %w", err)
+	}
+	return f, nil
+}
+
+// withDefaults fills in the defaults FargateServiceArgs documents.
+func (a FargateServiceArgs) withDefaults() FargateServiceArgs {
+	setDefault(&a.Port, 8080)
+	setDefault(&a.Cpu, 256)
+	setDefault(&a.Memory, 512)
+	setDefault(&a.DesiredCount, 2)
+	setDefault(&a.LogRetentionDays, DefaultLogRetentionDays)
+	setDefault(&a.HealthCheckGracePeriodSeconds, 60)
+	setDefault(&a.StopTimeoutSeconds, 30)
+	return a
+}
+
+func (a FargateServiceArgs) validate() error {
+	if err := CheckFargateSize(a.Cpu, a.Memory); err != nil {
+		return err
+	}
+	if a.DesiredCount < 1 {
+		return fmt.Errorf("DesiredCount %d must be at least 1", a.DesiredCount)
+	}
+	if a.StopTimeoutSeconds > 120 {
+		return fmt.Errorf("StopTimeoutSeconds %d exceeds Fargate's maximum of 120", a.StopTimeoutSeconds)
+	}
+	if a.Image == nil || a.RepositoryArn == nil || a.VpcId == nil || a.SubnetIds == nil ||
+		a.TargetSecurityGroupId == nil || a.TargetGroupArn == nil {
+		return errors.New("Image, RepositoryArn, VpcId, SubnetIds, TargetSecurityGroupId and TargetGroupArn are required")
+	}
+	return nil
+}
+
+// taskDefinition describes the task: one container from the image, as the
+// non-root user on a read-only root filesystem, logging to logGroup, with
+// its roles. env is the checked environment.
+func (f *FargateService) taskDefinition(ctx *pulumi.Context, name string, a FargateServiceArgs, logGroup *cloudwatch.LogGroup, env pulumi.StringMapOutput) (*ecs.TaskDefinition, error) {
+	region, err := aws.GetRegion(ctx, nil, pulumi.Parent(f))
+	if err != nil {
+		return nil, fmt.Errorf("looking up region: %w", err)
+	}
+	executionRole, taskRole, err := f.roles(ctx, name, a, logGroup.Arn)
+	if err != nil {
+		return nil, err
+	}
+	containerDefinitions := pulumi.All(a.Image, logGroup.Name, env).ApplyT(func(v []any) string {
 		return containerDefinitionsJSON(name, v[0].(string), v[1].(string), region.Name, v[2].(map[string]string), a)
 	}).(pulumi.StringOutput)
 	taskDef, err := ecs.NewTaskDefinition(ctx, name+"-task", &ecs.TaskDefinitionArgs{
@@ -150,16 +183,21 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 	if err != nil {
 		return nil, fmt.Errorf("creating task definition: %w", err)
 	}
+	return taskDef, nil
+}
 
+// service runs the task definition's tasks in the private subnets, in the
+// NLB's target group, rolling a failed deployment back.
+func (f *FargateService) service(ctx *pulumi.Context, name string, a FargateServiceArgs, clusterArn, taskDefArn pulumi.StringOutput, taskSG pulumi.IDOutput) (*ecs.Service, error) {
 	service, err := ecs.NewService(ctx, name+"-service", &ecs.ServiceArgs{
-		Cluster:         cluster.Arn,
-		TaskDefinition:  taskDef.Arn,
+		Cluster:         clusterArn,
+		TaskDefinition:  taskDefArn,
 		DesiredCount:    pulumi.Int(a.DesiredCount),
 		LaunchType:      pulumi.String("FARGATE"),
 		PlatformVersion: pulumi.String("LATEST"),
 		NetworkConfiguration: &ecs.ServiceNetworkConfigurationArgs{
 			Subnets:        a.SubnetIds,
-			SecurityGroups: pulumi.StringArray{a.TargetSecurityGroupId, taskSG.ID()},
+			SecurityGroups: pulumi.StringArray{a.TargetSecurityGroupId, taskSG},
 			AssignPublicIp: pulumi.Bool(false),
 		},
 		LoadBalancers: ecs.ServiceLoadBalancerArray{&ecs.ServiceLoadBalancerArgs{
@@ -193,18 +231,7 @@ func NewFargateService(ctx *pulumi.Context, name string, args *FargateServiceArg
 	if err != nil {
 		return nil, fmt.Errorf("creating service: %w", err)
 	}
-
-	f.ClusterName = cluster.Name
-	f.ServiceName = service.Name
-	f.LogGroupName = logGroup.Name
-	if err := ctx.RegisterResourceOutputs(f, pulumi.Map{
-		"clusterName":  f.ClusterName,
-		"serviceName":  f.ServiceName,
-		"logGroupName": f.LogGroupName,
-	}); err != nil {
-		return nil, fmt.Errorf("registering outputs: %w", err)
-	}
-	return f, nil
+	return service, nil
 }
 
 // roles creates the execution role, which ECS uses to pull the image and
