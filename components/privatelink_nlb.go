@@ -106,19 +106,7 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 	if args == nil {
 		return nil, errors.New("args are required")
 	}
-	a := *args
-	if a.Port == 0 {
-		a.Port = 8080
-	}
-	if a.HealthCheckPath == "" {
-		a.HealthCheckPath = "/healthz"
-	}
-	if a.TargetType == "" {
-		a.TargetType = TargetTypeIP
-	}
-	if a.DeregistrationDelaySeconds == 0 {
-		a.DeregistrationDelaySeconds = 20
-	}
+	a := args.withDefaults()
 	if err := a.validate(); err != nil {
 		return nil, err
 	}
@@ -128,12 +116,44 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 	if err := registerPrivateLinkNLB(ctx, name, s, opts...); err != nil {
 		return nil, err
 	}
-
 	nlbSG, targetSG, err := s.securityGroups(ctx, name, a)
 	if err != nil {
 		return nil, err
 	}
+	nlb, err := s.loadBalancer(ctx, name, a, nlbSG.ID())
+	if err != nil {
+		return nil, err
+	}
+	tg, listener, err := s.listen(ctx, name, a, nlb.Arn)
+	if err != nil {
+		return nil, err
+	}
 
+	s.nlb = nlb
+	s.LoadBalancerArn = nlb.Arn
+	s.LoadBalancerArnSuffix, s.TargetGroupArnSuffix = nlb.ArnSuffix, tg.ArnSuffix
+	s.TargetGroupArn = pulumi.All(tg.Arn, listener.Arn).ApplyT(func(v []any) string {
+		return v[0].(string)
+	}).(pulumi.StringOutput)
+	s.TargetSecurityGroupId = targetSG.ID().ToStringOutput()
+	return s, nil
+}
+
+// withDefaults fills in the defaults PrivateLinkNLBArgs documents.
+func (a PrivateLinkNLBArgs) withDefaults() PrivateLinkNLBArgs {
+	setDefault(&a.Port, 8080)
+	setDefault(&a.DeregistrationDelaySeconds, 20)
+	if a.HealthCheckPath == "" {
+		a.HealthCheckPath = "/healthz"
+	}
+	if a.TargetType == "" {
+		a.TargetType = TargetTypeIP
+	}
+	return a
+}
+
+// loadBalancer creates the internal NLB in the service's subnets.
+func (s *PrivateLinkNLB) loadBalancer(ctx *pulumi.Context, name string, a PrivateLinkNLBArgs, nlbSG pulumi.IDOutput) (*lb.LoadBalancer, error) {
 	nlb, err := lb.NewLoadBalancer(ctx, name+"-nlb", &lb.LoadBalancerArgs{
 		LoadBalancerType: pulumi.String("network"),
 		Internal:         pulumi.Bool(true),
@@ -142,7 +162,7 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 		// An NLB gets security groups only when it is created, so it always
 		// has one. Cross-zone keeps every endpoint ENI useful even when its
 		// AZ has no healthy target.
-		SecurityGroups:               pulumi.StringArray{nlbSG.ID()},
+		SecurityGroups:               pulumi.StringArray{nlbSG},
 		EnableCrossZoneLoadBalancing: pulumi.Bool(true),
 		// With enforcement on, PrivateLink traffic is checked against the
 		// consumer's client IPs: addresses in another account's VPC that the
@@ -156,14 +176,19 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 	if err != nil {
 		return nil, fmt.Errorf("creating load balancer: %w", err)
 	}
+	return nlb, nil
+}
 
-	tg, err := lb.NewTargetGroup(ctx, name+"-tg", &lb.TargetGroupArgs{
+// listen creates the target group the compute joins and the NLB's listener
+// that forwards the service port to it.
+func (s *PrivateLinkNLB) listen(ctx *pulumi.Context, name string, a PrivateLinkNLBArgs, nlbArn pulumi.StringOutput) (tg *lb.TargetGroup, listener *lb.Listener, err error) {
+	tg, err = lb.NewTargetGroup(ctx, name+"-tg", &lb.TargetGroupArgs{
 		// A Network Load Balancer losing a subnet (an AZ removed) is
 		// replaced (terraform-provider-aws elbv2/load_balancer.go), and a
 		// target group serves one load balancer only: a name that follows
 		// the load balancer (and the group's other fixed inputs) makes the
 		// new one get a group of its own, created beside the old one.
-		Name:                  targetGroupName(name, nlb.Arn, a),
+		Name:                  targetGroupName(name, nlbArn, a),
 		VpcId:                 a.VpcId,
 		Port:                  pulumi.Int(a.Port),
 		Protocol:              pulumi.String("TCP"),
@@ -184,15 +209,15 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 		Tags: a.Tags,
 	}, pulumi.Parent(s))
 	if err != nil {
-		return nil, fmt.Errorf("creating target group: %w", err)
+		return nil, nil, fmt.Errorf("creating target group: %w", err)
 	}
 
 	// Plain TCP inside PrivateLink: traffic never leaves the AWS network and
 	// only reaches allow-listed endpoints; TLS ends at the public API
 	// Gateway. Scanners flag TCP listeners (CKV_AWS_2, ELB.18): this is the
 	// recorded exception.
-	listener, err := lb.NewListener(ctx, name+"-listener", &lb.ListenerArgs{
-		LoadBalancerArn: nlb.Arn,
+	listener, err = lb.NewListener(ctx, name+"-listener", &lb.ListenerArgs{
+		LoadBalancerArn: nlbArn,
 		Port:            pulumi.Int(a.Port),
 		Protocol:        pulumi.String("TCP"),
 		DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
@@ -202,17 +227,9 @@ func NewPrivateLinkNLB(ctx *pulumi.Context, name string, args *PrivateLinkNLBArg
 		Tags: a.Tags,
 	}, pulumi.Parent(s))
 	if err != nil {
-		return nil, fmt.Errorf("creating listener: %w", err)
+		return nil, nil, fmt.Errorf("creating listener: %w", err)
 	}
-
-	s.nlb = nlb
-	s.LoadBalancerArn = nlb.Arn
-	s.LoadBalancerArnSuffix, s.TargetGroupArnSuffix = nlb.ArnSuffix, tg.ArnSuffix
-	s.TargetGroupArn = pulumi.All(tg.Arn, listener.Arn).ApplyT(func(v []any) string {
-		return v[0].(string)
-	}).(pulumi.StringOutput)
-	s.TargetSecurityGroupId = targetSG.ID().ToStringOutput()
-	return s, nil
+	return tg, listener, nil
 }
 
 // formerPrivateLinkNLBType is the type the component had as PrivateService.
