@@ -283,6 +283,7 @@ func isWrite(routeKey string) bool {
 	return contract.IsWriteMethod(method)
 }
 
+// validate guards the component's own invariants, whoever calls it.
 func (a PrivateApiArgs) validate(name string) error {
 	if a.VpcId == nil || a.SubnetIds == nil {
 		return fmt.Errorf("VpcId and SubnetIds are required")
@@ -296,43 +297,9 @@ func (a PrivateApiArgs) validate(name string) error {
 	for _, p := range a.Throttling.Problems() {
 		return fmt.Errorf("Throttling: %w", p)
 	}
-	names := map[string]bool{}
-	priorities := map[int]string{}
-	resourceNames := map[string]string{}
-	services := make([]contract.Service, 0, len(a.Backends))
-	for _, b := range a.Backends {
-		if !backendNamePattern.MatchString(b.Name) || names[b.Name] {
-			return fmt.Errorf("backend name %q must be unique, lower-case letters, digits and dashes", b.Name)
-		}
-		if limit := MaxBackendNameLen(name); len(b.Name) > limit {
-			return fmt.Errorf("backend name %q is %d characters; with the API named %q it may have %d, or its target group's name would exceed AWS's 32", b.Name, len(b.Name), name, limit)
-		}
-		names[b.Name] = true
-		if b.RulePriority < 1 || b.RulePriority > MaxRulePriority {
-			return fmt.Errorf("backend %s: RulePriority %d must be 1-%d", b.Name, b.RulePriority, MaxRulePriority)
-		}
-		if other, taken := priorities[b.RulePriority]; taken {
-			return fmt.Errorf("backends %s and %s both have listener rule priority %d", other, b.Name, b.RulePriority)
-		}
-		priorities[b.RulePriority] = b.Name
-		if len(b.AvailabilityZoneIds) < 1 || b.SubnetIds == nil {
-			return fmt.Errorf("backend %s: SubnetIds and AvailabilityZoneIds are required", b.Name)
-		}
-		svc := contract.Service{Name: b.Name, Port: b.Port, HealthCheckPath: b.HealthCheckPath, Routes: b.Routes}
-		if err := svc.Validate(); err != nil {
-			return err
-		}
-		services = append(services, svc)
-		for _, r := range b.Routes {
-			if other, ok := resourceNames[routeResourceName(r)]; ok && other != r {
-				return fmt.Errorf("routes %q and %q would share the resource name %q", other, r, routeResourceName(r))
-			}
-			resourceNames[routeResourceName(r)] = r
-		}
-	}
-	routes, conflicts := contract.RouteOwners(services)
-	if len(conflicts) > 0 {
-		return conflicts[0]
+	routes, err := a.checkBackends(name)
+	if err != nil {
+		return err
 	}
 	for key := range a.Throttling.Routes {
 		if _, ok := routes[key]; !ok {
@@ -343,22 +310,72 @@ func (a PrivateApiArgs) validate(name string) error {
 		return fmt.Errorf("CORS: %s", strings.Join(p, "; "))
 	}
 	if a.Jwt != nil {
-		if err := CheckJwtIssuer(a.Jwt.Issuer); err != nil {
-			return fmt.Errorf("Jwt: %w", err)
+		return a.checkJwt(routes)
+	}
+	return nil
+}
+
+// checkBackends checks each backend on its own and against the others, and
+// returns every route with the backend that serves it.
+func (a PrivateApiArgs) checkBackends(name string) (routes map[string]string, err error) {
+	names := map[string]bool{}
+	priorities := map[int]string{}
+	resourceNames := map[string]string{}
+	services := make([]contract.Service, 0, len(a.Backends))
+	for _, b := range a.Backends {
+		if !backendNamePattern.MatchString(b.Name) || names[b.Name] {
+			return nil, fmt.Errorf("backend name %q must be unique, lower-case letters, digits and dashes", b.Name)
 		}
-		if len(a.Jwt.Audiences) == 0 {
-			return fmt.Errorf("Jwt needs at least one Audience")
+		if limit := MaxBackendNameLen(name); len(b.Name) > limit {
+			return nil, fmt.Errorf("backend name %q is %d characters; with the API named %q it may have %d, or its target group's name would exceed AWS's 32", b.Name, len(b.Name), name, limit)
 		}
-		for _, r := range a.Jwt.PublicRoutes {
-			if _, ok := routes[r]; !ok {
-				return fmt.Errorf("public route %q is not one of the backends' routes", r)
+		names[b.Name] = true
+		if b.RulePriority < 1 || b.RulePriority > MaxRulePriority {
+			return nil, fmt.Errorf("backend %s: RulePriority %d must be 1-%d", b.Name, b.RulePriority, MaxRulePriority)
+		}
+		if other, taken := priorities[b.RulePriority]; taken {
+			return nil, fmt.Errorf("backends %s and %s both have listener rule priority %d", other, b.Name, b.RulePriority)
+		}
+		priorities[b.RulePriority] = b.Name
+		if len(b.AvailabilityZoneIds) < 1 || b.SubnetIds == nil {
+			return nil, fmt.Errorf("backend %s: SubnetIds and AvailabilityZoneIds are required", b.Name)
+		}
+		svc := contract.Service{Name: b.Name, Port: b.Port, HealthCheckPath: b.HealthCheckPath, Routes: b.Routes}
+		if err := svc.Validate(); err != nil {
+			return nil, err
+		}
+		services = append(services, svc)
+		for _, r := range b.Routes {
+			if other, ok := resourceNames[routeResourceName(r)]; ok && other != r {
+				return nil, fmt.Errorf("routes %q and %q would share the resource name %q", other, r, routeResourceName(r))
 			}
+			resourceNames[routeResourceName(r)] = r
 		}
-		if a.CORS.Enabled() {
-			for _, r := range slices.Sorted(maps.Keys(routes)) {
-				if apirules.ReceivesPreflight(r) && !slices.Contains(a.Jwt.PublicRoutes, r) {
-					return fmt.Errorf("route %q would get browsers' CORS preflights, which carry no token, so its JWT authorizer would refuse them all: list its methods instead of %s, or make it public", r, strings.Fields(r)[0])
-				}
+	}
+	routes, conflicts := contract.RouteOwners(services)
+	if len(conflicts) > 0 {
+		return nil, conflicts[0]
+	}
+	return routes, nil
+}
+
+// checkJwt checks the JWT settings against the backends' routes.
+func (a PrivateApiArgs) checkJwt(routes map[string]string) error {
+	if err := CheckJwtIssuer(a.Jwt.Issuer); err != nil {
+		return fmt.Errorf("Jwt: %w", err)
+	}
+	if len(a.Jwt.Audiences) == 0 {
+		return fmt.Errorf("Jwt needs at least one Audience")
+	}
+	for _, r := range a.Jwt.PublicRoutes {
+		if _, ok := routes[r]; !ok {
+			return fmt.Errorf("public route %q is not one of the backends' routes", r)
+		}
+	}
+	if a.CORS.Enabled() {
+		for _, r := range slices.Sorted(maps.Keys(routes)) {
+			if apirules.ReceivesPreflight(r) && !slices.Contains(a.Jwt.PublicRoutes, r) {
+				return fmt.Errorf("route %q would get browsers' CORS preflights, which carry no token, so its JWT authorizer would refuse them all: list its methods instead of %s, or make it public", r, strings.Fields(r)[0])
 			}
 		}
 	}

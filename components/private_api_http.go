@@ -20,6 +20,41 @@ var accessLogFormat = mustJSON(apirules.AccessLogFields)
 // key, the JWT authorizer when configured, and the $default stage with
 // per-route throttling and access logs.
 func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArgs, g privateApiGroups, listenerArn pulumi.StringOutput) error {
+	httpApi, err := apigatewayv2.NewApi(ctx, name, httpApiArgs(a), pulumi.Parent(api))
+	if err != nil {
+		return fmt.Errorf("creating HTTP API: %w", err)
+	}
+	link, err := apigatewayv2.NewVpcLink(ctx, name+"-vpclink", &apigatewayv2.VpcLinkArgs{
+		SubnetIds:        a.SubnetIds,
+		SecurityGroupIds: pulumi.StringArray{g.vpcLink.ID()},
+		Tags:             a.Tags,
+	}, pulumi.Parent(api))
+	if err != nil {
+		return fmt.Errorf("creating VPC link: %w", err)
+	}
+	var authorizerID pulumi.IDOutput
+	if a.Jwt != nil {
+		if authorizerID, err = api.jwtAuthorizer(ctx, name, a, httpApi.ID()); err != nil {
+			return err
+		}
+	}
+	routes, routeSettings, err := api.routes(ctx, name, a, integrationTarget{httpApi.ID(), link.ID(), listenerArn}, authorizerID)
+	if err != nil {
+		return err
+	}
+	stage, err := api.stage(ctx, name, a, httpApi.ID(), routes, routeSettings)
+	if err != nil {
+		return err
+	}
+
+	api.ApiId = httpApi.ID().ToStringOutput()
+	api.ApiEndpoint = httpApi.ApiEndpoint
+	api.StageName = stage.Name
+	return nil
+}
+
+// httpApiArgs describe the API itself, with its CORS answers when on.
+func httpApiArgs(a PrivateApiArgs) *apigatewayv2.ApiArgs {
 	apiArgs := &apigatewayv2.ApiArgs{
 		ProtocolType:              pulumi.String("HTTP"),
 		Description:               pulumi.String("Public entry point to private services over PrivateLink"),
@@ -36,63 +71,43 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 			AllowCredentials: pulumi.Bool(c.AllowCredentials),
 		}
 	}
-	httpApi, err := apigatewayv2.NewApi(ctx, name, apiArgs, pulumi.Parent(api))
-	if err != nil {
-		return fmt.Errorf("creating HTTP API: %w", err)
-	}
-	link, err := apigatewayv2.NewVpcLink(ctx, name+"-vpclink", &apigatewayv2.VpcLinkArgs{
-		SubnetIds:        a.SubnetIds,
-		SecurityGroupIds: pulumi.StringArray{g.vpcLink.ID()},
-		Tags:             a.Tags,
+	return apiArgs
+}
+
+// jwtAuthorizer checks the Authorization header's token against a.Jwt's
+// issuer and audiences.
+func (api *PrivateApi) jwtAuthorizer(ctx *pulumi.Context, name string, a PrivateApiArgs, apiID pulumi.IDOutput) (pulumi.IDOutput, error) {
+	authorizer, err := apigatewayv2.NewAuthorizer(ctx, name+"-jwt", &apigatewayv2.AuthorizerArgs{
+		ApiId:           apiID,
+		AuthorizerType:  pulumi.String("JWT"),
+		IdentitySources: pulumi.StringArray{pulumi.String("$request.header.Authorization")},
+		JwtConfiguration: &apigatewayv2.AuthorizerJwtConfigurationArgs{
+			Issuer:    pulumi.String(a.Jwt.Issuer),
+			Audiences: pulumi.ToStringArray(a.Jwt.Audiences),
+		},
+		Name: pulumi.String(name + "-jwt"),
 	}, pulumi.Parent(api))
 	if err != nil {
-		return fmt.Errorf("creating VPC link: %w", err)
+		return pulumi.IDOutput{}, fmt.Errorf("creating JWT authorizer: %w", err)
 	}
+	return authorizer.ID(), nil
+}
 
-	var authorizerID pulumi.IDOutput
-	if a.Jwt != nil {
-		authorizer, err := apigatewayv2.NewAuthorizer(ctx, name+"-jwt", &apigatewayv2.AuthorizerArgs{
-			ApiId:           httpApi.ID(),
-			AuthorizerType:  pulumi.String("JWT"),
-			IdentitySources: pulumi.StringArray{pulumi.String("$request.header.Authorization")},
-			JwtConfiguration: &apigatewayv2.AuthorizerJwtConfigurationArgs{
-				Issuer:    pulumi.String(a.Jwt.Issuer),
-				Audiences: pulumi.ToStringArray(a.Jwt.Audiences),
-			},
-			Name: pulumi.String(name + "-jwt"),
-		}, pulumi.Parent(api))
-		if err != nil {
-			return fmt.Errorf("creating JWT authorizer: %w", err)
-		}
-		authorizerID = authorizer.ID()
-	}
-
+// routes creates each backend's integrations and a route for each of its
+// route keys, and returns the routes with the stage's settings for those
+// with limits of their own.
+func (api *PrivateApi) routes(ctx *pulumi.Context, name string, a PrivateApiArgs, to integrationTarget, authorizerID pulumi.IDOutput) ([]pulumi.Resource, apigatewayv2.StageRouteSettingArray, error) {
 	var routes []pulumi.Resource
 	var routeSettings apigatewayv2.StageRouteSettingArray
 	for _, b := range a.Backends {
-		integrations, err := api.integrations(ctx, name, a, b, integrationTarget{httpApi.ID(), link.ID(), listenerArn})
+		integrations, err := api.integrations(ctx, name, a, b, to)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		for _, routeKey := range b.Routes {
-			routeArgs := &apigatewayv2.RouteArgs{
-				ApiId:             httpApi.ID(),
-				RouteKey:          pulumi.String(routeKey),
-				AuthorizationType: pulumi.String("NONE"),
-			}
-			if a.Jwt == nil || slices.Contains(a.Jwt.PublicRoutes, routeKey) {
-				routeArgs.Target = pulumi.Sprintf("integrations/%s", integrations.anonymous.ID())
-			} else {
-				routeArgs.Target = pulumi.Sprintf("integrations/%s", integrations.authorized.ID())
-				routeArgs.AuthorizationType = pulumi.String("JWT")
-				routeArgs.AuthorizerId = authorizerID
-				if isWrite(routeKey) && len(a.Jwt.WriteScopes) > 0 {
-					routeArgs.AuthorizationScopes = pulumi.ToStringArray(a.Jwt.WriteScopes)
-				}
-			}
-			route, err := apigatewayv2.NewRoute(ctx, name+"-"+routeResourceName(routeKey), routeArgs, pulumi.Parent(api))
+			route, err := api.route(ctx, name, a, routeKey, to.apiID, integrations, authorizerID)
 			if err != nil {
-				return fmt.Errorf("creating route %q: %w", routeKey, err)
+				return nil, nil, err
 			}
 			routes = append(routes, route)
 			if rate, burst, own := a.Throttling.RouteLimit(routeKey); own {
@@ -107,17 +122,48 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 			}
 		}
 	}
+	return routes, routeSettings, nil
+}
 
+// route sends a route key to its backend: through the anonymous
+// integration when it needs no token, else through the authorized one,
+// behind the JWT authorizer and, for writes, the write scopes.
+func (api *PrivateApi) route(ctx *pulumi.Context, name string, a PrivateApiArgs, routeKey string, apiID pulumi.IDOutput, integrations backendIntegrations, authorizerID pulumi.IDOutput) (*apigatewayv2.Route, error) {
+	routeArgs := &apigatewayv2.RouteArgs{
+		ApiId:             apiID,
+		RouteKey:          pulumi.String(routeKey),
+		AuthorizationType: pulumi.String("NONE"),
+	}
+	if a.Jwt == nil || slices.Contains(a.Jwt.PublicRoutes, routeKey) {
+		routeArgs.Target = pulumi.Sprintf("integrations/%s", integrations.anonymous.ID())
+	} else {
+		routeArgs.Target = pulumi.Sprintf("integrations/%s", integrations.authorized.ID())
+		routeArgs.AuthorizationType = pulumi.String("JWT")
+		routeArgs.AuthorizerId = authorizerID
+		if isWrite(routeKey) && len(a.Jwt.WriteScopes) > 0 {
+			routeArgs.AuthorizationScopes = pulumi.ToStringArray(a.Jwt.WriteScopes)
+		}
+	}
+	route, err := apigatewayv2.NewRoute(ctx, name+"-"+routeResourceName(routeKey), routeArgs, pulumi.Parent(api))
+	if err != nil {
+		return nil, fmt.Errorf("creating route %q: %w", routeKey, err)
+	}
+	return route, nil
+}
+
+// stage is the $default stage, deployed as the API changes, with its
+// throttling and access logs.
+func (api *PrivateApi) stage(ctx *pulumi.Context, name string, a PrivateApiArgs, apiID pulumi.IDOutput, routes []pulumi.Resource, routeSettings apigatewayv2.StageRouteSettingArray) (*apigatewayv2.Stage, error) {
 	logs, err := cloudwatch.NewLogGroup(ctx, name+"-access-logs", &cloudwatch.LogGroupArgs{
 		RetentionInDays: pulumi.Int(a.AccessLogRetentionDays),
 		Tags:            a.Tags,
 	}, pulumi.Parent(api))
 	if err != nil {
-		return fmt.Errorf("creating access log group: %w", err)
+		return nil, fmt.Errorf("creating access log group: %w", err)
 	}
 	// Route settings name routes, so the stage waits for them.
 	stage, err := apigatewayv2.NewStage(ctx, name+"-stage", &apigatewayv2.StageArgs{
-		ApiId:      httpApi.ID(),
+		ApiId:      apiID,
 		Name:       pulumi.String("$default"),
 		AutoDeploy: pulumi.Bool(true),
 		// API Gateway applies these to each route on its own, not to the
@@ -135,13 +181,9 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 		Tags: a.Tags,
 	}, pulumi.Parent(api), pulumi.DependsOn(routes))
 	if err != nil {
-		return fmt.Errorf("creating stage: %w", err)
+		return nil, fmt.Errorf("creating stage: %w", err)
 	}
-
-	api.ApiId = httpApi.ID().ToStringOutput()
-	api.ApiEndpoint = httpApi.ApiEndpoint
-	api.StageName = stage.Name
-	return nil
+	return stage, nil
 }
 
 // backendIntegrations are a backend's integrations: anonymous, for routes
