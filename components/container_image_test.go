@@ -110,17 +110,20 @@ func appsTree() map[string]string {
 	}
 }
 
-func TestBuildContextTag(t *testing.T) {
-	tags := func(t *testing.T, dir string) map[string]string {
-		out := map[string]string{}
-		for _, app := range []string{"dogs", "todo"} {
-			tag, err := BuildContextTag(dir, filepath.Join(dir, app, "Dockerfile"), "linux/amd64")
-			require.NoError(t, err)
-			require.Regexp(t, `^src-[0-9a-f]{20}$`, tag, "a valid ECR tag")
-			out[app] = tag
-		}
-		return out
+// appTags are the tags of the apps of appsTree written in dir.
+func appTags(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, app := range []string{"dogs", "todo"} {
+		tag, err := BuildContextTag(dir, filepath.Join(dir, app, "Dockerfile"), "linux/amd64")
+		require.NoError(t, err)
+		require.Regexp(t, `^src-[0-9a-f]{20}$`, tag, "a valid ECR tag")
+		out[app] = tag
 	}
+	return out
+}
+
+func TestBuildContextTag(t *testing.T) {
 	tests := []struct {
 		name    string
 		change  func(t *testing.T, dir string)
@@ -162,9 +165,9 @@ func TestBuildContextTag(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := writeApp(t, appsTree())
-			before := tags(t, dir)
+			before := appTags(t, dir)
 			tt.change(t, dir)
-			after := tags(t, dir)
+			after := appTags(t, dir)
 			for app := range before {
 				if slices.Contains(tt.changed, app) {
 					require.NotEqual(t, before[app], after[app], "%s's image is rebuilt, so its tag must change", app)
@@ -174,24 +177,25 @@ func TestBuildContextTag(t *testing.T) {
 			}
 		})
 	}
+}
 
-	t.Run("platform", func(t *testing.T) {
-		dir := writeApp(t, appsTree())
-		amd, err := BuildContextTag(dir, filepath.Join(dir, "dogs", "Dockerfile"), "linux/amd64")
-		require.NoError(t, err)
-		arm, err := BuildContextTag(dir, filepath.Join(dir, "dogs", "Dockerfile"), "linux/arm64")
-		require.NoError(t, err)
-		require.NotEqual(t, amd, arm)
-	})
-	t.Run("errors", func(t *testing.T) {
-		_, err := BuildContextTag(filepath.Join(t.TempDir(), "missing"), "Dockerfile", "linux/amd64")
-		require.ErrorContains(t, err, "image build context")
-		dir := writeApp(t, map[string]string{"Dockerfile": "FROM scratch\n", "Dockerfile.dockerignore": "*\n"})
-		_, err = BuildContextTag(dir, filepath.Join(dir, "Dockerfile"), "linux/amd64")
-		require.ErrorContains(t, err, "sends no files (check its ignore file)")
-		_, err = BuildContextTag(dir, filepath.Join(dir, "Nope"), "linux/amd64")
-		require.ErrorContains(t, err, "reading the Dockerfile")
-	})
+func TestBuildContextTagPlatform(t *testing.T) {
+	dir := writeApp(t, appsTree())
+	amd, err := BuildContextTag(dir, filepath.Join(dir, "dogs", "Dockerfile"), "linux/amd64")
+	require.NoError(t, err)
+	arm, err := BuildContextTag(dir, filepath.Join(dir, "dogs", "Dockerfile"), "linux/arm64")
+	require.NoError(t, err)
+	require.NotEqual(t, amd, arm)
+}
+
+func TestBuildContextTagErrors(t *testing.T) {
+	_, err := BuildContextTag(filepath.Join(t.TempDir(), "missing"), "Dockerfile", "linux/amd64")
+	require.ErrorContains(t, err, "image build context")
+	dir := writeApp(t, map[string]string{"Dockerfile": "FROM scratch\n", "Dockerfile.dockerignore": "*\n"})
+	_, err = BuildContextTag(dir, filepath.Join(dir, "Dockerfile"), "linux/amd64")
+	require.ErrorContains(t, err, "sends no files (check its ignore file)")
+	_, err = BuildContextTag(dir, filepath.Join(dir, "Nope"), "linux/amd64")
+	require.ErrorContains(t, err, "reading the Dockerfile")
 }
 
 // TestContainerImageAcrossUpdates deploys two images from one context

@@ -97,23 +97,7 @@ func NewEC2Service(ctx *pulumi.Context, name string, args *EC2ServiceArgs, opts 
 	if args == nil {
 		return nil, errors.New("args are required")
 	}
-	a := *args
-	setDefault(&a.Port, 8080)
-	setDefault(&a.MinSize, 2)
-	setDefault(&a.MaxSize, 4)
-	setDefault(&a.DesiredCapacity, a.MinSize)
-	setDefault(&a.LogRetentionDays, DefaultLogRetentionDays)
-	setDefault(&a.HealthCheckGracePeriodSeconds, 300)
-	setDefault(&a.StopTimeoutSeconds, 30)
-	if a.ReleaseTimeout == "" {
-		a.ReleaseTimeout = (time.Duration(a.HealthCheckGracePeriodSeconds)*time.Second + 10*time.Minute).String()
-	}
-	if a.InstanceType == "" {
-		a.InstanceType = "t3.small"
-	}
-	if a.AmiParameter == "" {
-		a.AmiParameter = AL2023AmiParameter
-	}
+	a := args.withDefaults()
 	if err := a.validate(); err != nil {
 		return nil, err
 	}
@@ -333,6 +317,27 @@ func (s *EC2Service) instanceProfile(ctx *pulumi.Context, name string, a EC2Serv
 		return nil, fmt.Errorf("creating instance profile: %w", err)
 	}
 	return profile, nil
+}
+
+// withDefaults fills in the defaults EC2ServiceArgs documents.
+func (a EC2ServiceArgs) withDefaults() EC2ServiceArgs {
+	setDefault(&a.Port, 8080)
+	setDefault(&a.MinSize, 2)
+	setDefault(&a.MaxSize, 4)
+	setDefault(&a.DesiredCapacity, a.MinSize)
+	setDefault(&a.LogRetentionDays, DefaultLogRetentionDays)
+	setDefault(&a.HealthCheckGracePeriodSeconds, 300)
+	setDefault(&a.StopTimeoutSeconds, 30)
+	if a.ReleaseTimeout == "" {
+		a.ReleaseTimeout = (time.Duration(a.HealthCheckGracePeriodSeconds)*time.Second + 10*time.Minute).String()
+	}
+	if a.InstanceType == "" {
+		a.InstanceType = "t3.small"
+	}
+	if a.AmiParameter == "" {
+		a.AmiParameter = AL2023AmiParameter
+	}
+	return a
 }
 
 func (a EC2ServiceArgs) validate() error {
