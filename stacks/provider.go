@@ -53,7 +53,7 @@ func newProviderBase(ctx *pulumi.Context, svc contract.Service, c providerConfig
 	if err != nil {
 		return nil, err
 	}
-	if b.private, err = newPrivateService(ctx, svc, c, b.net, targetType, accept, b.tags); err != nil {
+	if b.private, err = newPrivateLinkNLB(ctx, svc, c, b.net, targetType, accept, b.tags); err != nil {
 		return nil, err
 	}
 	imageArgs.Tags = b.tags
@@ -97,9 +97,9 @@ func networkArgs(c networkConfig, tags pulumi.StringMap) *components.NetworkArgs
 	}
 }
 
-// newPrivateService publishes a service from a provider's network; every
+// newPrivateLinkNLB publishes a service from a provider's network; every
 // provider role shares it.
-func newPrivateService(ctx *pulumi.Context, svc contract.Service, c providerConfig, net *components.Network, targetType string, accept []components.ConsumerEndpoint, tags pulumi.StringMap) (*components.PrivateLinkNLB, error) {
+func newPrivateLinkNLB(ctx *pulumi.Context, svc contract.Service, c providerConfig, net *components.Network, targetType string, accept []components.ConsumerEndpoint, tags pulumi.StringMap) (*components.PrivateLinkNLB, error) {
 	return components.NewPrivateLinkNLB(ctx, svc.Name, &components.PrivateLinkNLBArgs{
 		VpcId:                      net.VpcId,
 		SubnetIds:                  net.WorkloadSubnetIds,
