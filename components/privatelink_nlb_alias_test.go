@@ -2,15 +2,11 @@ package components
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/pulumi/pulumi/sdk/v3/go/auto"
+	"github.com/private-apis/private-apis/internal/fakeaws"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/apitype"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
@@ -57,8 +53,10 @@ func TestPrivateLinkNLBAlias(t *testing.T) {
 		return ctx.RegisterComponentResource("private-apis:privatelink:PrivateLinkNLB", "svc", s)
 	})
 
-	stack := engineStack(ctx, t, before)
-	_, err := stack.Up(ctx)
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	stack := fakeaws.EngineStack(ctx, t, root, "private-apis", "alias", before)
+	_, err = stack.Up(ctx)
 	require.NoError(t, err)
 
 	stack.Workspace().SetProgram(unaliased)
@@ -85,39 +83,4 @@ func TestPrivateLinkNLBAlias(t *testing.T) {
 		require.Contains(t, string(state.Deployment), urn, "the state holds the resources under the new type")
 	}
 	require.NotContains(t, string(state.Deployment), formerPrivateLinkNLBType)
-}
-
-// engineStack is a new stack running program with the repository's Pulumi
-// CLI (bin/pulumi, or $PULUMI_CLI), offline, with its state in a temporary
-// directory.
-func engineStack(ctx context.Context, t *testing.T, program pulumi.RunFunc) auto.Stack {
-	t.Helper()
-	cli := os.Getenv("PULUMI_CLI")
-	if cli == "" {
-		root, err := filepath.Abs("..")
-		require.NoError(t, err)
-		cli = filepath.Join(root, "bin", "pulumi")
-	}
-	out, err := exec.Command(cli, "version").Output()
-	require.NoError(t, err, "running %s: build it with `make pulumi-cli`", cli)
-	goMod, err := os.ReadFile(filepath.Join("..", "go.mod"))
-	require.NoError(t, err)
-	sdk := regexp.MustCompile(`github.com/pulumi/pulumi/sdk/v3 (v[0-9.]+)`).FindSubmatch(goMod)
-	require.NotNil(t, sdk)
-	require.Equal(t, string(sdk[1]), strings.TrimSpace(string(out)), "%s is not the CLI of the SDK's version: rebuild it with `make pulumi-cli`", cli)
-	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(filepath.Dir(cli)), SkipVersionCheck: true})
-	require.NoError(t, err)
-
-	dir := t.TempDir()
-	for _, sub := range []string{"state", "home"} {
-		require.NoError(t, os.MkdirAll(filepath.Join(dir, sub), 0o755))
-	}
-	stack, err := auto.NewStackInlineSource(ctx, "alias", "private-apis", program, auto.Pulumi(cmd), auto.EnvVars(map[string]string{
-		"PULUMI_BACKEND_URL":       "file://" + filepath.Join(dir, "state"),
-		"PULUMI_CONFIG_PASSPHRASE": "test-only-passphrase",
-		"PULUMI_HOME":              filepath.Join(dir, "home"),
-		"PULUMI_SKIP_UPDATE_CHECK": "true",
-	}))
-	require.NoError(t, err)
-	return stack
 }

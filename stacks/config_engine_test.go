@@ -2,10 +2,7 @@ package stacks
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -45,7 +42,7 @@ func TestTheCLIPassesWhatTheFakePasses(t *testing.T) {
 		return nil
 	}
 
-	stack := engineStack(ctx, t, proj, program)
+	stack := fakeaws.EngineStack(ctx, t, repoRoot(t), proj.Name.String(), "config", program, auto.Project(*proj))
 	require.NoError(t, stack.SetConfig(ctx, typo, auto.ConfigValue{Value: "5"}))
 	_, err = stack.Preview(ctx)
 	require.NoError(t, err)
@@ -55,33 +52,4 @@ func TestTheCLIPassesWhatTheFakePasses(t *testing.T) {
 	require.Len(t, want, len(proj.Config))
 	want[typo] = "5"
 	require.Equal(t, want, passed)
-}
-
-// engineStack is a new stack of the project proj running program with the
-// repository's Pulumi CLI (bin/pulumi, or $PULUMI_CLI), offline, with its
-// state in a temporary directory.
-func engineStack(ctx context.Context, t *testing.T, proj *workspace.Project, program pulumi.RunFunc) auto.Stack {
-	t.Helper()
-	cli := os.Getenv("PULUMI_CLI")
-	if cli == "" {
-		cli = filepath.Join(repoRoot(t), "bin", "pulumi")
-	}
-	out, err := exec.Command(cli, "version").Output()
-	require.NoError(t, err, "running %s: build it with `make pulumi-cli`", cli)
-	require.True(t, strings.HasPrefix(strings.TrimSpace(string(out)), "v3."), "%s version: %s", cli, out)
-	cmd, err := auto.NewPulumiCommand(&auto.PulumiCommandOptions{Root: filepath.Dir(filepath.Dir(cli)), SkipVersionCheck: true})
-	require.NoError(t, err)
-
-	dir := t.TempDir()
-	for _, sub := range []string{"state", "home"} {
-		require.NoError(t, os.MkdirAll(filepath.Join(dir, sub), 0o755))
-	}
-	stack, err := auto.NewStackInlineSource(ctx, "config", proj.Name.String(), program, auto.Pulumi(cmd), auto.Project(*proj), auto.EnvVars(map[string]string{
-		"PULUMI_BACKEND_URL":       "file://" + filepath.Join(dir, "state"),
-		"PULUMI_CONFIG_PASSPHRASE": "test-only-passphrase",
-		"PULUMI_HOME":              filepath.Join(dir, "home"),
-		"PULUMI_SKIP_UPDATE_CHECK": "true",
-	}))
-	require.NoError(t, err)
-	return stack
 }

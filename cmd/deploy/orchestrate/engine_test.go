@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -18,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/private-apis/private-apis/contract"
+	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
 // repoRoot is two levels up from this package.
@@ -29,40 +28,14 @@ func repoRoot(t *testing.T) string {
 }
 
 // pulumiCLI is the CLI `make pulumi-cli` builds, or $PULUMI_CLI.
-func pulumiCLI(t *testing.T) string {
-	t.Helper()
-	cli := os.Getenv("PULUMI_CLI")
-	if cli == "" {
-		cli = filepath.Join(repoRoot(t), "bin", "pulumi")
-	}
-	if _, err := os.Stat(cli); err != nil {
-		t.Fatalf("the Pulumi CLI is not built (%v): run `make pulumi-cli` (the README's `make test` does)", err)
-	}
-	out, err := exec.Command(cli, "version").Output()
-	require.NoError(t, err, "running %s version", cli)
-	require.Equal(t, sdkVersion(t), strings.TrimSpace(string(out)),
-		"%s is not the CLI of the SDK's version: rebuild it with `rm %s && make pulumi-cli`", cli, cli)
-	return cli
-}
-
-// sdkVersion is the Pulumi SDK version the root module requires.
-func sdkVersion(t *testing.T) string {
-	return moduleVersion(t, "go.mod", "github.com/pulumi/pulumi/sdk/v3")
-}
-
-func moduleVersion(t *testing.T, path, module string) string {
-	t.Helper()
-	body, err := os.ReadFile(filepath.Join(repoRoot(t), path))
-	require.NoError(t, err)
-	m := regexp.MustCompile(regexp.QuoteMeta(module) + ` (v[0-9.]+)`).FindStringSubmatch(string(body))
-	require.NotNil(t, m, "%s requires %s", path, module)
-	return m[1]
-}
+func pulumiCLI(t *testing.T) string { return fakeaws.PulumiCLI(t, repoRoot(t)) }
 
 // TestTheCLIMatchesTheSDK keeps the tools module's pkg/v3 at the SDK's
 // version, so the engine the tests run is the one the program was built for.
 func TestTheCLIMatchesTheSDK(t *testing.T) {
-	require.Equal(t, sdkVersion(t), moduleVersion(t, "tools/pulumi/go.mod", "github.com/pulumi/pulumi/pkg/v3"))
+	root := repoRoot(t)
+	require.Equal(t, fakeaws.ModuleVersion(t, filepath.Join(root, "go.mod"), "github.com/pulumi/pulumi/sdk/v3"),
+		fakeaws.ModuleVersion(t, filepath.Join(root, "tools", "pulumi", "go.mod"), "github.com/pulumi/pulumi/pkg/v3"))
 }
 
 var engineProviders = []string{"organization/private-apis/ecs-provider", "organization/private-apis/ec2-provider"}
@@ -115,20 +88,14 @@ func TestOrchestratorAgainstTheRealEngine(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	for _, sub := range []string{"state", "home", "work"} {
-		require.NoError(t, os.MkdirAll(filepath.Join(dir, sub), 0o755))
-	}
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "work"), 0o755))
 	var omitTodoRoutes atomic.Bool
 	ws, err := NewPulumiWorkspace(ctx, Options{
 		Program:     engineProgram(&omitTodoRoutes),
 		ProjectName: "private-apis",
 		WorkDir:     filepath.Join(dir, "work"),
 		PulumiCLI:   pulumiCLI(t),
-		EnvVars: map[string]string{
-			"PULUMI_BACKEND_URL":       "file://" + filepath.Join(dir, "state"),
-			"PULUMI_CONFIG_PASSPHRASE": "test-only-passphrase",
-			"PULUMI_HOME":              filepath.Join(dir, "home"),
-		},
+		EnvVars:     fakeaws.EngineEnv(t, dir),
 	})
 	require.NoError(t, err)
 
