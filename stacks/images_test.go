@@ -60,7 +60,7 @@ func TestAppImagesFollowTheirOwnFiles(t *testing.T) {
 		{"a dog names Dockerfile", map[string]string{"dognames/Dockerfile": "\n# edited\n"}, []string{roleECSProvider}},
 		{"tests, which no image holds", map[string]string{"todo/server_test.go": "\n// edited\n", "dognames/server_test.go": "\n// edited\n", "servekit/serve_test.go": "\n// edited\n"}, nil},
 		{"local data and build outputs", map[string]string{"todo/data/todo.db": "local", "dognames/dognames": "binary", "todo/todo.test": "binary"}, nil},
-		{"the load-test script and baseline server", map[string]string{"dognames/scripts/loadtest.sh": "\n# edited\n", "dognames/cmd/constserver/main.go": "\n// edited\n"}, nil},
+		{"the apps' READMEs", map[string]string{"dognames/README.md": "\nedited\n", "todo/README.md": "\nedited\n"}, nil},
 	}
 	configs := map[string]map[string]string{roleECSProvider: validECSConfig(), roleEC2Provider: validEC2Config()}
 	for _, tt := range tests {

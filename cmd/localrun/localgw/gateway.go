@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptrace"
 	"net/http/httputil"
 	"net/url"
 	"slices"
@@ -135,13 +134,15 @@ func New(cfg Config) (*Gateway, error) {
 	}
 	g.idPrefix = hex.EncodeToString(seed[:])
 
-	// Backends are on loopback: connections are cheap, so a generous idle
-	// pool and short idle timeout (below servekit's 120 s) are all it needs.
+	// Each call to a backend has a connection of its own. A reused one
+	// could hand a client bytes a faulty backend sent after its last
+	// response: net/http's Transport catches them only if they arrive
+	// before it hands the connection to the next request, which is a race.
+	// Backends are on loopback, where a connection costs tens of
+	// microseconds (make bench-gateway measures it).
 	g.transport = &http.Transport{
-		DialContext:           dialBackend((&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext),
-		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   64,
-		IdleConnTimeout:       30 * time.Second,
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+		DisableKeepAlives:     true,
 		ExpectContinueTimeout: time.Second,
 		// A backend's content encoding passes through untouched.
 		DisableCompression: true,
@@ -197,8 +198,6 @@ type exchange struct {
 	integrationStatus  int
 	integrationLatency time.Duration // < 0 when no backend was called
 	integrationError   string
-	// backend is the connection the integration went over.
-	backend atomic.Pointer[backendConn]
 }
 
 type exchangeKey struct{}
@@ -247,11 +246,6 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), exchangeKey{}, x), g.timeout)
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
-		if c, ok := info.Conn.(*backendConn); ok {
-			x.backend.Store(c)
-		}
-	}})
 	defer cancel()
 	out := r.WithContext(ctx)
 	out.ContentLength, out.TransferEncoding = int64(len(body)), nil

@@ -36,10 +36,9 @@ var errResponseTooLarge = fmt.Errorf("the integration's response is over the %d-
 
 // bufferResponse reads the backend's whole response before any of it is
 // sent, as API Gateway does (HTTP APIs don't stream): a backend that stalls
-// mid-body is a timeout, never half a response, and bytes a backend sends
-// after its response stay on its connection, which is closed (backendConn). A
-// header that is not valid HTTP makes the response malformed, as the
-// consumer's load balancer judges it.
+// mid-body is a timeout, never half a response. A header that is not valid
+// HTTP makes the response malformed, as the consumer's load balancer judges
+// it.
 func (g *Gateway) bufferResponse(resp *http.Response) error {
 	x := exchangeOf(resp.Request.Context())
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPayloadBytes+1))
@@ -51,9 +50,6 @@ func (g *Gateway) bufferResponse(resp *http.Response) error {
 	}
 	if len(body) > maxPayloadBytes {
 		return errResponseTooLarge
-	}
-	if c := x.backend.Load(); c != nil && len(resp.TransferEncoding) == 0 {
-		c.finished(len(body))
 	}
 	for name, values := range resp.Header {
 		if !httpguts.ValidHeaderFieldName(name) {
