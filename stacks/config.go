@@ -90,13 +90,17 @@ func (r *configReader) refuseUndeclared(keys []string) {
 		if near := r.nearestKey(key); near != "" {
 			hint = fmt.Sprintf("did you mean %s:%s? (docs/configuration.md lists every key)", namespace, near)
 		}
+		if strings.ContainsAny(key, ".[") {
+			hint += "; to set part of a map or list, use `pulumi config set --path`"
+		}
 		r.failf(key, "not a key of this project (Pulumi.yaml declares no such key); %s", hint)
 	}
 }
 
 // nearestKey is the declared key closest to key, if one is close enough to
-// be a likely typo: the measure the Pulumi CLI uses for its own
-// suggestions (workspace/project.go in the Pulumi SDK).
+// be a likely typo, by Levenshtein distance with case ignored, as the
+// Pulumi CLI measures its own suggestions (workspace/project.go in the
+// Pulumi SDK), allowing longer keys more edits.
 func (r *configReader) nearestKey(key string) string {
 	best, bestDist := "", len(key)/3+2
 	for _, k := range slices.Sorted(maps.Keys(r.declared)) {
@@ -133,14 +137,21 @@ func (r *configReader) raw(key string) string {
 		r.failf(key, "no value: the Pulumi CLI passes Pulumi.yaml's default for every key a stack leaves unset; run pulumi from the project directory")
 		return ""
 	}
-	return strings.TrimSpace(v)
+	v = strings.TrimSpace(v)
+	if def, ok := r.declared[key].Default.(string); ok && v == "" {
+		// A string key written empty (key: "") means its default, as
+		// leaving it out does.
+		return def
+	}
+	return v
 }
 
-// changed says whether a string or number key's value differs from
+// changedInt says whether an integer key's value differs from
 // Pulumi.yaml's default: the CLI passes the default to every stack, so only
 // a change says a user set it.
-func (r *configReader) changed(key string) bool {
-	return r.raw(key) != fmt.Sprint(r.declared[key].Default)
+func (r *configReader) changedInt(key string) bool {
+	n, err := strconv.Atoi(r.raw(key))
+	return err == nil && n != r.declared[key].Default
 }
 
 func (r *configReader) string(key string) string {

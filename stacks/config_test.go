@@ -113,18 +113,25 @@ func TestUndeclaredKeysAreRefused(t *testing.T) {
 		want []string
 		// refused is false when the keys are all declared or not ours.
 		refused bool
+		// stack is the stack's name, ecs-provider unless set.
+		stack string
 	}{
 		{"a typo", map[string]string{"private-apis:routeRateLimt": "5"},
-			[]string{"private-apis:routeRateLimt: not a key of this project", "did you mean private-apis:routeRateLimit?"}, true},
+			[]string{"private-apis:routeRateLimt: not a key of this project", "did you mean private-apis:routeRateLimit?"}, true, ""},
 		{"wrong case", map[string]string{"private-apis:VPCCidr": "10.1.0.0/16"},
-			[]string{"private-apis:VPCCidr", "did you mean private-apis:vpcCidr?"}, true},
+			[]string{"private-apis:VPCCidr", "did you mean private-apis:vpcCidr?"}, true, ""},
 		{"nothing near", map[string]string{"private-apis:frobnicate": "true"},
-			[]string{"private-apis:frobnicate: not a key of this project", "see docs/configuration.md"}, true},
+			[]string{"private-apis:frobnicate: not a key of this project", "see docs/configuration.md"}, true, ""},
 		{"with other problems", map[string]string{"private-apis:desiredCont": "3", "private-apis:desiredCount": "0"},
-			[]string{"did you mean private-apis:desiredCount?", "private-apis:desiredCount = 0", "nothing was created"}, true},
-		{"other namespaces", map[string]string{"aws:region": "us-west-2", "pulumi:tags": "{}"}, nil, false},
+			[]string{"did you mean private-apis:desiredCount?", "private-apis:desiredCount = 0", "nothing was created"}, true, ""},
+		{"other namespaces", map[string]string{"aws:region": "us-west-2", "pulumi:tags": "{}"}, nil, false, ""},
+		{"a map key set without --path", map[string]string{"private-apis:cors.maxAge": "600"},
+			[]string{"private-apis:cors.maxAge: not a key of this project", "use `pulumi config set --path`"}, true, ""},
+		{"a secret and a map set with --path", map[string]string{"private-apis:alarmEmail": "oncall@example.com", "private-apis:monitoring": "true", "private-apis:cors": `{"allowOrigins":["https://app.example.com"]}`}, nil, false, ""},
 		{"renamed key", map[string]string{"private-apis:throttlingRateLimit": "5"},
-			[]string{"private-apis:throttlingRateLimit", "renamed to private-apis:routeRateLimit"}, true},
+			[]string{"private-apis:throttlingRateLimit", "renamed to private-apis:routeRateLimit"}, true, ""},
+		{"a misspelt role key", map[string]string{"private-apis:rol": "ecs-provider"},
+			[]string{`unknown role "prod"`, "private-apis:rol: not a key of this project", "did you mean private-apis:role?"}, true, "prod"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,7 +151,11 @@ func TestUndeclaredKeysAreRefused(t *testing.T) {
 			require.NoError(t, err)
 			t.Setenv(pulumi.EnvConfig, string(raw))
 
-			m, _, err := runStack(t, "ecs-provider", cfg)
+			stack := "ecs-provider"
+			if tt.stack != "" {
+				stack = tt.stack
+			}
+			m, _, err := runStack(t, stack, cfg)
 			if !tt.refused {
 				require.NoError(t, err)
 				require.NotEmpty(t, customResources(m))
@@ -157,4 +168,20 @@ func TestUndeclaredKeysAreRefused(t *testing.T) {
 			require.Empty(t, customResources(m), "no cloud resource may be declared")
 		})
 	}
+}
+
+// TestConfigValuesAsUsersWriteThem: a string key written empty means its
+// Pulumi.yaml default, as leaving it out does; a provider's alarm threshold
+// written as the default in another form is no change; one changed is one
+// problem, the consumer's to set, not two.
+func TestConfigValuesAsUsersWriteThem(t *testing.T) {
+	m, _, err := runStack(t, "ecs-provider", with(validECSConfig(), "vpcCidr", "", "alarm5xxRatePercent", "05"))
+	require.NoError(t, err)
+	vpcs := m.ByType("aws:ec2/vpc:Vpc")
+	require.Len(t, vpcs, 1)
+	require.Equal(t, "10.0.0.0/16", vpcs[0].Map()["cidrBlock"], "Pulumi.yaml's default")
+
+	_, _, err = runStack(t, "ecs-provider", with(validECSConfig(), "alarm5xxRatePercent", "500"))
+	require.ErrorContains(t, err, "private-apis:alarm5xxRatePercent = 500: the consumer's alarm threshold")
+	require.NotContains(t, err.Error(), "1 to 100", "one problem, not two")
 }

@@ -184,10 +184,12 @@ func readMonitoringConfig(r *configReader, thresholds bool) monitoringConfig {
 		// The thresholds are the consumer's: a provider's alarms watch its
 		// targets and compute.
 		for _, key := range []string{"alarm5xxRatePercent", "alarmLatencyP99Milliseconds"} {
-			if r.changed(key) {
+			if r.changedInt(key) {
 				r.fail(key, r.raw(key), "the consumer's alarm threshold; a provider's alarms watch its targets and compute, so set it in Pulumi.consumer.yaml")
 			}
 		}
+	} else {
+		checkThresholds(r, m)
 	}
 	if m.Email != "" && !m.Enabled {
 		r.fail("alarmEmail", fmt.Sprintf("%q", m.Email), "alarms are off: set private-apis:monitoring to true as well")
@@ -197,11 +199,15 @@ func readMonitoringConfig(r *configReader, thresholds bool) monitoringConfig {
 			r.fail("alarmEmail", fmt.Sprintf("%q", m.Email), "%v; use e.g. oncall@example.com", err)
 		}
 	}
+	return m
+}
+
+// checkThresholds checks the consumer's alarm thresholds.
+func checkThresholds(r *configReader, m monitoringConfig) {
 	if m.FiveXXRatePercent < 1 || m.FiveXXRatePercent > 100 {
 		r.fail("alarm5xxRatePercent", fmt.Sprint(m.FiveXXRatePercent), "a share of requests in percent, 1 to 100; e.g. 5")
 	}
 	if m.LatencyP99Ms < 100 || m.LatencyP99Ms > 30000 {
 		r.fail("alarmLatencyP99Milliseconds", fmt.Sprint(m.LatencyP99Ms), "100 to 30000 milliseconds (API Gateway's integration timeout is 30 s); e.g. 3000")
 	}
-	return m
 }

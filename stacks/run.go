@@ -9,6 +9,7 @@
 package stacks
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,7 +40,9 @@ func Run(ctx *pulumi.Context) error {
 	}
 	role, err := selectRole(ctx, r)
 	if err != nil {
-		return err
+		// The other problems too: a key refused as undeclared may be the
+		// reason, e.g. a misspelt role key.
+		return errors.Join(err, r.err(ctx, "unknown"))
 	}
 	return roles[role](ctx, r)
 }
