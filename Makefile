@@ -94,7 +94,7 @@ bench: deps
 build:
 	go build -o bin/private-apis .
 
-.PHONY: run bench-gateway
+.PHONY: run token bench-gateway
 
 ## run: the whole system on this machine, no AWS: both services and a local
 ## API Gateway on 127.0.0.1:8080 (make run PORT=8081 for another port; PORT
@@ -103,6 +103,15 @@ build:
 run:
 	go build -o .local/bin/localrun ./cmd/localrun
 	.local/bin/localrun
+
+## token: with jwtIssuer in Pulumi.consumer.yaml, a token make run accepts,
+## printed alone on stdout: make token SUB=alice SCOPE=todo/write (AUD= an
+## audience, default the first of jwtAudiences; TTL= a Go duration, default
+## 1h, negative for an expired token). make run JWT_ISSUER_KEYS=remote checks
+## tokens against the issuer's own keys instead.
+token:
+	@go build -o .local/bin/localrun ./cmd/localrun
+	@.local/bin/localrun token
 
 ## bench-gateway: Go benchmarks of the local gateway: the latency it adds on
 ## one connection (p50, p99), and its throughput on the four read routes as a

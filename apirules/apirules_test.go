@@ -71,3 +71,33 @@ func TestThrottlingRoutes(t *testing.T) {
 		t.Fatalf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestJWTRoute(t *testing.T) {
+	auth := &JWTAuth{Issuer: "https://issuer.example.com", Audiences: []string{"a"}, PublicRoutes: []string{"GET /dogs", "POST /public"}, WriteScopes: []string{"todo/write", "admin"}}
+	for _, tt := range []struct {
+		auth   *JWTAuth
+		route  string
+		token  bool
+		scopes []string
+	}{
+		{nil, "POST /todo", false, nil},
+		{auth, "GET /dogs", false, nil},
+		{auth, "POST /public", false, nil},
+		{auth, "GET /todo", true, nil},
+		{auth, "POST /todo", true, []string{"todo/write", "admin"}},
+		{auth, "DELETE /todo/{id}", true, []string{"todo/write", "admin"}},
+		{auth, "ANY /billing/{proxy+}", true, []string{"todo/write", "admin"}},
+		{&JWTAuth{Issuer: "https://i", Audiences: []string{"a"}}, "POST /todo", true, nil},
+	} {
+		token, scopes := tt.auth.Route(tt.route)
+		if token != tt.token || !reflect.DeepEqual(scopes, tt.scopes) {
+			t.Errorf("%v.Route(%q) = %v, %v; want %v, %v", tt.auth, tt.route, token, scopes, tt.token, tt.scopes)
+		}
+	}
+	if err := CheckIssuer("http://issuer.example.com"); err == nil || !strings.Contains(err.Error(), "not an https URL") {
+		t.Errorf("CheckIssuer(http) = %v", err)
+	}
+	if err := CheckIssuer("https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbCdEf"); err != nil {
+		t.Errorf("CheckIssuer(Cognito) = %v", err)
+	}
+}

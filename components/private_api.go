@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -73,26 +72,9 @@ const (
 	MaxRulePriority = 50000
 )
 
-// CheckJwtIssuer accepts what API Gateway's JWT authorizer takes as an
-// issuer: an https URL with a host, such as a Cognito user pool's.
-func CheckJwtIssuer(issuer string) error {
-	u, err := url.Parse(issuer)
-	if err != nil || u.Scheme != "https" || u.Host == "" {
-		return fmt.Errorf("issuer %q is not an https URL; use the issuer of your identity provider, e.g. https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbCdEf", issuer)
-	}
-	return nil
-}
-
-// JwtAuth turns on JWT authorization.
-type JwtAuth struct {
-	Issuer    string
-	Audiences []string
-	// PublicRoutes need no token.
-	PublicRoutes []string
-	// WriteScopes are required on write routes (POST, PUT, PATCH, DELETE,
-	// and ANY, which accepts them all).
-	WriteScopes []string
-}
+// JwtAuth turns on JWT authorization: the API's rules in apirules.JWTAuth,
+// which the local gateway enforces too.
+type JwtAuth = apirules.JWTAuth
 
 // PrivateApiArgs configures a PrivateApi.
 type PrivateApiArgs struct {
@@ -361,7 +343,7 @@ func (a PrivateApiArgs) checkBackends(name string) (routes map[string]string, er
 
 // checkJwt checks the JWT settings against the backends' routes.
 func (a PrivateApiArgs) checkJwt(routes map[string]string) error {
-	if err := CheckJwtIssuer(a.Jwt.Issuer); err != nil {
+	if err := apirules.CheckIssuer(a.Jwt.Issuer); err != nil {
 		return fmt.Errorf("Jwt: %w", err)
 	}
 	if len(a.Jwt.Audiences) == 0 {

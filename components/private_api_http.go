@@ -134,14 +134,15 @@ func (api *PrivateApi) route(ctx *pulumi.Context, name string, a PrivateApiArgs,
 		RouteKey:          pulumi.String(routeKey),
 		AuthorizationType: pulumi.String("NONE"),
 	}
-	if a.Jwt == nil || slices.Contains(a.Jwt.PublicRoutes, routeKey) {
+	token, scopes := a.Jwt.Route(routeKey)
+	if !token {
 		routeArgs.Target = pulumi.Sprintf("integrations/%s", integrations.anonymous.ID())
 	} else {
 		routeArgs.Target = pulumi.Sprintf("integrations/%s", integrations.authorized.ID())
 		routeArgs.AuthorizationType = pulumi.String("JWT")
 		routeArgs.AuthorizerId = authorizerID
-		if isWrite(routeKey) && len(a.Jwt.WriteScopes) > 0 {
-			routeArgs.AuthorizationScopes = pulumi.ToStringArray(a.Jwt.WriteScopes)
+		if len(scopes) > 0 {
+			routeArgs.AuthorizationScopes = pulumi.ToStringArray(scopes)
 		}
 	}
 	route, err := apigatewayv2.NewRoute(ctx, name+"-"+routeResourceName(routeKey), routeArgs, pulumi.Parent(api))

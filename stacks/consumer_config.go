@@ -103,10 +103,10 @@ func loadConsumerConfig(ctx *pulumi.Context, r *configReader) (consumerConfig, e
 		},
 		AccessLogRetentionDays: r.int("accessLogRetentionDays", "365"),
 		ListenerRulePriorities: r.intMap("listenerRulePriorities", `{"organization/private-apis/orders": 4242}`),
-		JwtIssuer:              r.string("jwtIssuer"),
-		JwtAudiences:           r.stringList("jwtAudiences", "[my-api-client-id]"),
-		PublicRoutes:           r.stringList("publicRoutes", `["GET /dogs"]`),
-		WriteScopes:            r.stringList("writeScopes", "[todo/write]"),
+		JwtIssuer:              r.string(apirules.KeyJwtIssuer),
+		JwtAudiences:           r.stringList(apirules.KeyJwtAudiences, "[my-api-client-id]"),
+		PublicRoutes:           r.stringList(apirules.KeyPublicRoutes, `["GET /dogs"]`),
+		WriteScopes:            r.stringList(apirules.KeyWriteScopes, "[todo/write]"),
 		CORS: readJSON[apirules.CORS](r, apirules.KeyCORS, "CORS settings", "a YAML map",
 			`{allowOrigins: ["https://app.example.com"], allowCredentials: true}`),
 		Domain:     readDomainConfig(r),
@@ -148,14 +148,14 @@ func loadConsumerConfig(ctx *pulumi.Context, r *configReader) (consumerConfig, e
 	validateRetention(r, "accessLogRetentionDays", c.AccessLogRetentionDays)
 
 	if c.JwtIssuer != "" {
-		if err := components.CheckJwtIssuer(c.JwtIssuer); err != nil {
-			r.fail("jwtIssuer", fmt.Sprintf("%q", c.JwtIssuer), "%v", err)
+		if err := apirules.CheckIssuer(c.JwtIssuer); err != nil {
+			r.fail(apirules.KeyJwtIssuer, fmt.Sprintf("%q", c.JwtIssuer), "%v", err)
 		}
 		if len(c.JwtAudiences) == 0 {
-			r.failf("jwtAudiences", "required with jwtIssuer: list the audiences (client IDs) tokens must carry")
+			r.failf(apirules.KeyJwtAudiences, "required with jwtIssuer: list the audiences (client IDs) tokens must carry")
 		}
 	} else {
-		for key, v := range map[string][]string{"jwtAudiences": c.JwtAudiences, "publicRoutes": c.PublicRoutes, "writeScopes": c.WriteScopes} {
+		for key, v := range map[string][]string{apirules.KeyJwtAudiences: c.JwtAudiences, apirules.KeyPublicRoutes: c.PublicRoutes, apirules.KeyWriteScopes: c.WriteScopes} {
 			if len(v) > 0 {
 				r.fail(key, fmt.Sprintf("%q", v), "only means something with authorization on; set private-apis:jwtIssuer too")
 			}
@@ -163,7 +163,7 @@ func loadConsumerConfig(ctx *pulumi.Context, r *configReader) (consumerConfig, e
 	}
 	for _, route := range c.PublicRoutes {
 		if err := contract.ValidateRouteKey(route); err != nil {
-			r.fail("publicRoutes", fmt.Sprintf("%q", route), "%v", err)
+			r.fail(apirules.KeyPublicRoutes, fmt.Sprintf("%q", route), "%v", err)
 		}
 	}
 	return c, r.err(ctx, roleConsumer)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -32,7 +33,17 @@ func printBanner(w io.Writer, t *topology, opts options) {
 	if opts.CORS.Enabled() {
 		fmt.Fprintf(&b, "  CORS      pages on %s may call it (from %s)\n", strings.Join(opts.CORS.AllowOrigins, ", "), localgw.ConsumerFile)
 	}
-	fmt.Fprintf(&b, `
+	if opts.JWT != nil {
+		writeAuthorization(&b, t, opts)
+	} else {
+		writeTryIt(&b, t)
+	}
+	_, _ = io.WriteString(w, b.String()) // nothing useful to do if the terminal is gone
+}
+
+// writeTryIt is the blog's calls, with every route open.
+func writeTryIt(b *strings.Builder, t *topology) {
+	fmt.Fprintf(b, `
 Try it:
 
   URL=%s
@@ -47,5 +58,58 @@ Try it:
 Access log lines (JSON) follow on stdout, service logs on stderr. Ctrl-C stops everything.
 
 `, t.gatewayURL)
-	_, _ = io.WriteString(w, b.String()) // nothing useful to do if the terminal is gone
+}
+
+// writeAuthorization finishes the banner of a run with JWT authorization
+// on: which routes need a token, where the keys come from, and the blog's
+// calls with a token from make token.
+func writeAuthorization(b *strings.Builder, t *topology, opts options) {
+	var open, token, scoped []string
+	var scopes []string
+	for _, s := range t.services {
+		for _, route := range s.contract.Routes {
+			switch needs, sc := opts.JWT.Route(route); {
+			case !needs:
+				open = append(open, route)
+			case len(sc) == 0:
+				token = append(token, route)
+			default:
+				scoped, scopes = append(scoped, route), sc
+			}
+		}
+	}
+	keys := "the local signing key in " + filepath.Join(opts.LocalDir, signingKeyFile) + " (make token signs with it)"
+	if opts.JWTKeysFrom == jwtKeysRemote {
+		keys = "the issuer's published keys (OpenID discovery); get tokens from the issuer"
+	}
+	fmt.Fprintf(b, "  JWT       tokens of %s for %s, checked against %s\n", opts.JWT.Issuer, strings.Join(opts.JWT.Audiences, " or "), keys)
+	fmt.Fprintf(b, "            open: %s\n", listOrNone(open))
+	fmt.Fprintf(b, "            a token: %s\n", listOrNone(token))
+	if len(scoped) > 0 {
+		fmt.Fprintf(b, "            a token with %s: %s\n", strings.Join(scopes, " or "), strings.Join(scoped, ", "))
+	}
+	scopeArg := ""
+	if len(scopes) > 0 {
+		scopeArg = " SCOPE=" + scopes[0]
+	}
+	fmt.Fprintf(b, `
+Try it:
+
+  URL=%s
+  TOKEN=$(make -s token SUB=alice%s)
+  curl -s $URL/dogs
+  curl -s -H "Authorization: Bearer $TOKEN" -d data="Write new AWS blog post" $URL/todo
+  curl -s -H "Authorization: Bearer $TOKEN" $URL/todo
+  curl -s $URL/todo    # 401 {"message":"Unauthorized"}
+
+Access log lines (JSON) follow on stdout, service logs on stderr. Ctrl-C stops everything.
+
+`, t.gatewayURL, scopeArg)
+}
+
+func listOrNone(routes []string) string {
+	if len(routes) == 0 {
+		return "none"
+	}
+	return strings.Join(routes, ", ")
 }

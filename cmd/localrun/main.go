@@ -18,6 +18,14 @@
 //	-<service>-port N     a service's port, e.g. -todo-port 18081 (default: a free one)
 //	-local-dir DIR        binaries and data (default <repo>/.local)
 //	-repo DIR             the repository root (default: found from the working directory)
+//	-jwt-keys local|remote with jwtIssuer set, check tokens against the local signing key
+//	                      (default) or the issuer's published keys (env JWT_ISSUER_KEYS)
+//
+//	go run ./cmd/localrun token -sub ID [-scope S] [-aud A] [-ttl D]
+//
+// prints a token the local gateway accepts, signed with the local key
+// (`make token SUB=alice SCOPE=todo/write`; the flags default to $SUB,
+// $SCOPE, $AUD and $TTL).
 //
 // The access log (one JSON line per request) goes to stdout, the services'
 // own logs to stderr prefixed with their name.
@@ -57,6 +65,9 @@ func main() {
 // run is main without the process globals, so tests drive it with their own
 // context, environment and output.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 1 && args[1] == "token" {
+		return runToken(args[1:], getenv, stdout, stderr)
+	}
 	opts, err := parseFlags(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil // -h: the usage is printed, nothing else to do
@@ -65,6 +76,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	opts.Stdout, opts.Stderr = stdout, stderr
+	if err := opts.resolveJWTKeys(ctx); err != nil {
+		return err
+	}
 	topo, err := startTopology(ctx, opts)
 	if err != nil && ctx.Err() != nil {
 		// Ctrl-C during the build or start: what started is stopped, and
@@ -102,6 +116,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	port := fs.Int("port", defaultPort, "the gateway's port on 127.0.0.1 (env PORT)")
 	repo := fs.String("repo", "", "the repository root (default: the nearest directory at or above the working directory holding Pulumi.yaml and contract/)")
 	localDir := fs.String("local-dir", "", "where binaries and service data go (default <repo>/.local)")
+	jwtKeys := fs.String("jwt-keys", envOr(getenv, "JWT_ISSUER_KEYS", jwtKeysLocal), "with jwtIssuer set, the keys tokens are checked against: local (the signing key `make token` uses) or remote (the issuer's, by OpenID discovery) (env JWT_ISSUER_KEYS)")
 	servicePorts := map[string]*int{}
 	for _, s := range contract.Services {
 		servicePorts[s.Name] = fs.Int(s.Name+"-port", 0, "the "+s.Name+" service's port on 127.0.0.1 (default: a free one)")
@@ -136,36 +151,56 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 		opts.ServicePorts[name] = *p
 	}
 
-	root := *repo
-	if root == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return options{}, fmt.Errorf("finding the repository: %w", err)
-		}
-		if root, err = findRepoRoot(wd); err != nil {
-			return options{}, err
-		}
-	}
-	local := *localDir
-	if local == "" {
-		local = filepath.Join(root, ".local")
-	}
-	// Absolute, so the banner shows where things are and the services'
-	// DATA_DIR does not depend on their working directory.
 	var err error
-	if opts.RepoRoot, err = filepath.Abs(root); err != nil {
-		return options{}, fmt.Errorf("resolving -repo %s: %w", root, err)
+	if opts.RepoRoot, opts.LocalDir, err = locate(*repo, *localDir); err != nil {
+		return options{}, err
 	}
-	if opts.LocalDir, err = filepath.Abs(local); err != nil {
-		return options{}, fmt.Errorf("resolving -local-dir %s: %w", local, err)
+	if *jwtKeys != jwtKeysLocal && *jwtKeys != jwtKeysRemote {
+		return options{}, fmt.Errorf("-jwt-keys (JWT_ISSUER_KEYS) %q: use %s or %s", *jwtKeys, jwtKeysLocal, jwtKeysRemote)
 	}
+	opts.JWTKeysFrom = *jwtKeys
 
 	stack, err := localgw.LoadStackConfig(opts.RepoRoot)
 	if err != nil {
 		return options{}, err
 	}
-	opts.Throttling, opts.CORS = stack.Throttling, stack.CORS
+	opts.Throttling, opts.CORS, opts.JWT = stack.Throttling, stack.CORS, stack.JWT
 	return opts, nil
+}
+
+// locate finds the repository root (from repo, else from the working
+// directory) and the local directory (localDir, else <root>/.local), both
+// absolute, so the banner shows where things are and the services'
+// DATA_DIR does not depend on their working directory.
+func locate(repo, localDir string) (root, local string, err error) {
+	root = repo
+	if root == "" {
+		wd, err := os.Getwd()
+		if err != nil {
+			return "", "", fmt.Errorf("finding the repository: %w", err)
+		}
+		if root, err = findRepoRoot(wd); err != nil {
+			return "", "", err
+		}
+	}
+	local = localDir
+	if local == "" {
+		local = filepath.Join(root, ".local")
+	}
+	if root, err = filepath.Abs(root); err != nil {
+		return "", "", fmt.Errorf("resolving -repo %s: %w", repo, err)
+	}
+	if local, err = filepath.Abs(local); err != nil {
+		return "", "", fmt.Errorf("resolving -local-dir %s: %w", localDir, err)
+	}
+	return root, local, nil
+}
+
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
 }
 
 func checkPort(flagName string, p int) error {

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"io"
 	"net"
 	"os"
@@ -9,10 +12,12 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/private-apis/private-apis/apirules"
 	"github.com/private-apis/private-apis/cmd/localrun/localgw"
 	"github.com/private-apis/private-apis/contract"
+	"github.com/stretchr/testify/require"
 )
 
 func env(kv ...string) func(string) string {
@@ -207,4 +212,101 @@ func TestFreePortIsOutsideTheEphemeralRange(t *testing.T) {
 			t.Fatalf("port %d is not in [10000, %d)", port, first)
 		}
 	}
+}
+
+// jwtRepo is a checkout whose consumer stack file turns JWT authorization
+// on, with the repository's Pulumi.yaml.
+func jwtRepo(t *testing.T) string {
+	t.Helper()
+	project, err := os.ReadFile(filepath.Join("..", "..", localgw.ProjectFile))
+	require.NoError(t, err)
+	repo := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(repo, localgw.ProjectFile), project, 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(repo, localgw.ConsumerFile), []byte(`config:
+  private-apis:jwtIssuer: https://issuer.example.com/pool
+  private-apis:jwtAudiences: [web-client, mobile-client]
+  private-apis:publicRoutes: [GET /dogs]
+  private-apis:writeScopes: [todo/write]
+`), 0o600))
+	return repo
+}
+
+// TestTokenCommand is `make token`: the environment make passes, one token
+// on stdout signed with the key make run trusts, for the stack file's
+// issuer and first audience unless AUD says otherwise.
+func TestTokenCommand(t *testing.T) {
+	repo := jwtRepo(t)
+	local := t.TempDir()
+	mint := func(getenv func(string) string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), []string{"localrun", "token", "-repo", repo, "-local-dir", local}, getenv, &out, io.Discard)
+		return out.String(), err
+	}
+	out, err := mint(env("SUB", "alice", "SCOPE", "todo/write todo/read"))
+	require.NoError(t, err)
+	require.Equal(t, 1, strings.Count(out, "\n"), "one line: the token")
+	issuer, err := localgw.LoadLocalIssuer(filepath.Join(local, signingKeyFile), "https://issuer.example.com/pool")
+	require.NoError(t, err)
+	payload, err := issuer.Keys().VerifySignature(context.Background(), strings.TrimSpace(out))
+	require.NoError(t, err, "make run's key verifies it")
+	var claims struct {
+		Iss, Sub, Scope, Aud string
+		Exp, Iat             int64
+	}
+	require.NoError(t, json.Unmarshal(payload, &claims))
+	require.Equal(t, "https://issuer.example.com/pool", claims.Iss)
+	require.Equal(t, "alice", claims.Sub)
+	require.Equal(t, "web-client", claims.Aud)
+	require.Equal(t, "todo/write todo/read", claims.Scope)
+	require.Equal(t, int64(3600), claims.Exp-claims.Iat)
+
+	out, err = mint(env("SUB", "bob", "AUD", "mobile-client", "TTL", "-1m"))
+	require.NoError(t, err)
+	payload, err = issuer.Keys().VerifySignature(context.Background(), strings.TrimSpace(out))
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(payload, &claims))
+	require.Equal(t, "mobile-client", claims.Aud)
+	require.Less(t, claims.Exp, time.Now().Unix(), "a negative TTL makes an expired token")
+
+	for name, tt := range map[string]struct {
+		getenv func(string) string
+		want   string
+	}{
+		"no SUB":    {env(), "SUB names the caller"},
+		"a bad TTL": {env("SUB", "a", "TTL", "an hour"), `TTL "an hour" is not a Go duration`},
+	} {
+		_, err := mint(tt.getenv)
+		require.ErrorContains(t, err, tt.want, name)
+	}
+	require.NoError(t, os.WriteFile(filepath.Join(repo, localgw.ConsumerFile), []byte("config: {}\n"), 0o600))
+	out, err = mint(env("SUB", "a"))
+	require.ErrorContains(t, err, "sets no jwtIssuer")
+	require.Empty(t, out)
+}
+
+// TestBannerWithAuthorization: which routes need a token, and the calls
+// to try with one.
+func TestBannerWithAuthorization(t *testing.T) {
+	opts, err := parseFlags([]string{"localrun", "-repo", jwtRepo(t)}, env(), io.Discard)
+	require.NoError(t, err)
+	require.NotNil(t, opts.JWT)
+	topo := &topology{gatewayURL: "http://127.0.0.1:8080"}
+	for i, s := range contract.Services {
+		topo.services = append(topo.services, &service{contract: s, port: 18081 + i})
+	}
+	var b bytes.Buffer
+	printBanner(&b, topo, opts)
+	for _, want := range []string{
+		"tokens of https://issuer.example.com/pool for web-client or mobile-client",
+		"open: GET /dogs\n",
+		"a token: GET /dogs/males, GET /dogs/females, GET /todo, GET /todo/{id}\n",
+		"a token with todo/write: POST /todo, DELETE /todo/{id}\n",
+		"TOKEN=$(make -s token SUB=alice SCOPE=todo/write)",
+		`curl -s -H "Authorization: Bearer $TOKEN" $URL/todo`,
+	} {
+		require.Contains(t, b.String(), want)
+	}
+
+	_, err = parseFlags([]string{"localrun"}, env("JWT_ISSUER_KEYS", "cognito"), io.Discard)
+	require.ErrorContains(t, err, `-jwt-keys (JWT_ISSUER_KEYS) "cognito": use local or remote`)
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/private-apis/private-apis/apirules"
 	"github.com/private-apis/private-apis/cmd/localrun/localgw"
 	"github.com/private-apis/private-apis/contract"
@@ -35,6 +36,12 @@ type options struct {
 	Throttling   localgw.Throttling
 	// CORS is the API's, from the consumer's stack file.
 	CORS apirules.CORS
+	// JWT is the API's authorization, from the consumer's stack file (nil:
+	// off); JWTKeys verify its tokens, read from JWTKeysFrom (jwtKeysLocal
+	// or jwtKeysRemote) by resolveJWTKeys.
+	JWT         *apirules.JWTAuth
+	JWTKeys     oidc.KeySet
+	JWTKeysFrom string
 	// IntegrationTimeout is the gateway's; 0 is the deployed value.
 	IntegrationTimeout time.Duration
 	// Stdout receives the access log; Stderr the services' logs and
@@ -127,6 +134,8 @@ func startTopology(ctx context.Context, opts options) (_ *topology, err error) {
 		Backends:           backends,
 		Throttling:         servedLimits(opts.Throttling, t.services, opts.Stderr),
 		CORS:               opts.CORS,
+		JWT:                opts.JWT,
+		JWTKeys:            opts.JWTKeys,
 		IntegrationTimeout: opts.IntegrationTimeout,
 		AccessLog:          opts.Stdout,
 	})

@@ -64,7 +64,7 @@ func logFields(x *exchange, r *http.Request, rec *recorder, end time.Time) map[s
 		"integrationLatency": "",
 		"integrationStatus":  "",
 		"integrationError":   x.integrationError,
-		"authorizerError":    "",
+		"authorizerError":    x.authorizerError,
 		"userAgent":          r.UserAgent(),
 	}
 	if x.route != nil {

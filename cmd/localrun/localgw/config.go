@@ -27,6 +27,8 @@ const (
 type StackConfig struct {
 	Throttling Throttling
 	CORS       apirules.CORS
+	// JWT is the API's authorization; nil when jwtIssuer is empty.
+	JWT *apirules.JWTAuth
 }
 
 type projectFile struct {
@@ -79,6 +81,7 @@ func LoadStackConfig(repoRoot string) (StackConfig, error) {
 	if len(c.Throttling.Routes) == 0 {
 		c.Throttling.Routes = nil // a declared {} is no route's limit
 	}
+	c.JWT = f.jwt()
 	for _, p := range c.Throttling.Problems() {
 		f.errs = append(f.errs, fmt.Errorf("%s and %s: %w", f.stackPath, f.projectPath, p))
 	}
@@ -89,6 +92,20 @@ func LoadStackConfig(repoRoot string) (StackConfig, error) {
 		return StackConfig{}, err
 	}
 	return c, nil
+}
+
+// jwt reads the authorization keys, as the consumer stack does: none of
+// them matters without jwtIssuer.
+func (f *configFiles) jwt() *apirules.JWTAuth {
+	var a apirules.JWTAuth
+	f.decode(apirules.KeyJwtIssuer, &a.Issuer)
+	if a.Issuer == "" {
+		return nil
+	}
+	f.decode(apirules.KeyJwtAudiences, &a.Audiences)
+	f.decode(apirules.KeyPublicRoutes, &a.PublicRoutes)
+	f.decode(apirules.KeyWriteScopes, &a.WriteScopes)
+	return &a
 }
 
 // value is key's node as Pulumi resolves it, and where it came from (for

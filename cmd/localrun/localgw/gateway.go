@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/coreos/go-oidc/v3/oidc"
 	"github.com/private-apis/private-apis/apirules"
 	"github.com/private-apis/private-apis/contract"
 )
@@ -55,6 +56,11 @@ type Config struct {
 	// from LoadStackConfig.
 	Throttling Throttling
 	CORS       apirules.CORS
+	// JWT, when set, is the API's authorization, enforced as the deployed
+	// API's JWT authorizer does; JWTKeys verify the tokens' signatures
+	// (LocalIssuer.Keys, or RemoteKeys for the real issuer's tokens).
+	JWT     *apirules.JWTAuth
+	JWTKeys oidc.KeySet
 	// IntegrationTimeout bounds a backend's whole answer, body included.
 	// Zero means apirules.IntegrationTimeoutMilliseconds, the deployed
 	// value; tests make it short.
@@ -70,6 +76,8 @@ type Config struct {
 type Gateway struct {
 	routes    *RouteTable
 	cors      *cors // nil: CORS off
+	jwt       *apirules.JWTAuth
+	auth      *authorizer // nil: every route open
 	proxy     *httputil.ReverseProxy
 	transport *http.Transport
 	server    *http.Server
@@ -96,37 +104,15 @@ func New(cfg Config) (*Gateway, error) {
 	if g.timeout <= 0 {
 		g.timeout = apirules.IntegrationTimeoutMilliseconds * time.Millisecond
 	}
-	services := make([]contract.Service, len(cfg.Backends))
-	targets := make(map[string]*url.URL, len(cfg.Backends))
-	for i, b := range cfg.Backends {
-		if b.URL == nil || b.URL.Scheme != "http" || b.URL.Host == "" || b.URL.Port() == "" {
-			return nil, fmt.Errorf("backend %s: URL %v must be http://host:port", b.Service.Name, b.URL)
-		}
-		if _, dup := targets[b.Service.Name]; dup {
-			return nil, fmt.Errorf("backend %s is listed twice", b.Service.Name)
-		}
-		services[i] = b.Service
-		targets[b.Service.Name] = b.URL
-	}
-	routes, err := NewRouteTable(services)
+	routes, keys, err := newRoutes(cfg, g.now())
 	if err != nil {
 		return nil, err
 	}
-	start := g.now()
-	keys := make([]string, 0, len(routes.routes))
-	for _, r := range routes.routes {
-		r.target = targets[r.Backend]
-		rate, burst, _ := cfg.Throttling.RouteLimit(r.Key)
-		r.limit = newBucket(rate, burst, start)
-		keys = append(keys, r.Key)
-	}
-	for key := range cfg.Throttling.Routes {
-		if !slices.Contains(keys, key) {
-			return nil, fmt.Errorf("throttling: %s names %q, which no backend serves; routes are %s", apirules.KeyRouteThrottling, key, strings.Join(keys, ", "))
-		}
-	}
 	g.routes = routes
 	g.cors = newCORS(cfg.CORS.WithDefaults(keys))
+	if err := g.authorization(cfg, keys); err != nil {
+		return nil, err
+	}
 
 	var seed [4]byte
 	if _, err := rand.Read(seed[:]); err != nil {
@@ -198,6 +184,9 @@ type exchange struct {
 	integrationStatus  int
 	integrationLatency time.Duration // < 0 when no backend was called
 	integrationError   string
+	// user is the caller's token subject on a route that needs a token;
+	// authorizerError why the token was refused.
+	user, authorizerError string
 }
 
 type exchangeKey struct{}
@@ -227,6 +216,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	x.route = route
+	if !g.authorize(rec, r, x) {
+		return
+	}
 	if !route.limit.allow(x.start) {
 		writeMessage(rec, http.StatusTooManyRequests, "Too Many Requests")
 		return
@@ -255,6 +247,93 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out.Body, _ = out.GetBody()
 	}
 	g.proxy.ServeHTTP(rec, out)
+}
+
+// newRoutes is the route table of cfg's backends, each route with its
+// target and its throttling bucket, and the route keys.
+func newRoutes(cfg Config, start time.Time) (*RouteTable, []string, error) {
+	services := make([]contract.Service, len(cfg.Backends))
+	targets := make(map[string]*url.URL, len(cfg.Backends))
+	for i, b := range cfg.Backends {
+		if b.URL == nil || b.URL.Scheme != "http" || b.URL.Host == "" || b.URL.Port() == "" {
+			return nil, nil, fmt.Errorf("backend %s: URL %v must be http://host:port", b.Service.Name, b.URL)
+		}
+		if _, dup := targets[b.Service.Name]; dup {
+			return nil, nil, fmt.Errorf("backend %s is listed twice", b.Service.Name)
+		}
+		services[i] = b.Service
+		targets[b.Service.Name] = b.URL
+	}
+	routes, err := NewRouteTable(services)
+	if err != nil {
+		return nil, nil, err
+	}
+	keys := make([]string, 0, len(routes.routes))
+	for _, r := range routes.routes {
+		r.target = targets[r.Backend]
+		rate, burst, _ := cfg.Throttling.RouteLimit(r.Key)
+		r.limit = newBucket(rate, burst, start)
+		keys = append(keys, r.Key)
+	}
+	for key := range cfg.Throttling.Routes {
+		if !slices.Contains(keys, key) {
+			return nil, nil, fmt.Errorf("throttling: %s names %q, which no backend serves; routes are %s", apirules.KeyRouteThrottling, key, strings.Join(keys, ", "))
+		}
+	}
+	return routes, keys, nil
+}
+
+// authorization sets up cfg.JWT's authorizer, refusing what the deployed
+// API's would not take.
+func (g *Gateway) authorization(cfg Config, keys []string) error {
+	if cfg.JWT == nil {
+		return nil
+	}
+	if err := apirules.CheckIssuer(cfg.JWT.Issuer); err != nil {
+		return fmt.Errorf("%s: %w", apirules.KeyJwtIssuer, err)
+	}
+	if len(cfg.JWT.Audiences) == 0 {
+		return fmt.Errorf("%s is required with %s: the audiences (client IDs) tokens must carry", apirules.KeyJwtAudiences, apirules.KeyJwtIssuer)
+	}
+	for _, r := range cfg.JWT.PublicRoutes {
+		if !slices.Contains(keys, r) {
+			return fmt.Errorf("%s names %q, which no backend serves; routes are %s", apirules.KeyPublicRoutes, r, strings.Join(keys, ", "))
+		}
+	}
+	if cfg.JWTKeys == nil {
+		return errors.New("JWT authorization needs the keys that verify tokens (JWTKeys)")
+	}
+	g.jwt, g.auth = cfg.JWT, newAuthorizer(cfg.JWT, cfg.JWTKeys, g.now)
+	return nil
+}
+
+// authorize applies the route's authorization, if any, answering a refusal
+// as API Gateway does: 401 {"message":"Unauthorized"} for a missing or
+// invalid token, with its reason in www-authenticate as API Gateway gives
+// it, and 403 {"message":"Forbidden"} for a token without the route's
+// scopes. It reports whether the request may go on. API Gateway doesn't
+// document whether authorization or throttling comes first; here a refused
+// token spends none of the route's throttle.
+func (g *Gateway) authorize(w http.ResponseWriter, r *http.Request, x *exchange) bool {
+	token, scopes := g.jwt.Route(x.route.Key)
+	if !token {
+		return true
+	}
+	sub, refused := g.auth.authorize(r.Context(), r, scopes)
+	if refused == nil {
+		x.user = sub
+		return true
+	}
+	x.authorizerError = refused.reason
+	if refused.status == http.StatusForbidden {
+		writeMessage(w, http.StatusForbidden, "Forbidden")
+		return false
+	}
+	if r.Header.Get("Authorization") != "" {
+		w.Header().Set("Www-Authenticate", fmt.Sprintf(`Bearer scope="%s" error="invalid_token" error_description=%q`, strings.Join(scopes, " "), refused.reason))
+	}
+	writeMessage(w, http.StatusUnauthorized, "Unauthorized")
+	return false
 }
 
 // requestID is unique per gateway process: a random prefix and a counter.

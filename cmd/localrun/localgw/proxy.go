@@ -27,7 +27,13 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 	// passes the query on, and a service answers 400 for what it can't read.
 	pr.Out.URL.RawQuery = pr.In.URL.RawQuery
 	pr.SetXForwarded()
+	// As the deployed integrations do: the authorized one sets the user
+	// from the token's subject, the anonymous one removes it, so no client
+	// chooses the user id a backend trusts.
 	pr.Out.Header.Del(apirules.UserHeader)
+	if x.user != "" {
+		pr.Out.Header.Set(apirules.UserHeader, x.user)
+	}
 	pr.Out.Header.Set(apirules.BackendHeader, x.route.Backend)
 	x.sent = g.now()
 }
