@@ -87,7 +87,9 @@ const KeyRouteThrottling = "routeThrottling"
 // DefaultThrottling is what a consumer gets without throttling config:
 // enough for a few hundred requests per second over a handful of routes,
 // which two small tasks or instances per provider serve with room to spare.
-// Pulumi.yaml declares the same defaults (a test keeps them in step).
+// It is PrivateApiArgs' default for users of the component outside these
+// stacks; Pulumi.yaml declares the same defaults for the stacks (a stacks
+// test keeps them in step).
 var DefaultThrottling = Throttling{RateLimit: 50, BurstLimit: 100, WriteRateLimit: 10, WriteBurstLimit: 20}
 
 // WithDefaults fills each unset (zero) limit from DefaultThrottling.

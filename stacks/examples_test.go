@@ -12,6 +12,8 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/common/workspace"
 	"github.com/stretchr/testify/require"
 
+	"github.com/private-apis/private-apis/apirules"
+	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/contract"
 	"github.com/private-apis/private-apis/internal/fakeaws"
 )
@@ -180,4 +182,20 @@ func stackFileConfig(t *testing.T, proj *workspace.Project, path string) map[str
 		require.True(t, workspace.ValidateConfigValue(*decl.Type, decl.Items, v), "%s: %s has the wrong type", path, key)
 	}
 	return out
+}
+
+// TestComponentDefaultsFollowPulumiYaml: the components' documented
+// defaults, for users outside these stacks, say what Pulumi.yaml says.
+func TestComponentDefaultsFollowPulumiYaml(t *testing.T) {
+	proj := loadProject(t)
+	for key, want := range map[string]int{
+		apirules.KeyRouteRateLimit:       apirules.DefaultThrottling.RateLimit,
+		apirules.KeyRouteBurstLimit:      apirules.DefaultThrottling.BurstLimit,
+		apirules.KeyWriteRouteRateLimit:  apirules.DefaultThrottling.WriteRateLimit,
+		apirules.KeyWriteRouteBurstLimit: apirules.DefaultThrottling.WriteBurstLimit,
+		"logRetentionDays":               components.DefaultLogRetentionDays,
+		"accessLogRetentionDays":         components.DefaultLogRetentionDays,
+	} {
+		require.EqualValues(t, want, proj.Config[key].Default, "Pulumi.yaml's default of %s", key)
+	}
 }
