@@ -20,6 +20,49 @@ func (m *AWS) computedOutputs(token, logical, physical string, in map[string]any
 	if format, ok := arnFormats[token]; ok {
 		out["arn"] = fmt.Sprintf(format, m.Region, m.Account, physical)
 	}
+	// Each family sets the types it knows and leaves the others alone.
+	m.networkOutputs(out, token, logical, in)
+	m.loadBalancingOutputs(out, token, logical, physical, in)
+	m.privateLinkOutputs(out, token, logical, in)
+	switch token {
+	case "awsx:ecr:Image":
+		return m.pushImage(logical, in, prior, existed)
+	case "aws:ecr/repository:Repository":
+		out["repositoryUrl"] = fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", m.Account, m.Region, physical)
+		out["registryId"] = m.Account
+	case "aws:iam/role:Role":
+		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:role/%s", m.Account, physical)
+	case "aws:apigatewayv2/api:Api":
+		apiID := digest(logical)[:10]
+		out["id"] = apiID
+		out["apiEndpoint"] = fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com", apiID, m.Region)
+		out["executionArn"] = fmt.Sprintf("arn:aws:execute-api:%s:%s:%s", m.Region, m.Account, apiID)
+	case "aws:acm/certificate:Certificate", "aws:apigatewayv2/domainName:DomainName", "aws:route53/record:Record":
+		for k, v := range m.domainOutputs(token, logical, in) {
+			out[k] = v
+		}
+	case "aws:ecs/taskDefinition:TaskDefinition":
+		// Each create is the family's next revision.
+		m.revisions[physical]++
+		out["revision"] = m.revisions[physical]
+		out["arnWithoutRevision"] = fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s", m.Region, m.Account, physical)
+		out["arn"] = fmt.Sprintf("%s:%d", out["arnWithoutRevision"], m.revisions[physical])
+	case "aws:ec2/launchTemplate:LaunchTemplate":
+		out["id"] = "lt-" + digest(logical)[:17]
+		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:launch-template/%s", m.Region, m.Account, out["id"])
+		version := 1.0
+		if existed {
+			if v, ok := prior.Outputs["latestVersion"]; ok && v.IsNumber() {
+				version = v.NumberValue() + 1
+			}
+		}
+		out["latestVersion"] = version
+	}
+	return out, nil
+}
+
+// networkOutputs are the VPC's own resources'.
+func (m *AWS) networkOutputs(out map[string]any, token, logical string, in map[string]any) {
 	switch token {
 	case "aws:ec2/vpc:Vpc":
 		out["id"] = "vpc-" + digest(logical)[:17]
@@ -44,22 +87,16 @@ func (m *AWS) computedOutputs(token, logical, physical string, in map[string]any
 		out["publicIp"] = fmt.Sprintf("52.%d.%d.%d", sum[0], sum[1], sum[2])
 	case "aws:ec2/natGateway:NatGateway":
 		out["id"] = "nat-" + digest(logical)[:17]
-	case "awsx:ecr:Image":
-		return m.pushImage(logical, in, prior, existed)
-	case "aws:ecr/repository:Repository":
-		out["repositoryUrl"] = fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", m.Account, m.Region, physical)
-		out["registryId"] = m.Account
-	case "aws:iam/role:Role":
-		out["arn"] = fmt.Sprintf("arn:aws:iam::%s:role/%s", m.Account, physical)
 	case "aws:ec2/securityGroup:SecurityGroup":
 		out["id"] = "sg-" + digest(logical)[:17]
 		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:security-group/%s", m.Region, m.Account, out["id"])
-	case "aws:ec2/vpcEndpointService:VpcEndpointService":
-		svcID := "vpce-svc-" + digest(logical)[:17]
-		out["id"] = svcID
-		out["serviceName"] = fmt.Sprintf("com.amazonaws.vpce.%s.%s", m.Region, svcID)
-		out["availabilityZones"] = m.azNames()
-		out["state"] = "Available"
+	}
+}
+
+// loadBalancingOutputs are Elastic Load Balancing's, with the ARN suffixes
+// that CloudWatch alarms name load balancers and target groups by.
+func (m *AWS) loadBalancingOutputs(out map[string]any, token, logical, physical string, in map[string]any) {
+	switch token {
 	case "aws:lb/loadBalancer:LoadBalancer":
 		kind := "net"
 		if in["loadBalancerType"] == "application" {
@@ -68,44 +105,30 @@ func (m *AWS) computedOutputs(token, logical, physical string, in map[string]any
 		out["arnSuffix"] = fmt.Sprintf("%s/%s/%s", kind, physical, digest(logical)[:16])
 		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/%s", m.Region, m.Account, out["arnSuffix"])
 		out["dnsName"] = fmt.Sprintf("internal-%s-%s.elb.%s.amazonaws.com", physical, digest(logical)[:8], m.Region)
+	case "aws:lb/listener:Listener":
+		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:listener/%s/%s", m.Region, m.Account, logical, digest(logical)[:16])
+	case "aws:lb/targetGroup:TargetGroup":
+		out["arnSuffix"] = fmt.Sprintf("targetgroup/%s/%s", physical, digest(logical)[:16])
+		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:%s", m.Region, m.Account, out["arnSuffix"])
+	}
+}
+
+// privateLinkOutputs are the endpoint services' and endpoints'.
+func (m *AWS) privateLinkOutputs(out map[string]any, token, logical string, in map[string]any) {
+	switch token {
+	case "aws:ec2/vpcEndpointService:VpcEndpointService":
+		svcID := "vpce-svc-" + digest(logical)[:17]
+		out["id"] = svcID
+		out["serviceName"] = fmt.Sprintf("com.amazonaws.vpce.%s.%s", m.Region, svcID)
+		out["availabilityZones"] = m.azNames()
+		out["state"] = "Available"
 	case "aws:ec2/vpcEndpoint:VpcEndpoint":
 		for k, v := range m.createEndpoint(logical, in) {
 			out[k] = v
 		}
 	case "aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter":
 		out["vpcEndpointState"] = "available"
-	case "aws:apigatewayv2/api:Api":
-		apiID := digest(logical)[:10]
-		out["id"] = apiID
-		out["apiEndpoint"] = fmt.Sprintf("https://%s.execute-api.%s.amazonaws.com", apiID, m.Region)
-		out["executionArn"] = fmt.Sprintf("arn:aws:execute-api:%s:%s:%s", m.Region, m.Account, apiID)
-	case "aws:lb/listener:Listener":
-		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:listener/%s/%s", m.Region, m.Account, logical, digest(logical)[:16])
-	case "aws:lb/targetGroup:TargetGroup":
-		out["arnSuffix"] = fmt.Sprintf("targetgroup/%s/%s", physical, digest(logical)[:16])
-		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:%s", m.Region, m.Account, out["arnSuffix"])
-	case "aws:acm/certificate:Certificate", "aws:apigatewayv2/domainName:DomainName", "aws:route53/record:Record":
-		for k, v := range m.domainOutputs(token, logical, in) {
-			out[k] = v
-		}
-	case "aws:ecs/taskDefinition:TaskDefinition":
-		// Each create is the family's next revision.
-		m.revisions[physical]++
-		out["revision"] = m.revisions[physical]
-		out["arnWithoutRevision"] = fmt.Sprintf("arn:aws:ecs:%s:%s:task-definition/%s", m.Region, m.Account, physical)
-		out["arn"] = fmt.Sprintf("%s:%d", out["arnWithoutRevision"], m.revisions[physical])
-	case "aws:ec2/launchTemplate:LaunchTemplate":
-		out["id"] = "lt-" + digest(logical)[:17]
-		out["arn"] = fmt.Sprintf("arn:aws:ec2:%s:%s:launch-template/%s", m.Region, m.Account, out["id"])
-		version := 1.0
-		if existed {
-			if v, ok := prior.Outputs["latestVersion"]; ok && v.IsNumber() {
-				version = v.NumberValue() + 1
-			}
-		}
-		out["latestVersion"] = version
 	}
-	return out, nil
 }
 
 // arnFormats are the ARNs AWS gives named resources, by type: region,
