@@ -166,74 +166,9 @@ func TestEveryCreatedTypeHasAReplacementRule(t *testing.T) {
 // serves behind it, and compute may leave the old one only by being
 // replaced, so the old one serves until the move.
 func TestEndpointServiceMoves(t *testing.T) {
-	type step int
-	const (
-		first step = iota
-		moveAtOnce
-		moveComputeInPlace
-		replaceComputeThenMove
-	)
-	deploy := func(m *AWS, s step) error {
-		_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
-			register := func(token, name string, props pulumi.Map, opts ...pulumi.ResourceOption) (*custom, error) {
-				r := &custom{}
-				return r, ctx.RegisterResource(token, name, props, r, opts...)
-			}
-			balancer := func(n string) (lb, group, listener *custom, err error) {
-				if lb, err = register("aws:lb/loadBalancer:LoadBalancer", "nlb"+n, pulumi.Map{"loadBalancerType": pulumi.String("network"),
-					"subnets": pulumi.ToStringArray([]string{"subnet-" + n})}); err != nil {
-					return
-				}
-				if group, err = register("aws:lb/targetGroup:TargetGroup", "tg"+n, pulumi.Map{"port": pulumi.Int(80)}); err != nil {
-					return
-				}
-				listener, err = register("aws:lb/listener:Listener", "listener"+n, pulumi.Map{"loadBalancerArn": lb.Arn, "port": pulumi.Int(80),
-					"defaultActions": pulumi.Array{pulumi.Map{"type": pulumi.String("forward"), "targetGroupArn": group.Arn}}})
-				return
-			}
-			tasks := func(name string, group *custom, listener *custom) (*custom, error) {
-				return register("aws:ecs/service:Service", name, pulumi.Map{
-					"loadBalancers": pulumi.Array{pulumi.Map{"targetGroupArn": group.Arn}}}, pulumi.DependsOn([]pulumi.Resource{listener}))
-			}
-			lb, group, listener, err := balancer("1")
-			if err != nil {
-				return err
-			}
-			published, serving := lb, pulumi.Resource(nil)
-			switch s {
-			case first:
-				serving, err = tasks("tasks", group, listener)
-			case moveAtOnce:
-				if _, err = tasks("tasks", group, listener); err == nil {
-					// After its listener, so only the compute is missing.
-					published, _, serving, err = balancer("2")
-				}
-			case moveComputeInPlace, replaceComputeThenMove:
-				var group2, listener2 *custom
-				if published, group2, listener2, err = balancer("2"); err == nil {
-					name := "tasks"
-					if s == replaceComputeThenMove {
-						name = "tasks-2"
-					}
-					serving, err = tasks(name, group2, listener2)
-				}
-			}
-			if err != nil {
-				return err
-			}
-			var opts []pulumi.ResourceOption
-			if serving != nil {
-				opts = append(opts, pulumi.DependsOn([]pulumi.Resource{serving}))
-			}
-			_, err = register("aws:ec2/vpcEndpointService:VpcEndpointService", "service", pulumi.Map{
-				"networkLoadBalancerArns": pulumi.StringArray{published.Arn}}, opts...)
-			return err
-		})
-		return err
-	}
 	tests := []struct {
 		name    string
-		step    step
+		step    moveStep
 		wantErr string
 	}{
 		{"consumers moved to a load balancer nothing serves behind yet", moveAtOnce, "no compute serves its target group"},
@@ -243,8 +178,8 @@ func TestEndpointServiceMoves(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := New()
-			require.NoError(t, deploy(m, first))
-			err := deploy(m, tt.step)
+			require.NoError(t, deployMove(m, beforeMove))
+			err := deployMove(m, tt.step)
 			if tt.wantErr != "" {
 				require.ErrorContains(t, err, tt.wantErr)
 				return
@@ -252,4 +187,83 @@ func TestEndpointServiceMoves(t *testing.T) {
 			require.NoError(t, err)
 		})
 	}
+}
+
+// moveStep is one of TestEndpointServiceMoves's updates.
+type moveStep int
+
+const (
+	beforeMove moveStep = iota
+	moveAtOnce
+	moveComputeInPlace
+	replaceComputeThenMove
+)
+
+// deployMove runs step s's update: the endpoint service on load balancer
+// "1" with compute behind it at first, then on "2" in the step's order.
+func deployMove(m *AWS, s moveStep) error {
+	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
+		r := mover{ctx}
+		lb, group, listener, err := r.balancer("1")
+		if err != nil {
+			return err
+		}
+		published, serving := lb, pulumi.Resource(nil)
+		switch s {
+		case beforeMove:
+			serving, err = r.tasks("tasks", group, listener)
+		case moveAtOnce:
+			if _, err = r.tasks("tasks", group, listener); err == nil {
+				// After its listener, so only the compute is missing.
+				published, _, serving, err = r.balancer("2")
+			}
+		case moveComputeInPlace, replaceComputeThenMove:
+			var group2, listener2 *custom
+			if published, group2, listener2, err = r.balancer("2"); err == nil {
+				name := "tasks"
+				if s == replaceComputeThenMove {
+					name = "tasks-2"
+				}
+				serving, err = r.tasks(name, group2, listener2)
+			}
+		}
+		if err != nil {
+			return err
+		}
+		var opts []pulumi.ResourceOption
+		if serving != nil {
+			opts = append(opts, pulumi.DependsOn([]pulumi.Resource{serving}))
+		}
+		_, err = r.register("aws:ec2/vpcEndpointService:VpcEndpointService", "service", pulumi.Map{
+			"networkLoadBalancerArns": pulumi.StringArray{published.Arn}}, opts...)
+		return err
+	})
+	return err
+}
+
+// mover registers deployMove's resources, each depending on those it
+// takes, so they reach the mocks in the order AWS would need them.
+type mover struct{ ctx *pulumi.Context }
+
+func (r mover) register(token, name string, props pulumi.Map, opts ...pulumi.ResourceOption) (*custom, error) {
+	res := &custom{}
+	return res, r.ctx.RegisterResource(token, name, props, res, opts...)
+}
+
+func (r mover) balancer(n string) (lb, group, listener *custom, err error) {
+	if lb, err = r.register("aws:lb/loadBalancer:LoadBalancer", "nlb"+n, pulumi.Map{"loadBalancerType": pulumi.String("network"),
+		"subnets": pulumi.ToStringArray([]string{"subnet-" + n})}); err != nil {
+		return
+	}
+	if group, err = r.register("aws:lb/targetGroup:TargetGroup", "tg"+n, pulumi.Map{"port": pulumi.Int(80)}); err != nil {
+		return
+	}
+	listener, err = r.register("aws:lb/listener:Listener", "listener"+n, pulumi.Map{"loadBalancerArn": lb.Arn, "port": pulumi.Int(80),
+		"defaultActions": pulumi.Array{pulumi.Map{"type": pulumi.String("forward"), "targetGroupArn": group.Arn}}})
+	return
+}
+
+func (r mover) tasks(name string, group *custom, listener *custom) (*custom, error) {
+	return r.register("aws:ecs/service:Service", name, pulumi.Map{
+		"loadBalancers": pulumi.Array{pulumi.Map{"targetGroupArn": group.Arn}}}, pulumi.DependsOn([]pulumi.Resource{listener}))
 }
