@@ -100,6 +100,30 @@ func Run(ctx context.Context, ws Workspace, op Op, plan Plan, out io.Writer) ([]
 	if len(plan.Providers) == 0 || plan.Consumer == "" {
 		return nil, errors.New("the plan needs at least one provider stack and a consumer stack")
 	}
+	stacks, err := openStacks(ctx, ws, plan)
+	if err != nil {
+		return nil, err
+	}
+	stages, err := stagesFor(ctx, ws, op, plan, stacks)
+	if err != nil {
+		return nil, err
+	}
+	results, err := runStages(ctx, stages, stacks, out)
+	if err != nil {
+		return results, err
+	}
+	var errs []error
+	for _, r := range results {
+		if r.Status == Failed {
+			errs = append(errs, fmt.Errorf("%s %s (%s stage): %w", r.Op, r.Stack, r.Stage, r.Err))
+		}
+	}
+	return results, errors.Join(errs...)
+}
+
+// openStacks opens every stack of the plan before any runs, so a missing
+// one stops the run before it changes anything.
+func openStacks(ctx context.Context, ws Workspace, plan Plan) (map[string]Stack, error) {
 	all := append(append([]string(nil), plan.Providers...), plan.Consumer)
 	stacks := make(map[string]Stack, len(all))
 	for _, name := range all {
@@ -109,31 +133,23 @@ func Run(ctx context.Context, ws Workspace, op Op, plan Plan, out io.Writer) ([]
 		}
 		stacks[name] = s
 	}
+	return stacks, nil
+}
 
-	var stages []stage
+// stagesFor lays out op's stages in the order the stacks depend on each
+// other.
+func stagesFor(ctx context.Context, ws Workspace, op Op, plan Plan, stacks map[string]Stack) ([]stage, error) {
 	switch op {
 	case Preview:
-		// A consumer reads the providers' contracts, which exist once they
-		// are deployed: on a new setup only the providers can be previewed.
-		wait := func(ctx context.Context) (string, error) {
-			missing, err := Undeployed(ctx, ws, plan.Providers)
-			if err != nil || len(missing) == 0 {
-				return "", err
-			}
-			return fmt.Sprintf("provider stacks %s have no contract yet (never deployed): the consumer can be previewed once they are; `make up` deploys them first", strings.Join(missing, ", ")), nil
-		}
-		stages = []stage{{name: "providers", op: Preview, stacks: plan.Providers}, {name: "consumer", op: Preview, stacks: []string{plan.Consumer}, wait: wait}}
+		return []stage{
+			{name: "providers", op: Preview, stacks: plan.Providers},
+			{name: "consumer", op: Preview, stacks: []string{plan.Consumer}, wait: contractsDeployed(ws, plan.Providers)},
+		}, nil
 	case Up:
-		stages = []stage{{name: "providers", op: Up, stacks: plan.Providers}, {name: "consumer", op: Up, stacks: []string{plan.Consumer}}}
-		var accepting []string
-		for _, name := range plan.Providers {
-			ok, err := stacks[name].AcceptsConnections(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s's config: %w", name, err)
-			}
-			if ok {
-				accepting = append(accepting, name)
-			}
+		stages := []stage{{name: "providers", op: Up, stacks: plan.Providers}, {name: "consumer", op: Up, stacks: []string{plan.Consumer}}}
+		accepting, err := acceptingProviders(ctx, plan.Providers, stacks)
+		if err != nil {
+			return nil, err
 		}
 		if len(accepting) > 0 {
 			// The consumer's endpoints to them wait for this pass; the
@@ -142,12 +158,47 @@ func Run(ctx context.Context, ws Workspace, op Op, plan Plan, out io.Writer) ([]
 				stage{name: "acceptance", op: Up, stacks: accepting},
 				stage{name: "wiring", op: Up, stacks: []string{plan.Consumer}})
 		}
+		return stages, nil
 	case Destroy:
-		stages = []stage{{name: "consumer", op: Destroy, stacks: []string{plan.Consumer}}, {name: "providers", op: Destroy, stacks: plan.Providers}}
+		return []stage{{name: "consumer", op: Destroy, stacks: []string{plan.Consumer}}, {name: "providers", op: Destroy, stacks: plan.Providers}}, nil
 	default:
 		return nil, fmt.Errorf("unknown operation %q: use preview, up or destroy", op)
 	}
+}
 
+// contractsDeployed is the consumer's preview's wait: a consumer reads the
+// providers' contracts, which exist once they are deployed, so on a new
+// setup only the providers can be previewed.
+func contractsDeployed(ws Workspace, providers []string) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		missing, err := Undeployed(ctx, ws, providers)
+		if err != nil || len(missing) == 0 {
+			return "", err
+		}
+		return fmt.Sprintf("provider stacks %s have no contract yet (never deployed): the consumer can be previewed once they are; `make up` deploys them first", strings.Join(missing, ", ")), nil
+	}
+}
+
+// acceptingProviders names the providers that approve endpoint connections
+// themselves.
+func acceptingProviders(ctx context.Context, providers []string, stacks map[string]Stack) ([]string, error) {
+	var accepting []string
+	for _, name := range providers {
+		ok, err := stacks[name].AcceptsConnections(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("reading %s's config: %w", name, err)
+		}
+		if ok {
+			accepting = append(accepting, name)
+		}
+	}
+	return accepting, nil
+}
+
+// runStages runs the stages in order: the first failure skips every stage
+// after it, and a stage's wait may skip it without failing. The error is a
+// wait's own, which ends the run at once.
+func runStages(ctx context.Context, stages []stage, stacks map[string]Stack, out io.Writer) ([]Result, error) {
 	var results []Result
 	var mu sync.Mutex // guards out across concurrent stacks
 	failed := false
@@ -173,14 +224,7 @@ func Run(ctx context.Context, ws Workspace, op Op, plan Plan, out io.Writer) ([]
 		}
 		results = append(results, stageResults...)
 	}
-
-	var errs []error
-	for _, r := range results {
-		if r.Status == Failed {
-			errs = append(errs, fmt.Errorf("%s %s (%s stage): %w", r.Op, r.Stack, r.Stage, r.Err))
-		}
-	}
-	return results, errors.Join(errs...)
+	return results, nil
 }
 
 // Undeployed names the provider stacks that export no contract yet, which a
