@@ -87,20 +87,11 @@ func TestOrchestratorAgainstTheRealEngine(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	dir := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "work"), 0o755))
 	var omitTodoRoutes atomic.Bool
-	ws, err := NewPulumiWorkspace(ctx, Options{
-		Program:     engineProgram(&omitTodoRoutes),
-		ProjectName: "private-apis",
-		WorkDir:     filepath.Join(dir, "work"),
-		PulumiCLI:   pulumiCLI(t),
-		EnvVars:     fakeaws.EngineEnv(t, dir),
-	})
-	require.NoError(t, err)
+	ws := newEngineWorkspace(t, ctx, &omitTodoRoutes)
 
 	plan := Plan{Providers: []string{"ecs-provider", "ec2-provider"}, Consumer: "consumer"}
-	_, err = Run(ctx, ws, Up, plan, &bytes.Buffer{})
+	_, err := Run(ctx, ws, Up, plan, &bytes.Buffer{})
 	require.ErrorContains(t, err, `stack "ecs-provider" does not exist in this backend: create it with `+"`pulumi stack init ecs-provider`")
 
 	for _, name := range []string{"ecs-provider", "ec2-provider", "consumer"} {
@@ -122,37 +113,8 @@ func TestOrchestratorAgainstTheRealEngine(t *testing.T) {
 	var progress bytes.Buffer
 	results, err = Run(ctx, ws, Up, plan, &progress)
 	require.NoError(t, err, progress.String())
-	var order []string
-	for _, r := range results {
-		require.Equal(t, Succeeded, r.Status, r.Stack)
-		order = append(order, r.Stage+"/"+r.Stack)
-	}
-	require.Equal(t, []string{"providers/ecs-provider", "providers/ec2-provider", "consumer/consumer", "acceptance/ec2-provider", "wiring/consumer"}, order)
-	require.Contains(t, progress.String(), "[consumer] ")
-	for _, line := range strings.Split(strings.TrimSpace(progress.String()), "\n") {
-		require.Regexp(t, `^\[(ecs-provider|ec2-provider|consumer)\]( |$)`, line)
-	}
-
-	consumer, err := ws.Stack(ctx, "consumer")
-	require.NoError(t, err)
-	outputs, err := consumer.Outputs(ctx)
-	require.NoError(t, err)
-	var read []contract.Provider
-	require.NoError(t, json.Unmarshal([]byte(outputs["read"].(string)), &read))
-	require.Len(t, read, 2)
-	require.Equal(t, contract.Provider{
-		Stack:               "organization/private-apis/ec2-provider",
-		Version:             "1.0", // it exports no contractVersion
-		EndpointServiceName: "com.amazonaws.vpce.us-west-2.vpce-svc-todo",
-		EndpointServiceID:   "vpce-svc-todo", // a secret output, read back
-		AllowedPrincipals:   []string{"arn:aws:iam::111111111111:root"},
-		ServicePort:         8080, // a number in state, an int again
-		HealthCheckPath:     "/healthz",
-		Routes:              contract.Todo.Routes,
-		AvailabilityZoneIDs: []string{"usw2-az1", "usw2-az2"},
-		Region:              "us-west-2",
-		SupportedRegions:    []string{}, // exported, and empty
-	}, read[1])
+	requireEveryStageSucceeded(t, results, progress.String())
+	requireConsumerReadTheTodoContract(t, ctx, ws)
 
 	// A provider update that drops an output breaks the consumer's next
 	// update with an error naming the stack and the output; nothing after
@@ -174,6 +136,66 @@ func TestOrchestratorAgainstTheRealEngine(t *testing.T) {
 	for _, r := range results {
 		require.Equal(t, Succeeded, r.Status, r.Stack)
 	}
+}
+
+// newEngineWorkspace runs engineProgram offline, on a file:// backend in a
+// temporary directory, so the test needs no login and no cloud.
+func newEngineWorkspace(t *testing.T, ctx context.Context, omitTodoRoutes *atomic.Bool) *PulumiWorkspace {
+	t.Helper()
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "work"), 0o755))
+	ws, err := NewPulumiWorkspace(ctx, Options{
+		Program:     engineProgram(omitTodoRoutes),
+		ProjectName: "private-apis",
+		WorkDir:     filepath.Join(dir, "work"),
+		PulumiCLI:   pulumiCLI(t),
+		EnvVars:     fakeaws.EngineEnv(t, dir),
+	})
+	require.NoError(t, err)
+	return ws
+}
+
+// requireEveryStageSucceeded checks an up with an accepting provider ran
+// all five stages in order, and that every line of progress names its stack.
+func requireEveryStageSucceeded(t *testing.T, results []Result, progress string) {
+	t.Helper()
+	var order []string
+	for _, r := range results {
+		require.Equal(t, Succeeded, r.Status, r.Stack)
+		order = append(order, r.Stage+"/"+r.Stack)
+	}
+	require.Equal(t, []string{"providers/ecs-provider", "providers/ec2-provider", "consumer/consumer", "acceptance/ec2-provider", "wiring/consumer"}, order)
+	require.Contains(t, progress, "[consumer] ")
+	for _, line := range strings.Split(strings.TrimSpace(progress), "\n") {
+		require.Regexp(t, `^\[(ecs-provider|ec2-provider|consumer)\]( |$)`, line)
+	}
+}
+
+// requireConsumerReadTheTodoContract checks what the consumer read back
+// through real StackReferences: a secret in the clear, a number as an int,
+// an output never exported at its default.
+func requireConsumerReadTheTodoContract(t *testing.T, ctx context.Context, ws *PulumiWorkspace) {
+	t.Helper()
+	consumer, err := ws.Stack(ctx, "consumer")
+	require.NoError(t, err)
+	outputs, err := consumer.Outputs(ctx)
+	require.NoError(t, err)
+	var read []contract.Provider
+	require.NoError(t, json.Unmarshal([]byte(outputs["read"].(string)), &read))
+	require.Len(t, read, 2)
+	require.Equal(t, contract.Provider{
+		Stack:               "organization/private-apis/ec2-provider",
+		Version:             "1.0", // it exports no contractVersion
+		EndpointServiceName: "com.amazonaws.vpce.us-west-2.vpce-svc-todo",
+		EndpointServiceID:   "vpce-svc-todo", // a secret output, read back
+		AllowedPrincipals:   []string{"arn:aws:iam::111111111111:root"},
+		ServicePort:         8080, // a number in state, an int again
+		HealthCheckPath:     "/healthz",
+		Routes:              contract.Todo.Routes,
+		AvailabilityZoneIDs: []string{"usw2-az1", "usw2-az2"},
+		Region:              "us-west-2",
+		SupportedRegions:    []string{}, // exported, and empty
+	}, read[1])
 }
 
 // TestNotLoggedInSaysWhatToRun uses an empty Pulumi home and no backend URL,
