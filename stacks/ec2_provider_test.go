@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/private-apis/private-apis/contract"
+	"github.com/private-apis/private-apis/internal/fakeaws"
 	"github.com/stretchr/testify/require"
 )
 
@@ -43,89 +44,94 @@ func TestEC2ProviderMeetsTheSecurityChecklist(t *testing.T) {
 		trustServices: []string{"ec2.amazonaws.com", "vpc-flow-logs.amazonaws.com"},
 		tags:          map[string]any{"team": "todo"},
 		// Auto Scaling groups carry tags as a list that propagates to instances.
-		untaggable: map[string]bool{"aws:iam/rolePolicyAttachment:RolePolicyAttachment": true, "aws:autoscaling/group:Group": true},
+		untaggable:      map[string]bool{"aws:iam/rolePolicyAttachment:RolePolicyAttachment": true, "aws:autoscaling/group:Group": true},
+		managedPolicies: 1, // Session Manager's
 	})
 
-	t.Run("launch template", func(t *testing.T) {
-		lts := m.ByType("aws:ec2/launchTemplate:LaunchTemplate")
-		require.Len(t, lts, 1)
-		lt := lts[0].Map()
-		md := lt["metadataOptions"].(map[string]any)
-		require.Equal(t, "required", md["httpTokens"])
-		require.EqualValues(t, 1, md["httpPutResponseHopLimit"])
-		for _, nic := range lt["networkInterfaces"].([]any) {
-			require.Equal(t, "false", nic.(map[string]any)["associatePublicIpAddress"])
+	t.Run("launch template", func(t *testing.T) { assertEC2LaunchTemplate(t, m, out) })
+	t.Run("auto scaling group", func(t *testing.T) { assertEC2AutoScalingGroup(t, m) })
+	t.Run("DynamoDB table", func(t *testing.T) { assertTodoTable(t, m) })
+	t.Run("instance role reaches only its table", func(t *testing.T) { assertInstanceRoleReachesOnlyItsTable(t, m) })
+	t.Run("image built from apps/todo", func(t *testing.T) { assertImageBuiltFrom(t, m, "todo") })
+}
+
+func assertEC2LaunchTemplate(t *testing.T, m *fakeaws.AWS, out map[string]any) {
+	lts := m.ByType("aws:ec2/launchTemplate:LaunchTemplate")
+	require.Len(t, lts, 1)
+	lt := lts[0].Map()
+	md := lt["metadataOptions"].(map[string]any)
+	require.Equal(t, "required", md["httpTokens"])
+	require.EqualValues(t, 1, md["httpPutResponseHopLimit"])
+	require.NotEmpty(t, lt["networkInterfaces"])
+	for _, nic := range lt["networkInterfaces"].([]any) {
+		require.Equal(t, "false", nic.(map[string]any)["associatePublicIpAddress"])
+	}
+	require.NotEmpty(t, lt["blockDeviceMappings"])
+	for _, bd := range lt["blockDeviceMappings"].([]any) {
+		require.Equal(t, "true", bd.(map[string]any)["ebs"].(map[string]any)["encrypted"])
+	}
+	require.Nil(t, lt["keyName"])
+	require.NotEmpty(t, lt["iamInstanceProfile"].(map[string]any)["arn"])
+	require.Equal(t, "t3.small", lt["instanceType"])
+	userData, err := base64.StdEncoding.DecodeString(lt["userData"].(string))
+	require.NoError(t, err)
+	require.Contains(t, string(userData), "TABLE_NAME="+out["tableName"].(string)+"\n", "the app is told its table")
+	require.Contains(t, string(userData), "DRAIN_DELAY=5s\n")
+	require.Contains(t, string(userData), out["imageUri"].(string))
+	require.NotRegexp(t, `AKIA[0-9A-Z]{16}`, string(userData))
+}
+
+func assertEC2AutoScalingGroup(t *testing.T, m *fakeaws.AWS) {
+	groups := m.ByType("aws:autoscaling/group:Group")
+	require.Len(t, groups, 1)
+	g := groups[0].Map()
+	require.Equal(t, "ELB", g["healthCheckType"])
+	require.Greater(t, g["healthCheckGracePeriod"].(float64), 0.0)
+	require.GreaterOrEqual(t, g["minSize"].(float64), 2.0)
+	require.GreaterOrEqual(t, len(g["vpcZoneIdentifiers"].([]any)), 2)
+	require.Len(t, g["targetGroupArns"], 1)
+	require.NotEmpty(t, g["launchTemplate"].(map[string]any)["version"])
+	require.Equal(t, g["minSize"], g["minElbCapacity"], "a release waits until its instances are healthy")
+	require.Equal(t, []string{"launchTemplate", "targetGroupArns", "#initerror"}, groups[0].ReplaceOnChanges, "each release is a new group")
+	require.Contains(t, g["tags"], map[string]any{"key": "team", "value": "todo", "propagateAtLaunch": true})
+}
+
+func assertTodoTable(t *testing.T, m *fakeaws.AWS) {
+	tables := m.ByType("aws:dynamodb/table:Table")
+	require.Len(t, tables, 1)
+	tbl := tables[0].Map()
+	require.Equal(t, map[string]any{"enabled": true}, tbl["pointInTimeRecovery"])
+	require.Equal(t, true, tbl["deletionProtectionEnabled"])
+	require.Equal(t, "PAY_PER_REQUEST", tbl["billingMode"])
+	require.Equal(t, "owner", tbl["hashKey"])
+	require.Equal(t, "id", tbl["rangeKey"])
+	require.Equal(t, map[string]any{"enabled": true}, tbl["serverSideEncryption"])
+}
+
+func assertInstanceRoleReachesOnlyItsTable(t *testing.T, m *fakeaws.AWS) {
+	var doc struct {
+		Statement []struct {
+			Action   []string
+			Resource []string
 		}
-		for _, bd := range lt["blockDeviceMappings"].([]any) {
-			require.Equal(t, "true", bd.(map[string]any)["ebs"].(map[string]any)["encrypted"])
-		}
-		require.Nil(t, lt["keyName"])
-		require.NotEmpty(t, lt["iamInstanceProfile"].(map[string]any)["arn"])
-		require.Equal(t, "t3.small", lt["instanceType"])
-		userData, err := base64.StdEncoding.DecodeString(lt["userData"].(string))
-		require.NoError(t, err)
-		require.Contains(t, string(userData), "TABLE_NAME="+out["tableName"].(string)+"\n", "the app is told its table")
-		require.Contains(t, string(userData), "DRAIN_DELAY=5s\n")
-		require.Contains(t, string(userData), out["imageUri"].(string))
-		require.NotRegexp(t, `AKIA[0-9A-Z]{16}`, string(userData))
-	})
-
-	t.Run("auto scaling group", func(t *testing.T) {
-		groups := m.ByType("aws:autoscaling/group:Group")
-		require.Len(t, groups, 1)
-		g := groups[0].Map()
-		require.Equal(t, "ELB", g["healthCheckType"])
-		require.Greater(t, g["healthCheckGracePeriod"].(float64), 0.0)
-		require.GreaterOrEqual(t, g["minSize"].(float64), 2.0)
-		require.GreaterOrEqual(t, len(g["vpcZoneIdentifiers"].([]any)), 2)
-		require.Len(t, g["targetGroupArns"], 1)
-		require.NotEmpty(t, g["launchTemplate"].(map[string]any)["version"])
-		require.Equal(t, g["minSize"], g["minElbCapacity"], "a release waits until its instances are healthy")
-		require.Equal(t, []string{"launchTemplate", "targetGroupArns", "#initerror"}, groups[0].ReplaceOnChanges, "each release is a new group")
-		require.Contains(t, g["tags"], map[string]any{"key": "team", "value": "todo", "propagateAtLaunch": true})
-	})
-
-	t.Run("DynamoDB table", func(t *testing.T) {
-		tables := m.ByType("aws:dynamodb/table:Table")
-		require.Len(t, tables, 1)
-		tbl := tables[0].Map()
-		require.Equal(t, map[string]any{"enabled": true}, tbl["pointInTimeRecovery"])
-		require.Equal(t, true, tbl["deletionProtectionEnabled"])
-		require.Equal(t, "PAY_PER_REQUEST", tbl["billingMode"])
-		require.Equal(t, "owner", tbl["hashKey"])
-		require.Equal(t, "id", tbl["rangeKey"])
-		require.Equal(t, map[string]any{"enabled": true}, tbl["serverSideEncryption"])
-	})
-
-	t.Run("instance role reaches only its table", func(t *testing.T) {
-		var doc struct {
-			Statement []struct {
-				Action   []string
-				Resource []string
+	}
+	r, ok := m.Named("aws:iam/rolePolicy:RolePolicy", "todo-instance")
+	require.True(t, ok)
+	require.NoError(t, json.Unmarshal([]byte(r.Map()["policy"].(string)), &doc))
+	allowed := map[string]bool{"dynamodb:GetItem": true, "dynamodb:PutItem": true, "dynamodb:UpdateItem": true, "dynamodb:DeleteItem": true, "dynamodb:Query": true}
+	var tableActions []string
+	for _, s := range doc.Statement {
+		for _, a := range s.Action {
+			if len(a) > 9 && a[:9] == "dynamodb:" {
+				require.True(t, allowed[a], "%s is beyond the item actions the app uses", a)
+				require.Len(t, s.Resource, 1)
+				require.Contains(t, s.Resource[0], "todo-table", "only the todo table")
+				tableActions = append(tableActions, a)
 			}
 		}
-		r, ok := m.Named("aws:iam/rolePolicy:RolePolicy", "todo-instance")
-		require.True(t, ok)
-		require.NoError(t, json.Unmarshal([]byte(r.Map()["policy"].(string)), &doc))
-		allowed := map[string]bool{"dynamodb:GetItem": true, "dynamodb:PutItem": true, "dynamodb:UpdateItem": true, "dynamodb:DeleteItem": true, "dynamodb:Query": true}
-		var tableActions []string
-		for _, s := range doc.Statement {
-			for _, a := range s.Action {
-				if len(a) > 9 && a[:9] == "dynamodb:" {
-					require.True(t, allowed[a], "%s is beyond the item actions the app uses", a)
-					require.Len(t, s.Resource, 1)
-					require.Contains(t, s.Resource[0], "todo-table", "only the todo table")
-					tableActions = append(tableActions, a)
-				}
-			}
-		}
-		require.ElementsMatch(t, todoTableActions, tableActions)
-		require.Len(t, m.ByType("aws:iam/instanceProfile:InstanceProfile"), 1)
-	})
-
-	t.Run("image built from apps/todo", func(t *testing.T) {
-		assertImageBuiltFrom(t, m, "todo")
-	})
+	}
+	require.ElementsMatch(t, todoTableActions, tableActions)
+	require.Len(t, m.ByType("aws:iam/instanceProfile:InstanceProfile"), 1)
 }
 
 func TestEC2ProviderTableProtectionCanBeTurnedOff(t *testing.T) {
