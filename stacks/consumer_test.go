@@ -71,142 +71,161 @@ func TestConsumerBuildsOneApiForEveryProvider(t *testing.T) {
 	m, out, err := runConsumerStack(t, validConsumerConfig(), twoProviders(), nil)
 	require.NoError(t, err)
 
-	t.Run("network without egress", func(t *testing.T) {
-		require.Len(t, m.ByType("aws:ec2/vpc:Vpc"), 1)
-		require.Empty(t, m.ByType("aws:ec2/natGateway:NatGateway"))
-		require.Empty(t, m.ByType("aws:ec2/internetGateway:InternetGateway"))
-		var zones []any
-		for _, s := range m.ByType("aws:ec2/subnet:Subnet") {
-			zones = append(zones, s.Map()["availabilityZoneId"])
-		}
-		require.Equal(t, []any{"usw2-az1", "usw2-az2"}, zones, "the region's default, which both providers share")
-		require.Len(t, m.ByType("aws:ec2/flowLog:FlowLog"), 1)
-	})
-
-	t.Run("an interface endpoint per provider", func(t *testing.T) {
-		endpoints := m.ByType("aws:ec2/vpcEndpoint:VpcEndpoint")
-		require.Len(t, endpoints, 2)
-		for _, e := range endpoints {
-			in := e.Map()
-			require.Equal(t, "Interface", in["vpcEndpointType"])
-			require.Len(t, in["subnetIds"], 2, "%s: one subnet per shared AZ", e.Name)
-			require.Len(t, in["securityGroupIds"], 1)
-			require.Nil(t, in["serviceRegion"])
-		}
-		dog, ok := m.Named("aws:ec2/vpcEndpoint:VpcEndpoint", "api-"+backendName(dognamesStack)+"-endpoint")
-		require.True(t, ok, "named after the provider's stack")
-		require.Equal(t, "com.amazonaws.vpce.us-west-2.vpce-svc-0dog", dog.Map()["serviceName"])
-		require.Equal(t, dognamesStack, dog.Map()["tags"].(map[string]any)["private-apis:provider"], "the full stack name is in the tags")
-	})
-
+	t.Run("network without egress", func(t *testing.T) { assertConsumerNetworkWithoutEgress(t, m) })
+	t.Run("an interface endpoint per provider", func(t *testing.T) { assertConsumerEndpointPerProvider(t, m) })
 	t.Run("one hardened internal load balancer", func(t *testing.T) {
-		lbs := m.ByType("aws:lb/loadBalancer:LoadBalancer")
-		require.Len(t, lbs, 1, "cost doesn't grow by a load balancer per provider")
-		alb := lbs[0].Map()
-		require.Equal(t, "application", alb["loadBalancerType"])
-		require.Equal(t, true, alb["internal"])
-		require.Equal(t, true, alb["dropInvalidHeaderFields"])
-		require.Contains(t, []any{"defensive", "strictest"}, alb["desyncMitigationMode"])
-		require.GreaterOrEqual(t, len(alb["subnets"].([]any)), 2)
-
-		tgs := m.ByType("aws:lb/targetGroup:TargetGroup")
-		require.Len(t, tgs, 2)
-		for _, tg := range tgs {
-			require.Equal(t, "ip", tg.Map()["targetType"])
-			require.Equal(t, "/healthz", tg.Map()["healthCheck"].(map[string]any)["path"], "health checks cross PrivateLink to the service")
-		}
-		attachments := m.ByType("aws:lb/targetGroupAttachment:TargetGroupAttachment")
-		require.Len(t, attachments, 4, "one target per endpoint IP, per AZ")
-		for _, a := range attachments {
-			zone := a.Name[strings.LastIndex(a.Name, "-target-")+len("-target-"):]
-			subnet, ok := m.Named("aws:ec2/subnet:Subnet", "consumer-workload-"+zone)
-			require.True(t, ok, a.Name)
-			cidr := netip.MustParsePrefix(subnet.Map()["cidrBlock"].(string))
-			require.True(t, cidr.Contains(netip.MustParseAddr(a.Map()["targetId"].(string))), "%s: the address of the endpoint's interface in %s", a.Name, zone)
-		}
-		rules := m.ByType("aws:lb/listenerRule:ListenerRule")
-		require.Len(t, rules, 2)
-		for _, stack := range []string{dognamesStack, todoStack} {
-			rule, ok := m.Named("aws:lb/listenerRule:ListenerRule", "api-"+backendName(stack)+"-rule")
-			require.True(t, ok, stack)
-			header := rule.Map()["conditions"].([]any)[0].(map[string]any)["httpHeader"].(map[string]any)
-			require.Equal(t, "X-Private-Apis-Backend", header["httpHeaderName"])
-			require.Equal(t, []any{backendName(stack)}, header["values"])
-			require.EqualValues(t, rulePriority(nil, stack), rule.Map()["priority"], "derived from the stack name alone")
-		}
+		assertConsumerLoadBalancer(t, m)
+		assertConsumerTargetsAndRules(t, m)
 	})
-
 	t.Run("HTTP API with explicit routes, throttling and access logs", func(t *testing.T) {
-		link := m.ByType("aws:apigatewayv2/vpcLink:VpcLink")
-		require.Len(t, link, 1)
-		require.GreaterOrEqual(t, len(link[0].Map()["subnetIds"].([]any)), 2)
-		require.Len(t, link[0].Map()["securityGroupIds"], 1)
-
-		integrations := m.ByType("aws:apigatewayv2/integration:Integration")
-		require.Len(t, integrations, 2)
-		for _, i := range integrations {
-			in := i.Map()
-			require.Equal(t, "VPC_LINK", in["connectionType"])
-			require.Equal(t, "HTTP_PROXY", in["integrationType"])
-			require.LessOrEqual(t, in["timeoutMilliseconds"].(float64), 30000.0)
-			require.Contains(t, in["integrationUri"], ":listener/")
-			require.Equal(t, "''", in["requestParameters"].(map[string]any)["remove:header.x-user-id"], "no spoofed user without authorization")
-		}
-
-		var keys []string
-		for _, r := range m.ByType("aws:apigatewayv2/route:Route") {
-			keys = append(keys, r.Map()["routeKey"].(string))
-			require.Equal(t, "NONE", r.Map()["authorizationType"])
-		}
-		require.ElementsMatch(t, []string{"GET /dogs", "GET /dogs/males", "GET /dogs/females", "GET /todo", "POST /todo", "GET /todo/{id}", "DELETE /todo/{id}"}, keys)
-
-		stages := m.ByType("aws:apigatewayv2/stage:Stage")
-		require.Len(t, stages, 1)
-		stage := stages[0].Map()
-		require.Equal(t, "$default", stage["name"])
-		require.Equal(t, true, stage["autoDeploy"])
-		defaults := stage["defaultRouteSettings"].(map[string]any)
-		require.EqualValues(t, 50, defaults["throttlingRateLimit"], "each route's own limit")
-		require.EqualValues(t, 100, defaults["throttlingBurstLimit"])
-		var writeRoutes []any
-		for _, s := range stage["routeSettings"].([]any) {
-			rs := s.(map[string]any)
-			require.EqualValues(t, 10, rs["throttlingRateLimit"], "writes are throttled tighter")
-			require.EqualValues(t, 20, rs["throttlingBurstLimit"])
-			writeRoutes = append(writeRoutes, rs["routeKey"])
-		}
-		require.ElementsMatch(t, []any{"POST /todo", "DELETE /todo/{id}"}, writeRoutes)
-		logs := stage["accessLogSettings"].(map[string]any)
-		for _, field := range []string{"$context.requestId", "$context.routeKey", "$context.status", "$context.responseLatency", "$context.integrationErrorMessage"} {
-			require.Contains(t, logs["format"], field)
-		}
-		group, ok := m.Named("aws:cloudwatch/logGroup:LogGroup", "api-access-logs")
-		require.True(t, ok)
-		require.EqualValues(t, 365, group.Map()["retentionInDays"])
-		require.Equal(t, group.OutputMap()["arn"], logs["destinationArn"])
+		assertConsumerIntegrationsAndRoutes(t, m)
+		assertConsumerStage(t, m)
 	})
+	t.Run("security groups admit only the hop before", func(t *testing.T) { assertConsumerIngressFromGroups(t, m) })
+	t.Run("exports", func(t *testing.T) { assertConsumerExports(t, m, out) })
+}
 
-	t.Run("security groups admit only the hop before", func(t *testing.T) {
-		for _, r := range m.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
-			require.Nil(t, r.Map()["cidrIpv4"], "%s: consumer rules reference groups, never CIDRs", r.Name)
-			require.NotEmpty(t, r.Map()["referencedSecurityGroupId"], r.Name)
-		}
-		in, ok := m.Named("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "api-alb-to-endpoints-8080-in")
-		require.True(t, ok)
-		require.EqualValues(t, 8080, in.Map()["fromPort"])
-	})
+func assertConsumerNetworkWithoutEgress(t *testing.T, m *fakeaws.AWS) {
+	require.Len(t, m.ByType("aws:ec2/vpc:Vpc"), 1)
+	require.Empty(t, m.ByType("aws:ec2/natGateway:NatGateway"))
+	require.Empty(t, m.ByType("aws:ec2/internetGateway:InternetGateway"))
+	var zones []any
+	for _, s := range m.ByType("aws:ec2/subnet:Subnet") {
+		zones = append(zones, s.Map()["availabilityZoneId"])
+	}
+	require.Equal(t, []any{"usw2-az1", "usw2-az2"}, zones, "the region's default, which both providers share")
+	require.Len(t, m.ByType("aws:ec2/flowLog:FlowLog"), 1)
+}
 
-	t.Run("exports", func(t *testing.T) {
-		require.Equal(t, m.ByType("aws:apigatewayv2/api:Api")[0].OutputMap()["apiEndpoint"], out["apiEndpoint"])
-		providers := out["providers"].(map[string]any)
-		require.Len(t, providers, 2)
-		dog := providers[dognamesStack].(map[string]any)
-		endpoint, _ := m.Named("aws:ec2/vpcEndpoint:VpcEndpoint", "api-"+backendName(dognamesStack)+"-endpoint")
-		require.Equal(t, endpoint.ID, dog["endpointId"], "what the provider accepts")
-		require.Equal(t, "vpce-svc-0dog", dog["endpointServiceId"], "so the provider can check what it accepts")
-		require.Equal(t, []string{"GET /dogs", "GET /dogs/males", "GET /dogs/females"}, dog["routes"])
-		require.Equal(t, true, dog["wired"])
-	})
+func assertConsumerEndpointPerProvider(t *testing.T, m *fakeaws.AWS) {
+	endpoints := m.ByType("aws:ec2/vpcEndpoint:VpcEndpoint")
+	require.Len(t, endpoints, 2)
+	for _, e := range endpoints {
+		in := e.Map()
+		require.Equal(t, "Interface", in["vpcEndpointType"])
+		require.Len(t, in["subnetIds"], 2, "%s: one subnet per shared AZ", e.Name)
+		require.Len(t, in["securityGroupIds"], 1)
+		require.Nil(t, in["serviceRegion"])
+	}
+	dog, ok := m.Named("aws:ec2/vpcEndpoint:VpcEndpoint", "api-"+backendName(dognamesStack)+"-endpoint")
+	require.True(t, ok, "named after the provider's stack")
+	require.Equal(t, "com.amazonaws.vpce.us-west-2.vpce-svc-0dog", dog.Map()["serviceName"])
+	require.Equal(t, dognamesStack, dog.Map()["tags"].(map[string]any)["private-apis:provider"], "the full stack name is in the tags")
+}
+
+func assertConsumerLoadBalancer(t *testing.T, m *fakeaws.AWS) {
+	lbs := m.ByType("aws:lb/loadBalancer:LoadBalancer")
+	require.Len(t, lbs, 1, "cost doesn't grow by a load balancer per provider")
+	alb := lbs[0].Map()
+	require.Equal(t, "application", alb["loadBalancerType"])
+	require.Equal(t, true, alb["internal"])
+	require.Equal(t, true, alb["dropInvalidHeaderFields"])
+	require.Contains(t, []any{"defensive", "strictest"}, alb["desyncMitigationMode"])
+	require.GreaterOrEqual(t, len(alb["subnets"].([]any)), 2)
+}
+
+func assertConsumerTargetsAndRules(t *testing.T, m *fakeaws.AWS) {
+	tgs := m.ByType("aws:lb/targetGroup:TargetGroup")
+	require.Len(t, tgs, 2)
+	for _, tg := range tgs {
+		require.Equal(t, "ip", tg.Map()["targetType"])
+		require.Equal(t, "/healthz", tg.Map()["healthCheck"].(map[string]any)["path"], "health checks cross PrivateLink to the service")
+	}
+	attachments := m.ByType("aws:lb/targetGroupAttachment:TargetGroupAttachment")
+	require.Len(t, attachments, 4, "one target per endpoint IP, per AZ")
+	for _, a := range attachments {
+		zone := a.Name[strings.LastIndex(a.Name, "-target-")+len("-target-"):]
+		subnet, ok := m.Named("aws:ec2/subnet:Subnet", "consumer-workload-"+zone)
+		require.True(t, ok, a.Name)
+		cidr := netip.MustParsePrefix(subnet.Map()["cidrBlock"].(string))
+		require.True(t, cidr.Contains(netip.MustParseAddr(a.Map()["targetId"].(string))), "%s: the address of the endpoint's interface in %s", a.Name, zone)
+	}
+	rules := m.ByType("aws:lb/listenerRule:ListenerRule")
+	require.Len(t, rules, 2)
+	for _, stack := range []string{dognamesStack, todoStack} {
+		rule, ok := m.Named("aws:lb/listenerRule:ListenerRule", "api-"+backendName(stack)+"-rule")
+		require.True(t, ok, stack)
+		header := rule.Map()["conditions"].([]any)[0].(map[string]any)["httpHeader"].(map[string]any)
+		require.Equal(t, "X-Private-Apis-Backend", header["httpHeaderName"])
+		require.Equal(t, []any{backendName(stack)}, header["values"])
+		require.EqualValues(t, rulePriority(nil, stack), rule.Map()["priority"], "derived from the stack name alone")
+	}
+}
+
+func assertConsumerIntegrationsAndRoutes(t *testing.T, m *fakeaws.AWS) {
+	link := m.ByType("aws:apigatewayv2/vpcLink:VpcLink")
+	require.Len(t, link, 1)
+	require.GreaterOrEqual(t, len(link[0].Map()["subnetIds"].([]any)), 2)
+	require.Len(t, link[0].Map()["securityGroupIds"], 1)
+
+	integrations := m.ByType("aws:apigatewayv2/integration:Integration")
+	require.Len(t, integrations, 2)
+	for _, i := range integrations {
+		in := i.Map()
+		require.Equal(t, "VPC_LINK", in["connectionType"])
+		require.Equal(t, "HTTP_PROXY", in["integrationType"])
+		require.LessOrEqual(t, in["timeoutMilliseconds"].(float64), 30000.0)
+		require.Contains(t, in["integrationUri"], ":listener/")
+		require.Equal(t, "''", in["requestParameters"].(map[string]any)["remove:header.x-user-id"], "no spoofed user without authorization")
+	}
+
+	var keys []string
+	for _, r := range m.ByType("aws:apigatewayv2/route:Route") {
+		keys = append(keys, r.Map()["routeKey"].(string))
+		require.Equal(t, "NONE", r.Map()["authorizationType"])
+	}
+	require.ElementsMatch(t, []string{"GET /dogs", "GET /dogs/males", "GET /dogs/females", "GET /todo", "POST /todo", "GET /todo/{id}", "DELETE /todo/{id}"}, keys)
+}
+
+func assertConsumerStage(t *testing.T, m *fakeaws.AWS) {
+	stages := m.ByType("aws:apigatewayv2/stage:Stage")
+	require.Len(t, stages, 1)
+	stage := stages[0].Map()
+	require.Equal(t, "$default", stage["name"])
+	require.Equal(t, true, stage["autoDeploy"])
+	defaults := stage["defaultRouteSettings"].(map[string]any)
+	require.EqualValues(t, 50, defaults["throttlingRateLimit"], "each route's own limit")
+	require.EqualValues(t, 100, defaults["throttlingBurstLimit"])
+	var writeRoutes []any
+	for _, s := range stage["routeSettings"].([]any) {
+		rs := s.(map[string]any)
+		require.EqualValues(t, 10, rs["throttlingRateLimit"], "writes are throttled tighter")
+		require.EqualValues(t, 20, rs["throttlingBurstLimit"])
+		writeRoutes = append(writeRoutes, rs["routeKey"])
+	}
+	require.ElementsMatch(t, []any{"POST /todo", "DELETE /todo/{id}"}, writeRoutes)
+	logs := stage["accessLogSettings"].(map[string]any)
+	for _, field := range []string{"$context.requestId", "$context.routeKey", "$context.status", "$context.responseLatency", "$context.integrationErrorMessage"} {
+		require.Contains(t, logs["format"], field)
+	}
+	group, ok := m.Named("aws:cloudwatch/logGroup:LogGroup", "api-access-logs")
+	require.True(t, ok)
+	require.EqualValues(t, 365, group.Map()["retentionInDays"])
+	require.Equal(t, group.OutputMap()["arn"], logs["destinationArn"])
+}
+
+func assertConsumerIngressFromGroups(t *testing.T, m *fakeaws.AWS) {
+	rules := m.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+	require.NotEmpty(t, rules)
+	for _, r := range rules {
+		require.Nil(t, r.Map()["cidrIpv4"], "%s: consumer rules reference groups, never CIDRs", r.Name)
+		require.NotEmpty(t, r.Map()["referencedSecurityGroupId"], r.Name)
+	}
+	in, ok := m.Named("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "api-alb-to-endpoints-8080-in")
+	require.True(t, ok)
+	require.EqualValues(t, 8080, in.Map()["fromPort"])
+}
+
+func assertConsumerExports(t *testing.T, m *fakeaws.AWS, out map[string]any) {
+	require.Equal(t, m.ByType("aws:apigatewayv2/api:Api")[0].OutputMap()["apiEndpoint"], out["apiEndpoint"])
+	providers := out["providers"].(map[string]any)
+	require.Len(t, providers, 2)
+	dog := providers[dognamesStack].(map[string]any)
+	endpoint, _ := m.Named("aws:ec2/vpcEndpoint:VpcEndpoint", "api-"+backendName(dognamesStack)+"-endpoint")
+	require.Equal(t, endpoint.ID, dog["endpointId"], "what the provider accepts")
+	require.Equal(t, "vpce-svc-0dog", dog["endpointServiceId"], "so the provider can check what it accepts")
+	require.Equal(t, []string{"GET /dogs", "GET /dogs/males", "GET /dogs/females"}, dog["routes"])
+	require.Equal(t, true, dog["wired"])
 }
 
 func TestConsumerWithJWTAuthorization(t *testing.T) {
