@@ -12,8 +12,48 @@ import (
 // acceptance, what goes cross-region, and what is refused, before anything
 // is created.
 func TestPlanConsumer(t *testing.T) {
-	const self = "organization/private-apis/consumer"
 	who := caller{AccountID: "111111111111", Arn: "arn:aws:iam::111111111111:user/deployer"}
+	for _, tt := range planConsumerCases() {
+		t.Run(tt.name, func(t *testing.T) {
+			plan, err := planConsumer(tt.cfg, planningConsumer, "us-west-2", who, tt.providers)
+			if len(tt.wantErr) > 0 {
+				require.Error(t, err)
+				for _, want := range tt.wantErr {
+					require.ErrorContains(t, err, want)
+				}
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.cfg.Network.AvailabilityZoneIds, plan.AvailabilityZoneIDs, "the consumer's own AZs")
+			require.Len(t, plan.Backends, len(tt.providers))
+			for _, b := range plan.Backends {
+				stack := b.Provider.Stack
+				require.Equal(t, tt.zones[stack], b.AvailabilityZoneIDs, stack)
+				require.Equal(t, tt.awaiting[stack], b.AwaitingAcceptance, stack)
+				require.Equal(t, tt.region[stack], b.ServiceRegion, stack)
+				require.Equal(t, backendName(stack), b.Name)
+				require.Equal(t, rulePriority(nil, stack), b.RulePriority)
+			}
+		})
+	}
+}
+
+// planningConsumer is the stack being planned, which a provider must name
+// in its AcceptedEndpoints for the endpoint to count as accepted.
+const planningConsumer = "organization/private-apis/consumer"
+
+type planConsumerCase struct {
+	name      string
+	cfg       consumerConfig
+	providers []contract.Provider
+	// zones are each backend's endpoint AZs, by stack.
+	zones    map[string][]string
+	awaiting map[string]bool
+	region   map[string]string
+	wantErr  []string
+}
+
+func planConsumerCases() []planConsumerCase {
 	provider := func(stack string, zones ...string) contract.Provider {
 		return contract.Provider{Stack: stack, Region: "us-west-2", AllowedPrincipals: []string{"arn:aws:iam::111111111111:root"},
 			AvailabilityZoneIDs: zones, Routes: []string{"GET /" + stack[len(stack)-3:]}, EndpointServiceID: "vpce-svc-0" + stack[len(stack)-3:]}
@@ -21,16 +61,7 @@ func TestPlanConsumer(t *testing.T) {
 	config := func(zones ...string) consumerConfig {
 		return consumerConfig{Network: networkConfig{AvailabilityZoneIds: zones}}
 	}
-	tests := []struct {
-		name      string
-		cfg       consumerConfig
-		providers []contract.Provider
-		// zones are each backend's endpoint AZs, by stack.
-		zones    map[string][]string
-		awaiting map[string]bool
-		region   map[string]string
-		wantErr  []string
-	}{
+	return []planConsumerCase{
 		{name: "each endpoint in the consumer's AZs the provider shares, in the consumer's order",
 			cfg:       config("usw2-az3", "usw2-az1", "usw2-az2"),
 			providers: []contract.Provider{provider("o/p/aaa", "usw2-az1", "usw2-az2"), provider("o/p/bbb", "usw2-az1", "usw2-az2", "usw2-az3")},
@@ -55,7 +86,7 @@ func TestPlanConsumer(t *testing.T) {
 				waiting.AcceptanceRequired = true
 				waiting.AcceptedEndpoints = map[string]string{"organization/private-apis/other-consumer": "vpce-0other"}
 				accepted.AcceptanceRequired = true
-				accepted.AcceptedEndpoints = map[string]string{self: "vpce-0mine"}
+				accepted.AcceptedEndpoints = map[string]string{planningConsumer: "vpce-0mine"}
 				return []contract.Provider{waiting, accepted}
 			}(),
 			zones:    map[string][]string{"o/p/aaa": {"usw2-az1", "usw2-az2"}, "o/p/bbb": {"usw2-az1", "usw2-az2"}},
@@ -69,28 +100,5 @@ func TestPlanConsumer(t *testing.T) {
 				return []contract.Provider{a, b}
 			}(),
 			wantErr: []string{"provider stack o/p/aaa does not allow arn:aws:iam::111111111111:user/deployer", `route "GET /aaa" is served by both o/p/aaa and o/p/bbb`}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			plan, err := planConsumer(tt.cfg, self, "us-west-2", who, tt.providers)
-			if len(tt.wantErr) > 0 {
-				require.Error(t, err)
-				for _, want := range tt.wantErr {
-					require.ErrorContains(t, err, want)
-				}
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tt.cfg.Network.AvailabilityZoneIds, plan.AvailabilityZoneIDs, "the consumer's own AZs")
-			require.Len(t, plan.Backends, len(tt.providers))
-			for _, b := range plan.Backends {
-				stack := b.Provider.Stack
-				require.Equal(t, tt.zones[stack], b.AvailabilityZoneIDs, stack)
-				require.Equal(t, tt.awaiting[stack], b.AwaitingAcceptance, stack)
-				require.Equal(t, tt.region[stack], b.ServiceRegion, stack)
-				require.Equal(t, backendName(stack), b.Name)
-				require.Equal(t, rulePriority(nil, stack), b.RulePriority)
-			}
-		})
 	}
 }
