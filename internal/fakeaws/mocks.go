@@ -341,28 +341,15 @@ func registeredInputs(args pulumi.MockResourceArgs) (resource.PropertyMap, map[s
 // the checks AWS makes (see lifecycle.go).
 func (m *AWS) answer(args pulumi.MockResourceArgs, declared Resource, unknown map[string]bool) (string, resource.PropertyMap, error) {
 	in := args.Inputs.Mappable()
-	key := args.TypeToken + "::" + args.Name
-	prior, existed := m.deployed[key]
-	var forced []string
-	if existed {
-		var err error
-		if forced, err = replacement(prior, declared); err != nil {
-			return "", nil, err
-		}
-	} else if _, err := forcedKeys(args.TypeToken, nil, nil, nil); err != nil {
-		return "", nil, err
-	}
-	replacing := len(forced) > 0
-	generation := m.generation[key]
-	if replacing {
-		// A replacement gets a fresh autoname, as the engine checks the
-		// inputs again without the old ones.
-		generation++
-	}
-	name, named, err := physicalName(args.TypeToken, args.Name, in, unknown, generation)
+	u, err := m.updateOf(args, declared)
 	if err != nil {
 		return "", nil, err
 	}
+	name, named, err := physicalName(args.TypeToken, args.Name, in, unknown, u.generation)
+	if err != nil {
+		return "", nil, err
+	}
+	u.name = name
 	if err := checkFields(args.TypeToken, args.Name, in); err != nil {
 		return "", nil, err
 	}
@@ -375,31 +362,69 @@ func (m *AWS) answer(args pulumi.MockResourceArgs, declared Resource, unknown ma
 		return "", outputs, nil
 	}
 
-	if existed && !replacing && !prior.InitErrors && sameInputs(args.TypeToken, prior.Inputs, args.Inputs) && args.TypeToken != "awsx:ecr:Image" {
-		return prior.ID, prior.Outputs, nil
+	if u.existed && !u.replacing && !u.prior.InitErrors && sameInputs(args.TypeToken, u.prior.Inputs, args.Inputs) && args.TypeToken != "awsx:ecr:Image" {
+		return u.prior.ID, u.prior.Outputs, nil
 	}
-	// Otherwise: a create, a replacement, an update in place, or, for a
-	// resource whose create failed part-way, an update that "continues"
-	// it (the engine's word), with no change.
-	if replacing && declared.DeleteBeforeReplace {
-		if err := m.destroy(prior); err != nil {
+	return m.apply(args, declared, in, u, outputs)
+}
+
+// update is one registration measured against the engine's state.
+type update struct {
+	key       string
+	prior     Resource
+	existed   bool
+	replacing bool
+	// generation counts the resource's replacements, this one included.
+	generation int
+	name       string // physical
+}
+
+func (m *AWS) updateOf(args pulumi.MockResourceArgs, declared Resource) (update, error) {
+	u := update{key: args.TypeToken + "::" + args.Name}
+	u.prior, u.existed = m.deployed[u.key]
+	var forced []string
+	if u.existed {
+		var err error
+		if forced, err = replacement(u.prior, declared); err != nil {
+			return update{}, err
+		}
+	} else if _, err := forcedKeys(args.TypeToken, nil, nil, nil); err != nil {
+		return update{}, err
+	}
+	u.replacing = len(forced) > 0
+	u.generation = m.generation[u.key]
+	if u.replacing {
+		// A replacement gets a fresh autoname, as the engine checks the
+		// inputs again without the old ones.
+		u.generation++
+	}
+	return u, nil
+}
+
+// apply makes the change in AWS and the engine's state: a create, a
+// replacement, an update in place, or, for a resource whose create failed
+// part-way, an update that "continues" it (the engine's word), with no
+// change.
+func (m *AWS) apply(args pulumi.MockResourceArgs, declared Resource, in map[string]any, u update, outputs resource.PropertyMap) (string, resource.PropertyMap, error) {
+	if u.replacing && declared.DeleteBeforeReplace {
+		if err := m.destroy(u.prior); err != nil {
 			return "", nil, err
 		}
-		delete(m.deployed, key)
+		delete(m.deployed, u.key)
 	}
-	self := key
-	if replacing {
+	self := u.key
+	if u.replacing {
 		self = "" // the new resource is not the old one, which may still exist
 	}
-	if err := m.check(args.TypeToken, args.Name, name, in, self); err != nil {
+	if err := m.check(args.TypeToken, args.Name, u.name, in, self); err != nil {
 		return "", nil, err
 	}
 	// A replacement is another resource in AWS, with ids of its own.
 	seed := args.Name
-	if generation > 0 {
-		seed = fmt.Sprintf("%s#%d", args.Name, generation)
+	if u.generation > 0 {
+		seed = fmt.Sprintf("%s#%d", args.Name, u.generation)
 	}
-	computed, err := m.computedOutputs(args.TypeToken, seed, name, in, prior, existed && !replacing)
+	computed, err := m.computedOutputs(args.TypeToken, seed, u.name, in, u.prior, u.existed && !u.replacing)
 	if err != nil {
 		return "", nil, err
 	}
@@ -410,19 +435,19 @@ func (m *AWS) answer(args pulumi.MockResourceArgs, declared Resource, unknown ma
 	if v, ok := outputs["id"]; ok && v.IsString() {
 		id = v.StringValue()
 	}
-	if replacing && !declared.DeleteBeforeReplace {
+	if u.replacing && !declared.DeleteBeforeReplace {
 		// The old one goes at the end of a successful update.
-		m.pending = append(m.pending, prior)
+		m.pending = append(m.pending, u.prior)
 	}
-	m.generation[key] = generation
+	m.generation[u.key] = u.generation
 	deployed := declared
 	deployed.Inputs, deployed.ID, deployed.Outputs = args.Inputs.Copy(), id, outputs
-	m.deployed[key] = deployed
+	m.deployed[u.key] = deployed
 	// What the provider waits for once the resource exists: failing, the
 	// resource stays in the state with its init errors.
-	if err := m.awaitReady(args.TypeToken, args.Name, name, in, !existed || replacing); err != nil {
+	if err := m.awaitReady(args.TypeToken, args.Name, u.name, in, !u.existed || u.replacing); err != nil {
 		deployed.InitErrors = true
-		m.deployed[key] = deployed
+		m.deployed[u.key] = deployed
 		return "", nil, err
 	}
 	return id, outputs, nil
