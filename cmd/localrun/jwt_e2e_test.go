@@ -22,18 +22,18 @@ import (
 	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
-// jwtSnippet is the consumer stack-file snippet of docs/configuration.md
-// that turns authorization on, as a user pastes it.
+// jwtSnippet is the README's consumer stack-file snippet that turns
+// authorization on, as a user pastes it.
 func jwtSnippet(t *testing.T, root string) string {
 	t.Helper()
-	doc, err := os.ReadFile(filepath.Join(root, "docs", "configuration.md"))
+	doc, err := os.ReadFile(filepath.Join(root, "README.md"))
 	require.NoError(t, err)
 	for _, m := range regexp.MustCompile("(?s)```yaml\n(config:\n.*?)```").FindAllStringSubmatch(string(doc), -1) {
 		if strings.Contains(m[1], "jwtIssuer") {
 			return m[1]
 		}
 	}
-	t.Fatal("docs/configuration.md has no JWT snippet")
+	t.Fatal("README.md has no JWT snippet")
 	return ""
 }
 

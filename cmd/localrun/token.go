@@ -79,7 +79,7 @@ func runToken(args []string, getenv func(string) string, stdout, stderr io.Write
 		return err
 	}
 	if stack.JWT == nil || len(stack.JWT.Audiences) == 0 {
-		return fmt.Errorf("%s sets no jwtIssuer and jwtAudiences, so make run asks for no token: add the JWT snippet (docs/local-run.md, Authorization) to it", localgw.ConsumerFile)
+		return fmt.Errorf("%s sets no jwtIssuer and jwtAudiences, so make run asks for no token: add the README's JWT snippet to it", localgw.ConsumerFile)
 	}
 	audience := *aud
 	if audience == "" {
