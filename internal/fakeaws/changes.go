@@ -28,7 +28,7 @@ func (c Changes) String() string {
 	return fmt.Sprintf("added %v, removed %v, changed %v, replaced %v", c.Added, c.Removed, c.Changed, c.Replaced)
 }
 
-// Changes compares the last run with the one before it on the same Mocks.
+// Changes compares the last run with the one before it on the same AWS.
 func (m *AWS) Changes() Changes {
 	m.mu.Lock()
 	defer m.mu.Unlock()

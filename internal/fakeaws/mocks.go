@@ -21,7 +21,7 @@
 //     acceptance is pendingAcceptance with no network interfaces until
 //     AcceptEndpoint, and the getVpcEndpoint and getNetworkInterface invokes
 //     answer as the real ones do (an empty interface id is an error);
-//   - runs in sequence: a Mocks keeps what each update deployed, so running
+//   - runs in sequence: an AWS keeps what each update deployed, so running
 //     it again is the next `pulumi up` of the same stack: a resource whose
 //     inputs did not change keeps the outputs it had (nothing is refreshed),
 //     an immutable ECR repository refuses a tag pushed again with other
