@@ -104,12 +104,19 @@ func (r *configReader) refuseUndeclared(keys []string) {
 func (r *configReader) nearestKey(key string) string {
 	best, bestDist := "", len(key)/3+2
 	for _, k := range slices.Sorted(maps.Keys(r.declared)) {
-		d := levenshtein.DistanceForStrings([]rune(strings.ToLower(key)), []rune(strings.ToLower(k)), levenshtein.DefaultOptionsWithSub)
+		d := editDistance(strings.ToLower(key), strings.ToLower(k))
 		if d < bestDist {
 			best, bestDist = k, d
 		}
 	}
 	return best
+}
+
+// editDistance is the Levenshtein distance between a and b (an insertion,
+// deletion or substitution each counting one), for "did you mean"
+// suggestions.
+func editDistance(a, b string) int {
+	return levenshtein.DistanceForStrings([]rune(a), []rune(b), levenshtein.DefaultOptionsWithSub)
 }
 
 // fail records a problem with key's value, naming the key and the value.

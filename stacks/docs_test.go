@@ -138,32 +138,11 @@ func docsSameValue(a, b any) bool {
 func docsNearestKey(key string, declared map[string]workspace.ProjectConfigType) string {
 	best, bestDistance := "", -1
 	for k := range declared {
-		if d := docsEditDistance(strings.ToLower(key), strings.ToLower(k)); bestDistance < 0 || d < bestDistance || (d == bestDistance && k < best) {
+		if d := editDistance(strings.ToLower(key), strings.ToLower(k)); bestDistance < 0 || d < bestDistance || (d == bestDistance && k < best) {
 			best, bestDistance = k, d
 		}
 	}
 	return best
-}
-
-// docsEditDistance is the Levenshtein distance between a and b.
-func docsEditDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // TestDocsConfigurationKeys keeps docs/configuration.md and Pulumi.yaml in
