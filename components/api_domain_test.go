@@ -7,21 +7,33 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// testZoneID and testApiID are a hosted zone's and an HTTP API's IDs in
+// AWS's shapes.
+const (
+	testZoneID = "Z0123456789ABCDEFGHIJ"
+	testApiID  = "a1b2c3d4e5"
+)
+
 func TestApiDomainRejectsBadArgs(t *testing.T) {
-	api, stage := pulumi.String("a1b2c3"), pulumi.String("$default")
-	for name, args := range map[string]*ApiDomainArgs{
-		"no name":        {HostedZoneId: "Z1", ApiId: api, Stage: stage},
-		"no api":         {DomainName: "api.example.com", HostedZoneId: "Z1", Stage: stage},
-		"no stage":       {DomainName: "api.example.com", HostedZoneId: "Z1", ApiId: api},
-		"neither source": {DomainName: "api.example.com", ApiId: api, Stage: stage},
-		"both sources":   {DomainName: "api.example.com", HostedZoneId: "Z1", CertificateArn: "arn:aws:acm:us-west-2:1:certificate/x", ApiId: api, Stage: stage},
+	const cert = "arn:aws:acm:us-west-2:222222222222:certificate/0a1b2c3d-0a1b-0a1b-0a1b-0a1b2c3d4e5f"
+	api, stage := pulumi.String(testApiID), pulumi.String("$default")
+	for name, tt := range map[string]struct {
+		args *ApiDomainArgs
+		want string
+	}{
+		"no name":        {&ApiDomainArgs{HostedZoneId: testZoneID, ApiId: api, Stage: stage}, "DomainName, ApiId and Stage are required"},
+		"no api":         {&ApiDomainArgs{DomainName: "api.example.com", HostedZoneId: testZoneID, Stage: stage}, "DomainName, ApiId and Stage are required"},
+		"no stage":       {&ApiDomainArgs{DomainName: "api.example.com", HostedZoneId: testZoneID, ApiId: api}, "DomainName, ApiId and Stage are required"},
+		"neither source": {&ApiDomainArgs{DomainName: "api.example.com", ApiId: api, Stage: stage}, "set exactly one of HostedZoneId and CertificateArn"},
+		"both sources":   {&ApiDomainArgs{DomainName: "api.example.com", HostedZoneId: testZoneID, CertificateArn: cert, ApiId: api, Stage: stage}, "set exactly one of HostedZoneId and CertificateArn"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m, _, err := run(t, func(ctx *pulumi.Context) error {
-				_, err := NewApiDomain(ctx, "domain", args)
+				_, err := NewApiDomain(ctx, "domain", tt.args)
 				return err
 			})
-			require.ErrorContains(t, err, "api domain domain:")
+			require.ErrorContains(t, err, tt.want)
+			requireNamedOnce(t, err, "api domain domain")
 			require.Empty(t, m.Resources())
 		})
 	}
@@ -30,8 +42,8 @@ func TestApiDomainRejectsBadArgs(t *testing.T) {
 func TestApiDomainChildrenAreNamedAfterIt(t *testing.T) {
 	m, out, err := run(t, func(ctx *pulumi.Context) error {
 		d, err := NewApiDomain(ctx, "edge", &ApiDomainArgs{
-			DomainName: "api.example.com", HostedZoneId: "Z0123456789EXAMPLE",
-			ApiId: pulumi.String("a1b2c3"), Stage: pulumi.String("$default"),
+			DomainName: "api.example.com", HostedZoneId: testZoneID,
+			ApiId: pulumi.String(testApiID), Stage: pulumi.String("$default"),
 		})
 		if err != nil {
 			return err

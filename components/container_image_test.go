@@ -245,12 +245,15 @@ func TestContainerImageRequiresContext(t *testing.T) {
 		_, err := NewContainerImage(ctx, "app", &ContainerImageArgs{Context: filepath.Join(t.TempDir(), "nope")})
 		return err
 	})
-	require.ErrorContains(t, err, "container image app: image build context")
+	require.ErrorContains(t, err, "image build context")
+	requireNamedOnce(t, err, "container image app")
 	require.Empty(t, m.Resources())
 
-	_, _, err = run(t, func(ctx *pulumi.Context) error {
+	m, _, err = run(t, func(ctx *pulumi.Context) error {
 		_, err := NewContainerImage(ctx, "app", nil)
 		return err
 	})
 	require.ErrorContains(t, err, "Context (the Docker build context directory) is required")
+	requireNamedOnce(t, err, "container image app")
+	require.Empty(t, m.Resources())
 }

@@ -193,7 +193,7 @@ func TestEC2ServiceRejectsBadArgs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r, err := runEC2(t, tt.mutate)
 			require.ErrorContains(t, err, tt.wantErr)
-			require.Equal(t, 1, strings.Count(err.Error(), "ec2 service app: "), "the component is named once: %v", err)
+			requireNamedOnce(t, err, "ec2 service app")
 			require.Empty(t, r.m.ByType("aws:autoscaling/group:Group"))
 		})
 	}

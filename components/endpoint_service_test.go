@@ -8,18 +8,27 @@ import (
 )
 
 func TestEndpointServiceRejectsBadArgs(t *testing.T) {
-	for name, args := range map[string]*EndpointServiceArgs{
-		"neither":       {AllowedPrincipals: []string{"arn:aws:iam::111111111111:root"}},
-		"both":          {LoadBalancerArn: "arn:x", ExistingServiceId: "vpce-svc-1", AllowedPrincipals: []string{"arn:aws:iam::111111111111:root"}},
-		"no principals": {LoadBalancerArn: "arn:x"},
-		"a wildcard":    {LoadBalancerArn: "arn:x", AllowedPrincipals: []string{"*"}},
+	const (
+		nlb       = "arn:aws:elasticloadbalancing:us-west-2:222222222222:loadbalancer/net/svc-nlb/0a1b2c3d4e5f6071"
+		service   = "vpce-svc-0a1b2c3d4e5f60718"
+		principal = "arn:aws:iam::111111111111:root"
+	)
+	for name, tt := range map[string]struct {
+		args *EndpointServiceArgs
+		want string
+	}{
+		"neither":       {&EndpointServiceArgs{AllowedPrincipals: []string{principal}}, "set exactly one of LoadBalancerArn and ExistingServiceId"},
+		"both":          {&EndpointServiceArgs{LoadBalancerArn: nlb, ExistingServiceId: service, AllowedPrincipals: []string{principal}}, "set exactly one of"},
+		"no principals": {&EndpointServiceArgs{LoadBalancerArn: nlb}, "AllowedPrincipals is empty"},
+		"a wildcard":    {&EndpointServiceArgs{LoadBalancerArn: nlb, AllowedPrincipals: []string{"*"}}, `AllowedPrincipals contains "*"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m, _, err := run(t, func(ctx *pulumi.Context) error {
-				_, err := NewEndpointService(ctx, "svc", args)
+				_, err := NewEndpointService(ctx, "svc", tt.args)
 				return err
 			})
-			require.ErrorContains(t, err, "endpoint service svc:")
+			require.ErrorContains(t, err, tt.want)
+			requireNamedOnce(t, err, "endpoint service svc")
 			require.Empty(t, m.Resources())
 		})
 	}

@@ -148,7 +148,7 @@ func TestFargateServiceRejectsBadArgs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r, err := runFargate(t, tt.mutate)
 			require.ErrorContains(t, err, tt.wantErr)
-			require.Equal(t, 1, strings.Count(err.Error(), "fargate service app: "), "the component is named once: %v", err)
+			requireNamedOnce(t, err, "fargate service app")
 			require.Empty(t, r.m.ByType("aws:ecs/service:Service"))
 		})
 	}

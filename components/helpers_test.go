@@ -2,6 +2,7 @@ package components
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -44,6 +45,15 @@ func output(t *testing.T, m *fakeaws.AWS, token, name, key string) any {
 	v, ok := r.OutputMap()[key]
 	require.True(t, ok, "%s %s has no output %q", token, name, key)
 	return v
+}
+
+// requireNamedOnce: a constructor's error names its component exactly once
+// ("network net: ..."), however deep it failed, as componentErrors.wrap
+// does for every constructor.
+func requireNamedOnce(t *testing.T, err error, component string) {
+	t.Helper()
+	require.Error(t, err)
+	require.Equal(t, 1, strings.Count(err.Error(), component+": "), "the component is named once: %v", err)
 }
 
 // parseJSON decodes a JSON string input (policies, container definitions).

@@ -91,6 +91,7 @@ func TestMonitoringRejectsBadArgs(t *testing.T) {
 				return err
 			})
 			require.ErrorContains(t, err, tt.want)
+			requireNamedOnce(t, err, "monitoring mon")
 			require.Empty(t, m.Resources())
 		})
 	}

@@ -90,6 +90,7 @@ func TestNetworkRejectsBadZones(t *testing.T) {
 				return err
 			})
 			require.ErrorContains(t, err, tt.wantErr)
+			requireNamedOnce(t, err, "network net")
 			require.Empty(t, m.ByType("aws:ec2/vpc:Vpc"), "no VPC when the zones are wrong")
 		})
 	}
@@ -168,6 +169,7 @@ func TestNetworkNatStrategies(t *testing.T) {
 		return err
 	})
 	require.ErrorContains(t, err, `NatGateways "twoPerAz" is not one of [none single onePerAz]`)
+	requireNamedOnce(t, err, "network net")
 }
 
 // TestNetworkUpdates deploys a network and changes its AZs and NAT

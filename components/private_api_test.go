@@ -2,7 +2,6 @@ package components
 
 import (
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -294,7 +293,7 @@ func TestPrivateApiRejectsBadArgs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r, err := runPrivateApi(t, tt.mutate)
 			require.ErrorContains(t, err, tt.wantErr)
-			require.Equal(t, 1, strings.Count(err.Error(), "private api api: "), "the component is named once: %v", err)
+			requireNamedOnce(t, err, "private api api")
 			require.Empty(t, r.m.ByType("aws:apigatewayv2/api:Api"))
 		})
 	}

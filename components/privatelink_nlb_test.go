@@ -2,7 +2,6 @@ package components
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -266,7 +265,7 @@ func TestPrivateLinkNLBRejectsBadArgs(t *testing.T) {
 				return err
 			})
 			require.ErrorContains(t, err, tt.wantErr)
-			require.Equal(t, 1, strings.Count(err.Error(), "PrivateLink NLB svc: "), "the component is named once: %v", err)
+			requireNamedOnce(t, err, "PrivateLink NLB svc")
 			require.Empty(t, m.ByType("aws:lb/loadBalancer:LoadBalancer"))
 			require.Empty(t, m.ByType("aws:lb/targetGroup:TargetGroup"))
 		})

@@ -35,9 +35,11 @@ func TestTable(t *testing.T) {
 		})
 	}
 
-	_, _, err := run(t, func(ctx *pulumi.Context) error {
+	m, _, err := run(t, func(ctx *pulumi.Context) error {
 		_, err := NewTable(ctx, "todo", &TableArgs{})
 		return err
 	})
 	require.ErrorContains(t, err, "HashKey is required")
+	requireNamedOnce(t, err, "table todo")
+	require.Empty(t, m.Resources())
 }
