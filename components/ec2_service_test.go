@@ -49,6 +49,7 @@ func TestEC2ServiceLaunchTemplate(t *testing.T) {
 	nic := nics[0].(map[string]any)
 	require.Equal(t, "false", nic["associatePublicIpAddress"])
 	require.Contains(t, nic["securityGroups"], r.out["targetSG"])
+	require.NotEmpty(t, lt["blockDeviceMappings"])
 	for _, bd := range lt["blockDeviceMappings"].([]any) {
 		require.Equal(t, "true", bd.(map[string]any)["ebs"].(map[string]any)["encrypted"])
 	}
@@ -155,6 +156,7 @@ func TestEC2ServiceInstanceRole(t *testing.T) {
 	require.NoError(t, err)
 	var trust policyDocument
 	parseJSON(t, named(t, r.m, "aws:iam/role:Role", "app-instance")["assumeRolePolicy"], &trust)
+	require.Len(t, trust.Statement, 1)
 	require.Equal(t, map[string]string{"Service": "ec2.amazonaws.com"}, trust.Statement[0].Principal)
 
 	var policy policyDocument

@@ -126,7 +126,9 @@ func TestFargateServiceIAM(t *testing.T) {
 	require.EqualValues(t, 443, egress["fromPort"])
 	require.EqualValues(t, 443, egress["toPort"])
 	require.Empty(t, m.ByType("aws:ec2/securityGroupRule:SecurityGroupRule"))
-	for _, rule := range m.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule") {
+	rules := m.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+	require.NotEmpty(t, rules, "the load balancer's")
+	for _, rule := range rules {
 		require.False(t, strings.HasPrefix(rule.Name, "app-"), "tasks take no ingress of their own")
 	}
 }

@@ -131,8 +131,10 @@ func TestNetworkNatStrategies(t *testing.T) {
 				return nil
 			})
 			require.NoError(t, err)
+			nats := m.ByType("aws:ec2/natGateway:NatGateway")
+			require.Len(t, nats, len(tt.public), "a NAT gateway in each public subnet")
 			natByID := map[string]string{}
-			for _, nat := range m.ByType("aws:ec2/natGateway:NatGateway") {
+			for _, nat := range nats {
 				natByID[nat.ID] = nat.Name
 				eip, ok := m.Named("aws:ec2/eip:Eip", nat.Name)
 				require.True(t, ok)
@@ -142,8 +144,12 @@ func TestNetworkNatStrategies(t *testing.T) {
 			for _, rt := range m.ByType("aws:ec2/routeTable:RouteTable") {
 				tableByID[rt.ID] = rt.Name
 			}
+			// Each workload table's egress, and the public table's way to
+			// the internet gateway.
+			routes := m.ByType("aws:ec2/route:Route")
+			require.Len(t, routes, len(tt.egress)+len(tt.public[:min(1, len(tt.public))]))
 			egress := map[string]string{}
-			for _, r := range m.ByType("aws:ec2/route:Route") {
+			for _, r := range routes {
 				in := r.Map()
 				require.Equal(t, "0.0.0.0/0", in["destinationCidrBlock"])
 				if nat, ok := in["natGatewayId"]; ok {
@@ -334,10 +340,13 @@ func TestNetworkFlowLogsAndDefaultSecurityGroup(t *testing.T) {
 
 	var trust policyDocument
 	parseJSON(t, named(t, m, "aws:iam/role:Role", "net-flow-logs")["assumeRolePolicy"], &trust)
+	require.Len(t, trust.Statement, 1)
 	require.Equal(t, map[string]string{"Service": "vpc-flow-logs.amazonaws.com"}, trust.Statement[0].Principal)
 	var policy policyDocument
 	parseJSON(t, named(t, m, "aws:iam/rolePolicy:RolePolicy", "net-flow-logs")["policy"], &policy)
+	require.NotEmpty(t, policy.Statement)
 	for _, s := range policy.Statement {
+		require.NotEmpty(t, s.Resource, "%v", s.Action)
 		for _, r := range s.Resource {
 			require.Contains(t, r, "net-flow-logs", "flow logs may write only to their own group")
 		}

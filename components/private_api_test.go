@@ -67,7 +67,9 @@ func TestPrivateApiDefaults(t *testing.T) {
 	require.Equal(t, []any{map[string]any{"routeKey": "POST /todo", "throttlingRateLimit": float64(d.WriteRateLimit), "throttlingBurstLimit": float64(d.WriteBurstLimit), "detailedMetricsEnabled": false}},
 		stage["routeSettings"], "POST /todo is the only write")
 	require.Equal(t, false, defaults["detailedMetricsEnabled"], "per-route metrics cost money; off unless asked for")
-	for _, i := range r.m.ByType("aws:apigatewayv2/integration:Integration") {
+	integrations := r.m.ByType("aws:apigatewayv2/integration:Integration")
+	require.Len(t, integrations, 2, "one per backend")
+	for _, i := range integrations {
 		require.EqualValues(t, 29000, i.Map()["timeoutMilliseconds"])
 	}
 	require.Empty(t, r.m.ByType("aws:apigatewayv2/authorizer:Authorizer"))
@@ -160,7 +162,9 @@ func TestPrivateApiWiresAnEndpointOnceAccepted(t *testing.T) {
 	first, err := deployPrivateApi(m, pending)
 	require.NoError(t, err, "a pending endpoint does not fail the deployment")
 	require.Equal(t, fakeaws.EndpointPendingAcceptance, output(t, m, "aws:ec2/vpcEndpoint:VpcEndpoint", "api-todo-endpoint", "state"))
-	for _, a := range m.ByType("aws:lb/targetGroupAttachment:TargetGroupAttachment") {
+	attachments := m.ByType("aws:lb/targetGroupAttachment:TargetGroupAttachment")
+	require.Len(t, attachments, 2, "the dogs endpoint's addresses, one per AZ")
+	for _, a := range attachments {
 		require.NotContains(t, a.Name, "api-todo-", "nothing to register yet")
 	}
 	named(t, m, "aws:lb/targetGroup:TargetGroup", "api-todo-tg")
@@ -235,7 +239,9 @@ func TestPrivateApiIntegrations(t *testing.T) {
 				got[i.Name] = params
 			}
 			require.Equal(t, tt.integrations, got)
-			for _, route := range r.m.ByType("aws:apigatewayv2/route:Route") {
+			routes := r.m.ByType("aws:apigatewayv2/route:Route")
+			require.Len(t, routes, len(tt.routes))
+			for _, route := range routes {
 				in := route.Map()
 				key := in["routeKey"].(string)
 				target := ids[in["target"].(string)[len("integrations/"):]]

@@ -6,6 +6,9 @@ import (
 )
 
 func TestServicesAreValid(t *testing.T) {
+	if len(Services) == 0 {
+		t.Fatal("no built-in services to check")
+	}
 	for _, s := range Services {
 		if err := s.Validate(); err != nil {
 			t.Errorf("%s: %v", s.Name, err)

@@ -41,6 +41,7 @@ func TestProviderAcceptsOnlyItsOwnEndpoint(t *testing.T) {
 	require.Equal(t, "vpce-0todo", accepters[0].Map()["vpcEndpointId"])
 	require.Equal(t, own, accepters[0].Map()["vpcEndpointServiceId"])
 	es := m.ByType("aws:ec2/vpcEndpointService:VpcEndpointService")
+	require.Len(t, es, 1)
 	require.Equal(t, true, es[0].Map()["acceptanceRequired"])
 }
 

@@ -169,7 +169,9 @@ func TestConsumerFirstDeploymentWithAcceptance(t *testing.T) {
 	todo := exports["providers"].(map[string]any)[todoStack].(map[string]any)
 	require.Equal(t, false, todo["wired"])
 	endpointID := todo["endpointId"].(string)
-	for _, a := range consumer.ByType("aws:lb/targetGroupAttachment:TargetGroupAttachment") {
+	attachments := consumer.ByType("aws:lb/targetGroupAttachment:TargetGroupAttachment")
+	require.Len(t, attachments, 2, "the dog names' endpoint's addresses, one per AZ")
+	for _, a := range attachments {
 		require.NotContains(t, a.Name, backendName(todoStack), "no addresses to register while the endpoint waits")
 	}
 

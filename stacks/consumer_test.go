@@ -242,7 +242,9 @@ func TestConsumerWithJWTAuthorization(t *testing.T) {
 	require.Equal(t, "JWT", auth[0].Map()["authorizerType"])
 	require.Equal(t, map[string]any{"issuer": "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Abc", "audiences": []any{"client-1"}}, auth[0].Map()["jwtConfiguration"])
 
-	for _, r := range m.ByType("aws:apigatewayv2/route:Route") {
+	routes := m.ByType("aws:apigatewayv2/route:Route")
+	require.Len(t, routes, 7, "both providers' routes")
+	for _, r := range routes {
 		in := r.Map()
 		key := in["routeKey"].(string)
 		if key == "GET /dogs" {
@@ -264,7 +266,7 @@ func TestConsumerWithJWTAuthorization(t *testing.T) {
 		integrations[i.ID] = i.Map()["requestParameters"].(map[string]any)
 	}
 	require.Len(t, integrations, 3, "both providers', and the dog names' public one")
-	for _, r := range m.ByType("aws:apigatewayv2/route:Route") {
+	for _, r := range routes {
 		in := r.Map()
 		params := integrations[strings.TrimPrefix(in["target"].(string), "integrations/")]
 		if in["authorizationType"] == "NONE" {

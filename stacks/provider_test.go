@@ -56,13 +56,16 @@ func assertNoIngressFromTheInternet(t *testing.T, m *fakeaws.AWS) {
 	}
 	rules := m.ByType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
 	require.NotEmpty(t, rules)
+	fromCIDR := 0
 	for _, r := range rules {
 		in := r.Map()
 		require.Nil(t, in["cidrIpv6"], r.Name)
 		if cidr, ok := in["cidrIpv4"]; ok {
 			require.Equal(t, "10.0.0.0/16", cidr, "%s: only the VPC's own range", r.Name)
+			fromCIDR++
 		}
 	}
+	require.Positive(t, fromCIDR, "the NLB admits the VPC's range, the consumers' PrivateLink traffic")
 	require.Empty(t, m.ByType("aws:ec2/securityGroupRule:SecurityGroupRule"))
 	sg := m.ByType("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup")
 	require.Len(t, sg, 1)
@@ -87,7 +90,9 @@ func assertInternalNLBPublished(t *testing.T, m *fakeaws.AWS, targetType string)
 	require.Len(t, es, 1)
 	require.Equal(t, []any{"arn:aws:iam::111111111111:root"}, es[0].Map()["allowedPrincipals"])
 	require.Equal(t, false, es[0].Map()["acceptanceRequired"], "default; see README on acceptance")
-	tg := m.ByType("aws:lb/targetGroup:TargetGroup")[0].Map()
+	tgs := m.ByType("aws:lb/targetGroup:TargetGroup")
+	require.Len(t, tgs, 1)
+	tg := tgs[0].Map()
 	require.Equal(t, targetType, tg["targetType"])
 	require.Equal(t, "/healthz", tg["healthCheck"].(map[string]any)["path"])
 	require.GreaterOrEqual(t, tg["deregistrationDelay"].(float64), float64(appShutdownTimeoutSeconds),
@@ -112,7 +117,9 @@ func assertLeastPrivilegeIAM(t *testing.T, m *fakeaws.AWS, b baseline) {
 	for _, r := range m.ByType("aws:iam/rolePolicy:RolePolicy") {
 		var doc struct{ Statement []struct{ Action []string } }
 		require.NoError(t, json.Unmarshal([]byte(r.Map()["policy"].(string)), &doc), r.Name)
+		require.NotEmpty(t, doc.Statement, r.Name)
 		for _, s := range doc.Statement {
+			require.NotEmpty(t, s.Action, r.Name)
 			for _, a := range s.Action {
 				require.False(t, strings.Contains(a, "*"), "%s grants wildcard action %s", r.Name, a)
 			}

@@ -149,7 +149,9 @@ func TestAcceptanceSurvivesANewConsumerEndpoint(t *testing.T) {
 	require.NoError(t, err, "the old endpoint's connection is left alone")
 	require.Empty(t, m.Rejected())
 	require.Equal(t, map[string]string{consumerStackName: "vpce-0second"}, out["acceptedEndpoints"])
-	for _, a := range m.ByType("aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter") {
+	accepters := m.ByType("aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter")
+	require.Len(t, accepters, 1, "the new endpoint's")
+	for _, a := range accepters {
 		require.True(t, a.RetainOnDelete, a.Name)
 	}
 }

@@ -124,7 +124,9 @@ func TestEndpointStates(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
-	for _, r := range m.ByType("aws:ec2/vpcEndpoint:VpcEndpoint") {
+	endpoints := m.ByType("aws:ec2/vpcEndpoint:VpcEndpoint")
+	require.Len(t, endpoints, 2)
+	for _, r := range endpoints {
 		out := r.OutputMap()
 		if r.Name == "open" {
 			require.Equal(t, EndpointAvailable, out["state"])
