@@ -8,8 +8,8 @@ import (
 // outputs is what a StackReference returns for a healthy ecs-provider.
 func outputs() map[string]any {
 	return map[string]any{
-		EndpointServiceName: "com.amazonaws.vpce.us-west-2.vpce-svc-0123",
-		EndpointServiceID:   "vpce-svc-0123",
+		EndpointServiceName: "com.amazonaws.vpce.us-west-2.vpce-svc-0123456789abcdef0",
+		EndpointServiceID:   "vpce-svc-0123456789abcdef0",
 		AllowedPrincipals:   []any{"arn:aws:iam::111111111111:root"},
 		ServicePort:         8080.0,
 		HealthCheckPath:     "/healthz",
@@ -36,10 +36,10 @@ func TestParse(t *testing.T) {
 	withOptional := outputs()
 	withOptional[SupportedRegions] = []any{"us-east-1"}
 	withOptional[AcceptanceRequired] = true
-	withOptional[AcceptedEndpoints] = map[string]any{"organization/private-apis/consumer": "vpce-0abc"}
+	withOptional[AcceptedEndpoints] = map[string]any{"organization/private-apis/consumer": "vpce-0abc1234567890def"}
 	withOptional[ContractVersion] = "1.7"
 	p, err = Parse("org/private-apis/ecs-provider", withOptional)
-	if err != nil || len(p.SupportedRegions) != 1 || !p.AcceptanceRequired || p.AcceptedEndpoints["organization/private-apis/consumer"] != "vpce-0abc" || p.Version != "1.7" {
+	if err != nil || len(p.SupportedRegions) != 1 || !p.AcceptanceRequired || p.AcceptedEndpoints["organization/private-apis/consumer"] != "vpce-0abc1234567890def" || p.Version != "1.7" {
 		t.Fatalf("optional outputs: %+v, %v", p, err)
 	}
 
@@ -67,7 +67,7 @@ func TestParseRejects(t *testing.T) {
 		{"bad route", func(o map[string]any) { o[Routes] = []any{"/dogs"} }, "invalid contract"},
 		{"empty name", func(o map[string]any) { o[EndpointServiceName] = "" }, "a non-empty string"},
 		{"acceptance not a bool", func(o map[string]any) { o[AcceptanceRequired] = "yes" }, `output "acceptanceRequired" is string (yes), want true or false`},
-		{"accepted endpoints not a map", func(o map[string]any) { o[AcceptedEndpoints] = []any{"vpce-1"} }, "a map of strings"},
+		{"accepted endpoints not a map", func(o map[string]any) { o[AcceptedEndpoints] = []any{"vpce-01a2b3c4d5e6f7081"} }, "a map of strings"},
 		{"accepted endpoint not a string", func(o map[string]any) { o[AcceptedEndpoints] = map[string]any{"a/b/c": 1.0} }, "a map of strings"},
 		{"a major version this consumer doesn't read", func(o map[string]any) { o[ContractVersion] = "2.0" },
 			"exports contract version 2.0, and this consumer reads version 1.x: upgrade private-apis in the consumer's repository"},
