@@ -13,7 +13,13 @@ import (
 
 func runEC2(t *testing.T, mutate func(*EC2ServiceArgs)) (*testRun, error) {
 	t.Helper()
-	return runBehindPrivateLinkNLB(t, TargetTypeInstance, func(ctx *pulumi.Context, net *Network, svc *PrivateLinkNLB) error {
+	return runEC2On(t, fakeaws.New(), mutate)
+}
+
+// runEC2On is runEC2 in an account the test has shaped.
+func runEC2On(t *testing.T, m *fakeaws.AWS, mutate func(*EC2ServiceArgs)) (*testRun, error) {
+	t.Helper()
+	out, err := deployBehindPrivateLinkNLB(m, TargetTypeInstance, func(ctx *pulumi.Context, net *Network, svc *PrivateLinkNLB) error {
 		args := &EC2ServiceArgs{
 			Image:                 pulumi.String("333333333333.dkr.ecr.us-west-2.amazonaws.com/todo@sha256:abc"),
 			RepositoryArn:         pulumi.String("arn:aws:ecr:us-west-2:333333333333:repository/todo"),
@@ -32,14 +38,18 @@ func runEC2(t *testing.T, mutate func(*EC2ServiceArgs)) (*testRun, error) {
 		_, err := NewEC2Service(ctx, "app", args)
 		return err
 	})
+	return &testRun{m: m, out: out}, err
 }
 
 func TestEC2ServiceLaunchTemplate(t *testing.T) {
-	r, err := runEC2(t, func(*EC2ServiceArgs) {})
+	const ami = "ami-0a1b2c3d4e5f60718"
+	m := fakeaws.New()
+	m.Parameters[AL2023AmiParameter] = ami
+	r, err := runEC2On(t, m, func(*EC2ServiceArgs) {})
 	require.NoError(t, err)
 	lt := one(t, r.m, "aws:ec2/launchTemplate:LaunchTemplate")
 
-	require.Regexp(t, `^ami-0mock`, lt["imageId"], "the AMI comes from the SSM parameter")
+	require.Equal(t, ami, lt["imageId"], "the AMI comes from the SSM parameter")
 	require.Equal(t, "t3.small", lt["instanceType"])
 	require.Equal(t, map[string]any{
 		"httpEndpoint": "enabled", "httpTokens": "required", "httpPutResponseHopLimit": 1.0, "instanceMetadataTags": "disabled",

@@ -35,6 +35,16 @@ type EndpointService struct {
 	SupportedRegions   []string
 }
 
+// existingVpc is the VPC the account's existing load balancers and their
+// subnets are in.
+const existingVpc = "vpc-0e1d2c3b4a5968770"
+
+// listenerArn is the ARN ELB gives a load balancer's listener:
+// listener/<type>/<load balancer name>/<its id>/<the listener's id>.
+func listenerArn(loadBalancerArn, seed string) string {
+	return strings.Replace(loadBalancerArn, ":loadbalancer/", ":listener/", 1) + "/" + digest(seed)[:16]
+}
+
 func (m *AWS) lookupLoadBalancer(args resource.PropertyMap) (map[string]any, error) {
 	arn, _ := args["arn"].V.(string)
 	lb, ok := m.LoadBalancers[arn]
@@ -49,7 +59,7 @@ func (m *AWS) lookupLoadBalancer(args resource.PropertyMap) (map[string]any, err
 	}
 	return map[string]any{
 		"id": arn, "arn": arn, "loadBalancerType": lb.Type, "internal": lb.Internal,
-		"subnets": subnets, "subnetMappings": mappings, "vpcId": "vpc-0existing",
+		"subnets": subnets, "subnetMappings": mappings, "vpcId": existingVpc,
 		"securityGroups": append([]string{}, lb.SecurityGroups...),
 		"enforceSecurityGroupInboundRulesOnPrivateLinkTraffic": lb.EnforcePrivateLink,
 	}, nil
@@ -65,7 +75,7 @@ func (m *AWS) lookupListener(args resource.PropertyMap) (map[string]any, error) 
 		name := strings.Split(rest, "/")[1]
 		group := fmt.Sprintf("%s:targetgroup/%s-%d/%s", prefix, name, int(port), digest(arn)[:16])
 		return map[string]any{
-			"id": fmt.Sprintf("%s/listener/%d", arn, int(port)), "loadBalancerArn": arn, "port": port, "protocol": "TCP",
+			"id": listenerArn(arn, fmt.Sprintf("%s:%d", arn, int(port))), "loadBalancerArn": arn, "port": port, "protocol": "TCP",
 			"defaultActions": []any{map[string]any{"type": "forward", "targetGroupArn": group}},
 		}, nil
 	}
@@ -76,7 +86,7 @@ func (m *AWS) lookupSubnet(args resource.PropertyMap) (map[string]any, error) {
 	id, _ := args["id"].V.(string)
 	for _, lb := range m.LoadBalancers {
 		if az, ok := lb.Subnets[id]; ok {
-			return map[string]any{"id": id, "availabilityZoneId": az, "vpcId": "vpc-0existing"}, nil
+			return map[string]any{"id": id, "availabilityZoneId": az, "vpcId": existingVpc}, nil
 		}
 	}
 	return nil, fmt.Errorf("no matching EC2 Subnet found (id %q)", id)

@@ -33,9 +33,24 @@ func deployAll(m *AWS, resources ...declared) error {
 	return err
 }
 
+// The IDs and ARNs the tests' resources name, in AWS's shapes.
+const (
+	testVpc     = "vpc-0a1b2c3d4e5f60718"
+	testService = "vpce-svc-0a1b2c3d4e5f60718"
+	subnetA     = "subnet-0a1b2c3d4e5f6070a"
+	subnetB     = "subnet-0a1b2c3d4e5f6070b"
+	subnetC     = "subnet-0a1b2c3d4e5f6070c"
+	endpointA   = "vpce-0a1b2c3d4e5f6070a"
+	endpointB   = "vpce-0a1b2c3d4e5f6070b"
+	lb1         = "arn:aws:elasticloadbalancing:us-west-2:222222222222:loadbalancer/net/lb-1/0a1b2c3d4e5f6071"
+	lb2         = "arn:aws:elasticloadbalancing:us-west-2:222222222222:loadbalancer/net/lb-2/0a1b2c3d4e5f6072"
+	tg1         = "arn:aws:elasticloadbalancing:us-west-2:222222222222:targetgroup/tg-1/0a1b2c3d4e5f6071"
+	tg2         = "arn:aws:elasticloadbalancing:us-west-2:222222222222:targetgroup/tg-2/0a1b2c3d4e5f6072"
+)
+
 func subnet(name, zone, cidr string, opts ...pulumi.ResourceOption) declared {
 	return declared{"aws:ec2/subnet:Subnet", name, pulumi.Map{
-		"vpcId": pulumi.String("vpc-1"), "availabilityZoneId": pulumi.String(zone), "cidrBlock": pulumi.String(cidr)}, opts}
+		"vpcId": pulumi.String(testVpc), "availabilityZoneId": pulumi.String(zone), "cidrBlock": pulumi.String(cidr)}, opts}
 }
 
 func listener(name, lb string, port int, group string) declared {
@@ -45,7 +60,7 @@ func listener(name, lb string, port int, group string) declared {
 
 func accepter(name, endpoint string, opts ...pulumi.ResourceOption) declared {
 	return declared{"aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter", name, pulumi.Map{
-		"vpcEndpointId": pulumi.String(endpoint), "vpcEndpointServiceId": pulumi.String("vpce-svc-1")}, opts}
+		"vpcEndpointId": pulumi.String(endpoint), "vpcEndpointServiceId": pulumi.String(testService)}, opts}
 }
 
 func nlb(name string, subnets ...string) declared {
@@ -77,33 +92,33 @@ func TestReplacements(t *testing.T) {
 			after:   []declared{subnet("a", "usw2-az1", "10.0.0.0/20"), subnet("b", "usw2-az2", "10.0.8.0/21")},
 			wantErr: "InvalidSubnet.Conflict"},
 		{name: "a Network Load Balancer gaining a subnet is updated",
-			before: []declared{nlb("lb", "subnet-a", "subnet-b")}, after: []declared{nlb("lb", "subnet-a", "subnet-b", "subnet-c")}},
+			before: []declared{nlb("lb", subnetA, subnetB)}, after: []declared{nlb("lb", subnetA, subnetB, subnetC)}},
 		{name: "one losing a subnet is replaced, under a fresh autoname",
-			before: []declared{nlb("lb", "subnet-a", "subnet-b", "subnet-c")}, after: []declared{nlb("lb", "subnet-b", "subnet-c")},
+			before: []declared{nlb("lb", subnetA, subnetB, subnetC)}, after: []declared{nlb("lb", subnetB, subnetC)},
 			replaced: map[string][]string{"aws:lb/loadBalancer:LoadBalancer lb": {"subnets"}}},
 		{name: "a Network Load Balancer's subnets reordered is no change (a set)",
-			before: []declared{nlb("lb", "subnet-a", "subnet-b")}, after: []declared{nlb("lb", "subnet-b", "subnet-a")}},
+			before: []declared{nlb("lb", subnetA, subnetB)}, after: []declared{nlb("lb", subnetB, subnetA)}},
 		{name: "a fixed name replaced before its old holder goes",
 			before:  []declared{{"aws:lb/targetGroup:TargetGroup", "tg", pulumi.Map{"name": pulumi.String("orders"), "port": pulumi.Int(80)}, nil}},
 			after:   []declared{{"aws:lb/targetGroup:TargetGroup", "tg", pulumi.Map{"name": pulumi.String("orders"), "port": pulumi.Int(8080)}, nil}},
 			wantErr: `name "orders" already exists`},
 		{name: "a target group on a second load balancer",
-			before:  []declared{listener("old", "lb-1", 80, "tg-1")},
-			after:   []declared{listener("old", "lb-1", 80, "tg-1"), listener("new", "lb-2", 80, "tg-1")},
+			before:  []declared{listener("old", lb1, 80, tg1)},
+			after:   []declared{listener("old", lb1, 80, tg1), listener("new", lb2, 80, tg1)},
 			wantErr: "TargetGroupAssociationLimit"},
 		{name: "two listeners on one port",
-			before:  []declared{listener("a", "lb-1", 80, "tg-1")},
-			after:   []declared{listener("a", "lb-1", 80, "tg-1"), listener("b", "lb-1", 80, "tg-2")},
+			before:  []declared{listener("a", lb1, 80, tg1)},
+			after:   []declared{listener("a", lb1, 80, tg1), listener("b", lb1, 80, tg2)},
 			wantErr: "DuplicateListener"},
 		{name: "a listener moved to another port of its load balancer",
-			before: []declared{listener("a", "lb-1", 80, "tg-1")}, after: []declared{listener("a", "lb-1", 8080, "tg-1")}},
+			before: []declared{listener("a", lb1, 80, tg1)}, after: []declared{listener("a", lb1, 8080, tg1)}},
 		{name: "an accepter replaced rejects the connection it accepted",
-			before: []declared{accepter("accept", "vpce-a")}, after: []declared{accepter("accept", "vpce-b")}, inUse: []string{"vpce-a"},
-			wantErr: "rejected the connection of endpoint vpce-a (RejectVpcEndpointConnections), which still carries traffic"},
+			before: []declared{accepter("accept", endpointA)}, after: []declared{accepter("accept", endpointB)}, inUse: []string{endpointA},
+			wantErr: "rejected the connection of endpoint " + endpointA + " (RejectVpcEndpointConnections), which still carries traffic"},
 		{name: "a retained one leaves it accepted",
-			before:   []declared{accepter("accept", "vpce-a", pulumi.RetainOnDelete(true))},
-			after:    []declared{accepter("accept", "vpce-b", pulumi.RetainOnDelete(true))},
-			inUse:    []string{"vpce-a"},
+			before:   []declared{accepter("accept", endpointA, pulumi.RetainOnDelete(true))},
+			after:    []declared{accepter("accept", endpointB, pulumi.RetainOnDelete(true))},
+			inUse:    []string{endpointA},
 			replaced: map[string][]string{"aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter accept": {"vpcEndpointId"}}},
 	}
 	for _, tt := range tests {
@@ -133,14 +148,14 @@ func TestReplacements(t *testing.T) {
 // retained resource stays in AWS though it leaves the state.
 func TestReplacementNamesAndDeletes(t *testing.T) {
 	m := New()
-	require.NoError(t, deployAll(m, nlb("lb", "subnet-a", "subnet-b"), accepter("accept", "vpce-a")))
+	require.NoError(t, deployAll(m, nlb("lb", subnetA, subnetB), accepter("accept", endpointA)))
 	first := m.State("aws:lb/loadBalancer:LoadBalancer")
-	require.NoError(t, deployAll(m, nlb("lb", "subnet-a", "subnet-c")))
+	require.NoError(t, deployAll(m, nlb("lb", subnetA, subnetC)))
 	second := m.State("aws:lb/loadBalancer:LoadBalancer")
 	require.Len(t, second, 1, "the old one was deleted")
 	require.NotEqual(t, first[0].OutputMap()["name"], second[0].OutputMap()["name"])
 	require.Regexp(t, `^lb-[0-9a-f]{7}$`, second[0].OutputMap()["name"])
-	require.Equal(t, []string{"vpce-a"}, m.Rejected(), "the accepter, no longer declared, was deleted")
+	require.Equal(t, []string{endpointA}, m.Rejected(), "the accepter, no longer declared, was deleted")
 	require.Empty(t, m.State("aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter"))
 }
 
@@ -252,7 +267,7 @@ func (r mover) register(token, name string, props pulumi.Map, opts ...pulumi.Res
 
 func (r mover) balancer(n string) (lb, group, listener *custom, err error) {
 	if lb, err = r.register("aws:lb/loadBalancer:LoadBalancer", "nlb"+n, pulumi.Map{"loadBalancerType": pulumi.String("network"),
-		"subnets": pulumi.ToStringArray([]string{"subnet-" + n})}); err != nil {
+		"subnets": pulumi.ToStringArray([]string{"subnet-0a1b2c3d4e5f6070" + n})}); err != nil {
 		return
 	}
 	if group, err = r.register("aws:lb/targetGroup:TargetGroup", "tg"+n, pulumi.Map{"port": pulumi.Int(80)}); err != nil {

@@ -76,7 +76,7 @@ func TestPreviewLeavesComputedValuesUnknown(t *testing.T) {
 	m := New()
 	m.Preview = true
 	out, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
-		e, err := register(ctx, "aws:ec2/vpcEndpoint:VpcEndpoint", "e", pulumi.Map{"serviceName": pulumi.String("svc")})
+		e, err := register(ctx, "aws:ec2/vpcEndpoint:VpcEndpoint", "e", pulumi.Map{"serviceName": pulumi.String(openService)})
 		if err != nil {
 			return err
 		}
@@ -100,9 +100,16 @@ func TestPreviewLeavesComputedValuesUnknown(t *testing.T) {
 	require.Equal(t, Unknown, l.Map()["defaultActions"])
 }
 
+// Endpoint services' names: one that accepts every connection, and one
+// that holds them for acceptance.
+const (
+	openService = "com.amazonaws.vpce.us-west-2.vpce-svc-0a1b2c3d4e5f60701"
+	heldService = "com.amazonaws.vpce.us-west-2.vpce-svc-0a1b2c3d4e5f60702"
+)
+
 func TestEndpointStates(t *testing.T) {
 	m := New()
-	m.AcceptanceRequired["svc-held"] = true
+	m.AcceptanceRequired[heldService] = true
 	lookup := func(ctx *pulumi.Context, token string, args pulumi.Map) (map[string]any, error) {
 		var out map[string]any
 		err := ctx.Invoke(token, args, &out)
@@ -110,12 +117,12 @@ func TestEndpointStates(t *testing.T) {
 	}
 	var endpointID string
 	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
-		subnets := pulumi.StringArray{pulumi.String("subnet-a"), pulumi.String("subnet-b")}
-		open, err := register(ctx, "aws:ec2/vpcEndpoint:VpcEndpoint", "open", pulumi.Map{"serviceName": pulumi.String("svc-open"), "subnetIds": subnets})
+		subnets := pulumi.StringArray{pulumi.String("subnet-0a1b2c3d4e5f6070a"), pulumi.String("subnet-0a1b2c3d4e5f6070b")}
+		open, err := register(ctx, "aws:ec2/vpcEndpoint:VpcEndpoint", "open", pulumi.Map{"serviceName": pulumi.String(openService), "subnetIds": subnets})
 		if err != nil {
 			return err
 		}
-		held, err := register(ctx, "aws:ec2/vpcEndpoint:VpcEndpoint", "held", pulumi.Map{"serviceName": pulumi.String("svc-held"), "subnetIds": subnets})
+		held, err := register(ctx, "aws:ec2/vpcEndpoint:VpcEndpoint", "held", pulumi.Map{"serviceName": pulumi.String(heldService), "subnetIds": subnets})
 		if err != nil {
 			return err
 		}
@@ -156,8 +163,8 @@ func TestEndpointStates(t *testing.T) {
 			}
 		}
 		_, emptyErr = lookup(ctx, "aws:ec2/getNetworkInterface:getNetworkInterface", pulumi.Map{"id": pulumi.String("")})
-		_, unknownENIErr = lookup(ctx, "aws:ec2/getNetworkInterface:getNetworkInterface", pulumi.Map{"id": pulumi.String("eni-0nope")})
-		_, unknownEndpointErr = lookup(ctx, "aws:ec2/getVpcEndpoint:getVpcEndpoint", pulumi.Map{"id": pulumi.String("vpce-0nope")})
+		_, unknownENIErr = lookup(ctx, "aws:ec2/getNetworkInterface:getNetworkInterface", pulumi.Map{"id": pulumi.String("eni-0ffffffffffffffff")})
+		_, unknownEndpointErr = lookup(ctx, "aws:ec2/getVpcEndpoint:getVpcEndpoint", pulumi.Map{"id": pulumi.String("vpce-0ffffffffffffffff")})
 		return nil
 	})
 	require.NoError(t, err)

@@ -2,6 +2,7 @@ package fakeaws
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -104,9 +105,20 @@ func (m *AWS) loadBalancingOutputs(out map[string]any, token, logical, physical 
 		}
 		out["arnSuffix"] = fmt.Sprintf("%s/%s/%s", kind, physical, digest(logical)[:16])
 		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/%s", m.Region, m.Account, out["arnSuffix"])
-		out["dnsName"] = fmt.Sprintf("internal-%s-%s.elb.%s.amazonaws.com", physical, digest(logical)[:8], m.Region)
+		// internal-<name>-<16 hex digits>.elb.<region>... for a Network Load
+		// Balancer, internal-<name>-<10 digits>.<region>.elb... for others.
+		out["dnsName"] = fmt.Sprintf("internal-%s-%s.elb.%s.amazonaws.com", physical, digest(logical)[:16], m.Region)
+		if kind == "app" {
+			n, _ := strconv.ParseUint(digest(logical)[:8], 16, 64)
+			out["dnsName"] = fmt.Sprintf("internal-%s-%d.%s.elb.amazonaws.com", physical, 1000000000+n%1000000000, m.Region)
+		}
 	case "aws:lb/listener:Listener":
-		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:listener/%s/%s", m.Region, m.Account, logical, digest(logical)[:16])
+		lb, _ := in["loadBalancerArn"].(string)
+		if !strings.Contains(lb, ":loadbalancer/") {
+			// A load balancer the test names by something else than an ARN.
+			lb = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/net/%s/%s", m.Region, m.Account, logical, digest(lb)[:16])
+		}
+		out["arn"] = listenerArn(lb, logical)
 	case "aws:lb/targetGroup:TargetGroup":
 		out["arnSuffix"] = fmt.Sprintf("targetgroup/%s/%s", physical, digest(logical)[:16])
 		out["arn"] = fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:%s", m.Region, m.Account, out["arnSuffix"])
@@ -175,7 +187,13 @@ func (m *AWS) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		if arn == "" {
 			arn = fmt.Sprintf("arn:aws:iam::%s:user/deployer", m.Account)
 		}
-		out = map[string]any{"id": m.Account, "accountId": m.Account, "arn": arn, "userId": "AIDAMOCK"}
+		// A user's unique ID is AIDA and 17 characters; an assumed role's
+		// is its role's (AROA...) and the session name.
+		userID := "AIDA" + strings.ToUpper(digest(arn)[:17])
+		if _, session, ok := strings.Cut(arn, ":assumed-role/"); ok {
+			userID = "AROA" + strings.ToUpper(digest(arn)[:17]) + ":" + session[strings.LastIndex(session, "/")+1:]
+		}
+		out = map[string]any{"id": m.Account, "accountId": m.Account, "arn": arn, "userId": userID}
 	case "aws:ec2/getVpcEndpoint:getVpcEndpoint":
 		out, err = m.lookupEndpoint(args.Args)
 	case "aws:ec2/getNetworkInterface:getNetworkInterface":
@@ -194,7 +212,7 @@ func (m *AWS) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		name, _ := args.Args["name"].V.(string)
 		value, ok := m.Parameters[name]
 		if !ok {
-			value = "ami-0mock" + digest(name)[:12]
+			value = "ami-0" + digest(name)[:16]
 		}
 		out = map[string]any{"id": name, "name": name, "type": "String", "value": value,
 			"arn": fmt.Sprintf("arn:aws:ssm:%s::parameter%s", m.Region, name)}
