@@ -21,7 +21,7 @@ func runEC2On(t *testing.T, m *fakeaws.AWS, mutate func(*EC2ServiceArgs)) (*test
 	t.Helper()
 	out, err := deployBehindPrivateLinkNLB(m, TargetTypeInstance, func(ctx *pulumi.Context, net *Network, svc *PrivateLinkNLB) error {
 		args := &EC2ServiceArgs{
-			Image:                 pulumi.String("333333333333.dkr.ecr.us-west-2.amazonaws.com/todo@sha256:abc"),
+			Image:                 pulumi.String("333333333333.dkr.ecr.us-west-2.amazonaws.com/todo@sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9"),
 			RepositoryArn:         pulumi.String("arn:aws:ecr:us-west-2:333333333333:repository/todo"),
 			VpcId:                 net.VpcId,
 			SubnetIds:             net.WorkloadSubnetIds,
@@ -77,7 +77,7 @@ func TestEC2ServiceLaunchTemplate(t *testing.T) {
 	require.Contains(t, script, "TABLE_NAME=todo-table\n")
 	require.Contains(t, script, "AWS_REGION=us-west-2\n")
 	require.Contains(t, script, "PORT=8080\n")
-	require.Contains(t, script, "333333333333.dkr.ecr.us-west-2.amazonaws.com/todo@sha256:abc")
+	require.Contains(t, script, "333333333333.dkr.ecr.us-west-2.amazonaws.com/todo@sha256:0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9")
 	require.Contains(t, script, "awslogs-group=app-logs")
 	require.NotRegexp(t, `AKIA[0-9A-Z]{16}|aws_secret_access_key`, script, "no credentials in user data")
 }

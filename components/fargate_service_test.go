@@ -10,7 +10,7 @@ import (
 
 func fargateArgs(net *Network, svc *PrivateLinkNLB) *FargateServiceArgs {
 	return &FargateServiceArgs{
-		Image:                 pulumi.String("222222222222.dkr.ecr.us-west-2.amazonaws.com/app@sha256:abc"),
+		Image:                 pulumi.String("222222222222.dkr.ecr.us-west-2.amazonaws.com/app@sha256:f9e8d7c6b5a4938271605f4e3d2c1b0af9e8d7c6b5a4938271605f4e3d2c1b0a"),
 		RepositoryArn:         pulumi.String("arn:aws:ecr:us-west-2:222222222222:repository/app"),
 		VpcId:                 net.VpcId,
 		SubnetIds:             net.WorkloadSubnetIds,
@@ -73,7 +73,7 @@ func TestFargateService(t *testing.T) {
 	require.Len(t, defs, 1)
 	c := defs[0]
 	require.Equal(t, "app", c.Name)
-	require.Equal(t, "222222222222.dkr.ecr.us-west-2.amazonaws.com/app@sha256:abc", c.Image)
+	require.Equal(t, "222222222222.dkr.ecr.us-west-2.amazonaws.com/app@sha256:f9e8d7c6b5a4938271605f4e3d2c1b0af9e8d7c6b5a4938271605f4e3d2c1b0a", c.Image)
 	require.True(t, c.ReadonlyRootFilesystem)
 	require.False(t, c.Privileged)
 	require.Equal(t, "65532:65532", c.User, "non-root")

@@ -11,10 +11,16 @@ import (
 	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
+// endpointServices are the backends' endpoint service names, by backend.
+var endpointServices = map[string]string{
+	"dogs": "com.amazonaws.vpce.us-west-2.vpce-svc-0d06a1b2c3d4e5f60",
+	"todo": "com.amazonaws.vpce.us-west-2.vpce-svc-070d0a1b2c3d4e5f6",
+}
+
 func backend(name string, priority int, routes ...string) Backend {
 	return Backend{
-		Name: name, Provider: "organization/private-apis/" + name, EndpointServiceName: "com.amazonaws.vpce.us-west-2.vpce-svc-" + name,
-		SubnetIds: pulumi.StringArray{pulumi.String("subnet-a"), pulumi.String("subnet-b")}, AvailabilityZoneIds: []string{"usw2-az1", "usw2-az2"},
+		Name: name, Provider: "organization/private-apis/" + name, EndpointServiceName: endpointServices[name],
+		SubnetIds: pulumi.StringArray{pulumi.String("subnet-0a1b2c3d4e5f60701"), pulumi.String("subnet-0a1b2c3d4e5f60702")}, AvailabilityZoneIds: []string{"usw2-az1", "usw2-az2"},
 		Port: 8080, HealthCheckPath: "/healthz", Routes: routes, RulePriority: priority,
 	}
 }
@@ -156,7 +162,7 @@ func TestPrivateApiPreview(t *testing.T) {
 // still holds what it was created with.
 func TestPrivateApiWiresAnEndpointOnceAccepted(t *testing.T) {
 	m := fakeaws.New()
-	m.AcceptanceRequired["com.amazonaws.vpce.us-west-2.vpce-svc-todo"] = true
+	m.AcceptanceRequired[endpointServices["todo"]] = true
 	pending := func(a *PrivateApiArgs) { a.Backends[1].AwaitingAcceptance = true }
 
 	first, err := deployPrivateApi(m, pending)
@@ -187,7 +193,7 @@ func TestPrivateApiWiresAnEndpointOnceAccepted(t *testing.T) {
 
 func TestPrivateApiRefusesToRegisterAPendingEndpoint(t *testing.T) {
 	m := fakeaws.New()
-	m.AcceptanceRequired["com.amazonaws.vpce.us-west-2.vpce-svc-todo"] = true
+	m.AcceptanceRequired[endpointServices["todo"]] = true
 	_, err := deployPrivateApi(m, func(*PrivateApiArgs) {})
 	require.ErrorContains(t, err, "to organization/private-apis/todo is pendingAcceptance, so it has no addresses to register: the provider must accept it")
 	require.ErrorContains(t, err, "`make up` does both")
@@ -278,12 +284,14 @@ func TestPrivateApiRejectsBadArgs(t *testing.T) {
 		}, `route prefix "ANY /dogs/{proxy+}" of todo would capture "GET /dogs/males" of dogs`},
 		{"colliding resource names", func(a *PrivateApiArgs) { a.Backends[1].Routes = []string{"GET /dogs-x", "GET /dogs/x"} }, "would share the resource name"},
 		{"no subnets", func(a *PrivateApiArgs) { a.Backends[0].AvailabilityZoneIds = nil }, "SubnetIds and AvailabilityZoneIds are required"},
-		{"http issuer", func(a *PrivateApiArgs) { a.Jwt = &JwtAuth{Issuer: "http://x", Audiences: []string{"a"}} }, `Jwt: issuer "http://x" is not an https URL`},
-		{"no audience", func(a *PrivateApiArgs) { a.Jwt = &JwtAuth{Issuer: "https://x"} }, "at least one Audience"},
+		{"http issuer", func(a *PrivateApiArgs) {
+			a.Jwt = &JwtAuth{Issuer: "http://issuer.example.com", Audiences: []string{"a"}}
+		}, `Jwt: issuer "http://issuer.example.com" is not an https URL`},
+		{"no audience", func(a *PrivateApiArgs) { a.Jwt = &JwtAuth{Issuer: "https://issuer.example.com"} }, "at least one Audience"},
 		{"write limit over the read limit", func(a *PrivateApiArgs) { a.Throttling = apirules.Throttling{RateLimit: 5, WriteRateLimit: 6} },
 			"Throttling: writeRouteRateLimit = 6: must not exceed routeRateLimit (5)"},
 		{"unknown public route", func(a *PrivateApiArgs) {
-			a.Jwt = &JwtAuth{Issuer: "https://x", Audiences: []string{"a"}, PublicRoutes: []string{"GET /cats"}}
+			a.Jwt = &JwtAuth{Issuer: "https://issuer.example.com", Audiences: []string{"a"}, PublicRoutes: []string{"GET /cats"}}
 		}, `public route "GET /cats"`},
 		{"limit of a route nobody serves", func(a *PrivateApiArgs) {
 			a.Throttling.Routes = map[string]apirules.RouteLimit{"GET /cats": {RateLimit: 1, BurstLimit: 1}}
@@ -292,7 +300,7 @@ func TestPrivateApiRejectsBadArgs(t *testing.T) {
 		{"CORS preflights into a JWT route", func(a *PrivateApiArgs) {
 			a.Backends[0].Routes = []string{"ANY /dogs/{proxy+}"}
 			a.CORS = apirules.CORS{AllowOrigins: []string{"https://a.example.com"}}
-			a.Jwt = &JwtAuth{Issuer: "https://x", Audiences: []string{"a"}}
+			a.Jwt = &JwtAuth{Issuer: "https://issuer.example.com", Audiences: []string{"a"}}
 		}, `route "ANY /dogs/{proxy+}" would get browsers' CORS preflights`},
 	}
 	for _, tt := range tests {

@@ -217,8 +217,10 @@ func TestTargetGroupName(t *testing.T) {
 	var names []pulumi.StringOutput
 	_, err := m.Run("test", nil, "", func(ctx *pulumi.Context) error {
 		a := PrivateLinkNLBArgs{Port: 8080, TargetType: TargetTypeIP}
+		const lb1 = "arn:aws:elasticloadbalancing:us-west-2:222222222222:loadbalancer/net/dognames-nlb/0a1b2c3d4e5f6071"
+		const lb2 = "arn:aws:elasticloadbalancing:us-west-2:222222222222:loadbalancer/net/dognames-nlb-2/0a1b2c3d4e5f6072"
 		for _, in := range []struct{ name, arn string }{
-			{"dognames", "arn-1"}, {"dognames", "arn-2"}, {"Billing_Payments_Production_Service", "arn-1"}, {"__", "arn-1"},
+			{"dognames", lb1}, {"dognames", lb2}, {"Billing_Payments_Production_Service", lb1}, {"__", lb1},
 		} {
 			names = append(names, targetGroupName(in.name, pulumi.String(in.arn).ToStringOutput(), a))
 		}
