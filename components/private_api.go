@@ -259,12 +259,6 @@ func routeResourceName(routeKey string) string {
 	return strings.Trim(resourceNameUnsafe.ReplaceAllString(strings.ToLower(routeKey), "-"), "-")
 }
 
-// isWrite reports whether a route key changes data.
-func isWrite(routeKey string) bool {
-	method, _, _ := strings.Cut(routeKey, " ")
-	return contract.IsWriteMethod(method)
-}
-
 // validate guards the component's own invariants, whoever calls it.
 func (a PrivateApiArgs) validate(name string) error {
 	if a.VpcId == nil || a.SubnetIds == nil {

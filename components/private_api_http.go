@@ -2,7 +2,6 @@ package components
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigatewayv2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
@@ -240,7 +239,7 @@ func (api *PrivateApi) integrations(ctx *pulumi.Context, name string, a PrivateA
 		return out, err
 	}
 	for _, route := range b.Routes {
-		if slices.Contains(a.Jwt.PublicRoutes, route) {
+		if token, _ := a.Jwt.Route(route); !token {
 			out.anonymous, err = newIntegration(name+"-"+b.Name+"-public", b.Provider+" over PrivateLink, for its public routes (no caller identity)", removeUser)
 			return out, err
 		}

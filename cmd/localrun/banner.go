@@ -88,23 +88,43 @@ func writeAuthorization(b *strings.Builder, t *topology, opts options) {
 	if len(scoped) > 0 {
 		fmt.Fprintf(b, "            a token with %s: %s\n", strings.Join(scopes, " or "), strings.Join(scoped, ", "))
 	}
-	scopeArg := ""
-	if len(scopes) > 0 {
-		scopeArg = " SCOPE=" + scopes[0]
+	fmt.Fprintf(b, "\nTry it:\n\n  URL=%s\n%s", t.gatewayURL, tokenLine(opts, scopes))
+	var refused string
+	for _, call := range []struct{ route, curl string }{
+		{"GET /dogs", "$URL/dogs"},
+		{"POST /todo", `-d data="Write new AWS blog post" $URL/todo`},
+		{"GET /todo", "$URL/todo"},
+	} {
+		auth := ""
+		if needs, _ := opts.JWT.Route(call.route); needs {
+			auth = `-H "Authorization: Bearer $TOKEN" `
+			if refused == "" || strings.HasPrefix(call.route, "GET ") {
+				refused = call.curl // a read, if there is one, to show the 401
+			}
+		}
+		fmt.Fprintf(b, "  curl -s %s%s\n", auth, call.curl)
 	}
-	fmt.Fprintf(b, `
-Try it:
+	if refused != "" {
+		fmt.Fprintf(b, "  curl -s %s    # 401 {\"message\":\"Unauthorized\"}\n", refused)
+	}
+	b.WriteString("\nAccess log lines (JSON) follow on stdout, service logs on stderr. Ctrl-C stops everything.\n\n")
+}
 
-  URL=%s
-  TOKEN=$(make -s token SUB=alice%s)
-  curl -s $URL/dogs
-  curl -s -H "Authorization: Bearer $TOKEN" -d data="Write new AWS blog post" $URL/todo
-  curl -s -H "Authorization: Bearer $TOKEN" $URL/todo
-  curl -s $URL/todo    # 401 {"message":"Unauthorized"}
-
-Access log lines (JSON) follow on stdout, service logs on stderr. Ctrl-C stops everything.
-
-`, t.gatewayURL, scopeArg)
+// tokenLine says how to get a token: from make token, or with remote keys
+// from the issuer itself (make token's would be refused).
+func tokenLine(opts options, scopes []string) string {
+	if opts.JWTKeysFrom == jwtKeysRemote {
+		with := ""
+		if len(scopes) > 0 {
+			with = " with " + strings.Join(scopes, " or ")
+		}
+		return fmt.Sprintf("  TOKEN=<an access token from %s for %s%s>\n", opts.JWT.Issuer, opts.JWT.Audiences[0], with)
+	}
+	scope := ""
+	if len(scopes) > 0 {
+		scope = " SCOPE=" + scopes[0]
+	}
+	return fmt.Sprintf("  TOKEN=$(make -s token SUB=alice%s)\n", scope)
 }
 
 func listOrNone(routes []string) string {

@@ -51,55 +51,11 @@ func TestEndToEndAuthorization(t *testing.T) {
 	root, err := filepath.Abs(filepath.Join("..", ".."))
 	require.NoError(t, err)
 
-	// A checkout whose Pulumi.consumer.yaml is the snippet, with the
-	// repository's Pulumi.yaml for the defaults.
-	stackRoot, local := t.TempDir(), t.TempDir()
-	project, err := os.ReadFile(filepath.Join(root, localgw.ProjectFile))
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(filepath.Join(stackRoot, localgw.ProjectFile), project, 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(stackRoot, localgw.ConsumerFile), []byte(jwtSnippet(t, root)), 0o644))
-	stack, err := localgw.LoadStackConfig(stackRoot)
-	require.NoError(t, err)
-	require.NotNil(t, stack.JWT)
+	run := startAuthorizedRun(ctx, t, root)
+	tokens := run.tokens(t)
+	stack, topo, stdout := run.stack, run.topo, run.stdout
 
-	stdout, stderr := &fakeaws.SyncBuffer{}, &fakeaws.SyncBuffer{}
-	opts := options{RepoRoot: root, LocalDir: local, Services: contract.Services, ServicePorts: map[string]int{},
-		Throttling: stack.Throttling, JWT: stack.JWT, JWTKeysFrom: jwtKeysLocal, Stdout: stdout, Stderr: stderr}
-	opts.Throttling.WriteRateLimit, opts.Throttling.WriteBurstLimit = opts.Throttling.RateLimit, opts.Throttling.BurstLimit
-	require.NoError(t, opts.resolveJWTKeys(ctx))
-	topo, err := startTopology(ctx, opts)
-	require.NoError(t, err, "stderr:\n%s", stderr)
-	t.Cleanup(func() {
-		require.NoError(t, topo.Stop())
-		if t.Failed() {
-			t.Logf("service logs:\n%s", stderr)
-		}
-	})
-
-	token := func(args ...string) string {
-		t.Helper()
-		var out, errs bytes.Buffer
-		err := runToken(append([]string{"token", "-repo", stackRoot, "-local-dir", local}, args...), func(string) string { return "" }, &out, &errs)
-		require.NoError(t, err, errs.String())
-		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-		require.Len(t, lines, 1, "one token and nothing else on stdout")
-		return lines[0]
-	}
-	forger, err := localgw.LoadLocalIssuer(filepath.Join(t.TempDir(), "other-key.pem"), stack.JWT.Issuer)
-	require.NoError(t, err)
-	forged, err := forger.Token(localgw.TokenRequest{Subject: "alice", Audience: stack.JWT.Audiences[0], Scopes: stack.JWT.WriteScopes, TTL: time.Hour, Now: time.Now()})
-	require.NoError(t, err)
-	writeScope := strings.Join(stack.JWT.WriteScopes, " ")
-	tokens := map[string]string{
-		"alice":          token("-sub", "alice", "-scope", writeScope),
-		"bob":            token("-sub", "bob", "-scope", writeScope),
-		"alice reads":    token("-sub", "alice"),
-		"expired":        token("-sub", "alice", "-scope", writeScope, "-ttl", "-5m"),
-		"wrong audience": token("-sub", "alice", "-scope", writeScope, "-aud", "someone-else"),
-		"forged":         forged,
-	}
-
-	call := func(method, path, who, body string, header ...string) (int, string) {
+	expect := func(method, path, who, body string, want int, header ...string) string {
 		t.Helper()
 		req, err := http.NewRequestWithContext(ctx, method, topo.gatewayURL+path, strings.NewReader(body))
 		require.NoError(t, err)
@@ -115,15 +71,10 @@ func TestEndToEndAuthorization(t *testing.T) {
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
 		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
+		got, err := io.ReadAll(resp.Body)
 		require.NoError(t, err)
-		return resp.StatusCode, string(b)
-	}
-	expect := func(method, path, who, body string, want int, header ...string) string {
-		t.Helper()
-		status, got := call(method, path, who, body, header...)
-		require.Equal(t, want, status, "%s %s as %q: %s", method, path, who, got)
-		return got
+		require.Equal(t, want, resp.StatusCode, "%s %s as %q: %s", method, path, who, got)
+		return string(got)
 	}
 	unauthorized, forbidden := `{"message":"Unauthorized"}`, `{"message":"Forbidden"}`
 
@@ -166,4 +117,75 @@ func TestEndToEndAuthorization(t *testing.T) {
 		require.Contains(t, stdout.String(), `"authorizerError":"invalid token: oidc: token is expired`)
 		require.Contains(t, stdout.String(), `"authorizerError":"the token does not have a valid audience"`)
 	})
+}
+
+// authorizedRun is make run's topology with the README's JWT snippet as the
+// consumer's stack file, in a checkout of its own.
+type authorizedRun struct {
+	stackRoot, local string
+	stack            localgw.StackConfig
+	topo             *topology
+	stdout           *fakeaws.SyncBuffer
+}
+
+func startAuthorizedRun(ctx context.Context, t *testing.T, root string) *authorizedRun {
+	t.Helper()
+	// A checkout whose Pulumi.consumer.yaml is the snippet, with the
+	// repository's Pulumi.yaml for the defaults.
+	run := authorizedRun{stackRoot: t.TempDir(), local: t.TempDir(), stdout: &fakeaws.SyncBuffer{}}
+	stackRoot, local := run.stackRoot, run.local
+	project, err := os.ReadFile(filepath.Join(root, localgw.ProjectFile))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(stackRoot, localgw.ProjectFile), project, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(stackRoot, localgw.ConsumerFile), []byte(jwtSnippet(t, root)), 0o644))
+	run.stack, err = localgw.LoadStackConfig(stackRoot)
+	stack := run.stack
+	require.NoError(t, err)
+	require.NotNil(t, stack.JWT)
+
+	stdout, stderr := run.stdout, &fakeaws.SyncBuffer{}
+	opts := options{RepoRoot: root, LocalDir: local, Services: contract.Services, ServicePorts: map[string]int{},
+		Throttling: stack.Throttling, JWT: stack.JWT, JWTKeysFrom: jwtKeysLocal, Stdout: stdout, Stderr: stderr}
+	opts.Throttling.WriteRateLimit, opts.Throttling.WriteBurstLimit = opts.Throttling.RateLimit, opts.Throttling.BurstLimit
+	require.NoError(t, opts.resolveJWTKeys(ctx))
+	topo, err := startTopology(ctx, opts)
+	require.NoError(t, err, "stderr:\n%s", stderr)
+	run.topo = topo
+	t.Cleanup(func() {
+		require.NoError(t, topo.Stop())
+		if t.Failed() {
+			t.Logf("service logs:\n%s", stderr)
+		}
+	})
+	return &run
+}
+
+// tokens are the callers' tokens, made by `localrun token` (make token) but
+// for one forged with another key.
+func (run *authorizedRun) tokens(t *testing.T) map[string]string {
+	t.Helper()
+	stack, stackRoot, local := run.stack, run.stackRoot, run.local
+	token := func(args ...string) string {
+		t.Helper()
+		var out, errs bytes.Buffer
+		err := runToken(append([]string{"token", "-repo", stackRoot, "-local-dir", local}, args...), func(string) string { return "" }, &out, &errs)
+		require.NoError(t, err, errs.String())
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		require.Len(t, lines, 1, "one token and nothing else on stdout")
+		return lines[0]
+	}
+	forger, err := localgw.LoadLocalIssuer(filepath.Join(t.TempDir(), "other-key.pem"), stack.JWT.Issuer)
+	require.NoError(t, err)
+	forged, err := forger.Token(localgw.TokenRequest{Subject: "alice", Audience: stack.JWT.Audiences[0], Scopes: stack.JWT.WriteScopes, TTL: time.Hour, Now: time.Now()})
+	require.NoError(t, err)
+	writeScope := strings.Join(stack.JWT.WriteScopes, " ")
+	tokens := map[string]string{
+		"alice":          token("-sub", "alice", "-scope", writeScope),
+		"bob":            token("-sub", "bob", "-scope", writeScope),
+		"alice reads":    token("-sub", "alice"),
+		"expired":        token("-sub", "alice", "-scope", writeScope, "-ttl", "-5m"),
+		"wrong audience": token("-sub", "alice", "-scope", writeScope, "-aud", "someone-else"),
+		"forged":         forged,
+	}
+	return tokens
 }

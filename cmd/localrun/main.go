@@ -77,6 +77,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	opts.Stdout, opts.Stderr = stdout, stderr
 	if err := opts.resolveJWTKeys(ctx); err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "localrun: interrupted while starting")
+			return nil
+		}
 		return err
 	}
 	topo, err := startTopology(ctx, opts)
@@ -116,7 +120,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	port := fs.Int("port", defaultPort, "the gateway's port on 127.0.0.1 (env PORT)")
 	repo := fs.String("repo", "", "the repository root (default: the nearest directory at or above the working directory holding Pulumi.yaml and contract/)")
 	localDir := fs.String("local-dir", "", "where binaries and service data go (default <repo>/.local)")
-	jwtKeys := fs.String("jwt-keys", envOr(getenv, "JWT_ISSUER_KEYS", jwtKeysLocal), "with jwtIssuer set, the keys tokens are checked against: local (the signing key `make token` uses) or remote (the issuer's, by OpenID discovery) (env JWT_ISSUER_KEYS)")
+	jwtKeys := fs.String("jwt-keys", envOr(getenv, "JWT_ISSUER_KEYS", jwtKeysLocal), "with jwtIssuer set, the keys tokens are checked against: local (the signing key make token uses) or remote (the issuer's, by OpenID discovery) (env JWT_ISSUER_KEYS)")
 	servicePorts := map[string]*int{}
 	for _, s := range contract.Services {
 		servicePorts[s.Name] = fs.Int(s.Name+"-port", 0, "the "+s.Name+" service's port on 127.0.0.1 (default: a free one)")

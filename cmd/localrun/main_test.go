@@ -280,7 +280,7 @@ func TestTokenCommand(t *testing.T) {
 	}
 	require.NoError(t, os.WriteFile(filepath.Join(repo, localgw.ConsumerFile), []byte("config: {}\n"), 0o600))
 	out, err = mint(env("SUB", "a"))
-	require.ErrorContains(t, err, "sets no jwtIssuer")
+	require.ErrorContains(t, err, "sets no private-apis:jwtIssuer")
 	require.Empty(t, out)
 }
 
@@ -307,6 +307,49 @@ func TestBannerWithAuthorization(t *testing.T) {
 		require.Contains(t, b.String(), want)
 	}
 
+	require.Contains(t, b.String(), "  curl -s $URL/dogs\n", "a public route, no token")
+	require.Contains(t, b.String(), "  curl -s $URL/todo    # 401", "a protected route without one")
+
+	opts.JWTKeysFrom = jwtKeysRemote
+	b.Reset()
+	printBanner(&b, topo, opts)
+	require.Contains(t, b.String(), "checked against the issuer's published keys")
+	require.Contains(t, b.String(), "TOKEN=<an access token from https://issuer.example.com/pool for web-client with todo/write>")
+	require.NotContains(t, b.String(), "make -s token", "make token's tokens are refused with remote keys")
+
 	_, err = parseFlags([]string{"localrun"}, env("JWT_ISSUER_KEYS", "cognito"), io.Discard)
 	require.ErrorContains(t, err, `-jwt-keys (JWT_ISSUER_KEYS) "cognito": use local or remote`)
+}
+
+// TestAuthorizationConfigRefusals: what the consumer stack refuses, make run
+// refuses too, and JWT_ISSUER_KEYS=remote without an issuer is a mistake
+// said rather than ignored.
+func TestAuthorizationConfigRefusals(t *testing.T) {
+	repo := jwtRepo(t)
+	write := func(body string) {
+		require.NoError(t, os.WriteFile(filepath.Join(repo, localgw.ConsumerFile), []byte(body), 0o600))
+	}
+	write("config:\n  private-apis:writeScopes: [todo/write]\n")
+	_, err := parseFlags([]string{"localrun", "-repo", repo}, env(), io.Discard)
+	require.ErrorContains(t, err, `private-apis:writeScopes = ["todo/write"] only means something with authorization on`)
+
+	write("config:\n  private-apis:jwtIssuer: https://issuer.example.com\n  private-apis:jwtAudiences: [a]\n  private-apis:publicRoutes: [dogs]\n")
+	_, err = parseFlags([]string{"localrun", "-repo", repo}, env(), io.Discard)
+	require.ErrorContains(t, err, `private-apis:publicRoutes: route "dogs" must be "METHOD /path"`)
+
+	write("config: {}\n")
+	opts, err := parseFlags([]string{"localrun", "-repo", repo}, env("JWT_ISSUER_KEYS", "remote"), io.Discard)
+	require.NoError(t, err)
+	require.ErrorContains(t, opts.resolveJWTKeys(context.Background()), "JWT_ISSUER_KEYS=remote, but Pulumi.consumer.yaml sets no private-apis:jwtIssuer")
+}
+
+// TestServedAuth: a public route of a provider that runs only in AWS is
+// left out locally, with a line that says so, as its limits are.
+func TestServedAuth(t *testing.T) {
+	services := []*service{{contract: contract.DogNames}}
+	var log bytes.Buffer
+	got := servedAuth(&apirules.JWTAuth{Issuer: "https://i.example.com", PublicRoutes: []string{"GET /dogs", "GET /orders"}}, services, &log)
+	require.Equal(t, []string{"GET /dogs"}, got.PublicRoutes)
+	require.Contains(t, log.String(), `publicRoutes "GET /orders": no local service serves it`)
+	require.Nil(t, servedAuth(nil, services, &log))
 }

@@ -27,13 +27,16 @@ const signingKeyFile = "jwt-signing-key.pem"
 // stack file turns authorization on: the local issuer's, which `make token`
 // signs with, or the real issuer's, by OpenID discovery.
 func (o *options) resolveJWTKeys(ctx context.Context) error {
+	if o.JWT == nil && o.JWTKeysFrom == jwtKeysRemote {
+		return fmt.Errorf("JWT_ISSUER_KEYS=remote, but %s sets no private-apis:jwtIssuer, so no route asks for a token: set it, or drop JWT_ISSUER_KEYS", localgw.ConsumerFile)
+	}
 	if o.JWT == nil {
 		return nil
 	}
 	if o.JWTKeysFrom == jwtKeysRemote {
-		keys, err := localgw.RemoteKeys(ctx, o.JWT.Issuer)
+		keys, err := localgw.RemoteKeys(ctx, nil, o.JWT.Issuer)
 		if err != nil {
-			return fmt.Errorf("JWT_ISSUER_KEYS=remote: %w; without network access to the issuer use the local key (the default)", err)
+			return fmt.Errorf("JWT_ISSUER_KEYS=remote finds the keys of private-apis:jwtIssuer in %s: %w; check the issuer there, or drop JWT_ISSUER_KEYS to use make token's local key", localgw.ConsumerFile, err)
 		}
 		o.JWTKeys = keys
 		return nil
@@ -78,8 +81,11 @@ func runToken(args []string, getenv func(string) string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	if stack.JWT == nil || len(stack.JWT.Audiences) == 0 {
-		return fmt.Errorf("%s sets no jwtIssuer and jwtAudiences, so make run asks for no token: add the README's JWT snippet to it", localgw.ConsumerFile)
+	switch {
+	case stack.JWT == nil:
+		return fmt.Errorf("%s sets no private-apis:jwtIssuer, so make run asks for no token: add the README's JWT snippet to it", localgw.ConsumerFile)
+	case len(stack.JWT.Audiences) == 0:
+		return fmt.Errorf("%s sets private-apis:jwtIssuer but no private-apis:jwtAudiences, the audiences (client IDs) a token is for: add one", localgw.ConsumerFile)
 	}
 	audience := *aud
 	if audience == "" {

@@ -126,29 +126,38 @@ func startTopology(ctx context.Context, opts options) (_ *topology, err error) {
 		}
 	}
 
+	if err := t.startGateway(gwLn, opts); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// startGateway serves the gateway on gwLn in front of the started services.
+func (t *topology) startGateway(gwLn net.Listener, opts options) error {
 	backends := make([]localgw.Backend, len(t.services))
 	for i, s := range t.services {
 		backends[i] = localgw.Backend{Service: s.contract, URL: &url.URL{Scheme: "http", Host: s.addr()}}
 	}
-	t.gw, err = localgw.New(localgw.Config{
+	gw, err := localgw.New(localgw.Config{
 		Backends:           backends,
 		Throttling:         servedLimits(opts.Throttling, t.services, opts.Stderr),
 		CORS:               opts.CORS,
-		JWT:                opts.JWT,
+		JWT:                servedAuth(opts.JWT, t.services, opts.Stderr),
 		JWTKeys:            opts.JWTKeys,
 		IntegrationTimeout: opts.IntegrationTimeout,
 		AccessLog:          opts.Stdout,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("configuring the gateway: %w", err)
+		return fmt.Errorf("configuring the gateway: %w", err)
 	}
+	t.gw = gw
 	t.gatewayURL = "http://" + gwLn.Addr().String()
 	go func() {
 		if err := t.gw.Serve(gwLn); !errors.Is(err, localgw.ErrClosed) {
 			t.failed <- fmt.Errorf("gateway on %s: %w", gwLn.Addr(), err)
 		}
 	}()
-	return t, nil
+	return nil
 }
 
 // Stop shuts the gateway down (letting in-flight requests finish for a
@@ -212,16 +221,40 @@ func (s *service) addr() string {
 	return net.JoinHostPort(loopback, strconv.Itoa(s.port))
 }
 
-// servedLimits drops the route limits of routes no local service serves:
-// the consumer's stack file may limit routes of providers that only run in
-// AWS (the deployment checks those keys against their contracts).
-func servedLimits(th localgw.Throttling, services []*service, log io.Writer) localgw.Throttling {
+// servedRoutes are the route keys the local services serve.
+func servedRoutes(services []*service) map[string]bool {
 	served := map[string]bool{}
 	for _, s := range services {
 		for _, r := range s.contract.Routes {
 			served[r] = true
 		}
 	}
+	return served
+}
+
+// servedAuth drops the public routes no local service serves, as
+// servedLimits drops their limits.
+func servedAuth(auth *apirules.JWTAuth, services []*service, log io.Writer) *apirules.JWTAuth {
+	if auth == nil {
+		return nil
+	}
+	served, own := servedRoutes(services), *auth
+	own.PublicRoutes = nil
+	for _, key := range auth.PublicRoutes {
+		if served[key] {
+			own.PublicRoutes = append(own.PublicRoutes, key)
+			continue
+		}
+		fmt.Fprintf(log, "localrun: %s %q: no local service serves it (a provider that runs only in AWS), so it is not here\n", apirules.KeyPublicRoutes, key)
+	}
+	return &own
+}
+
+// servedLimits drops the route limits of routes no local service serves:
+// the consumer's stack file may limit routes of providers that only run in
+// AWS (the deployment checks those keys against their contracts).
+func servedLimits(th localgw.Throttling, services []*service, log io.Writer) localgw.Throttling {
+	served := servedRoutes(services)
 	own := map[string]apirules.RouteLimit{}
 	for key, limit := range th.Routes {
 		if served[key] {

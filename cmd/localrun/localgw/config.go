@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/private-apis/private-apis/apirules"
+	"github.com/private-apis/private-apis/contract"
 )
 
 // The files LoadStackConfig reads, relative to the repository root: the
@@ -94,17 +95,28 @@ func LoadStackConfig(repoRoot string) (StackConfig, error) {
 	return c, nil
 }
 
-// jwt reads the authorization keys, as the consumer stack does: none of
-// them matters without jwtIssuer.
+// jwt reads the authorization keys, refusing what the consumer stack
+// refuses: the others without jwtIssuer, a public route that is not a
+// route key.
 func (f *configFiles) jwt() *apirules.JWTAuth {
 	var a apirules.JWTAuth
 	f.decode(apirules.KeyJwtIssuer, &a.Issuer)
-	if a.Issuer == "" {
-		return nil
-	}
 	f.decode(apirules.KeyJwtAudiences, &a.Audiences)
 	f.decode(apirules.KeyPublicRoutes, &a.PublicRoutes)
 	f.decode(apirules.KeyWriteScopes, &a.WriteScopes)
+	if a.Issuer == "" {
+		for key, v := range map[string][]string{apirules.KeyJwtAudiences: a.Audiences, apirules.KeyPublicRoutes: a.PublicRoutes, apirules.KeyWriteScopes: a.WriteScopes} {
+			if len(v) > 0 {
+				f.errs = append(f.errs, fmt.Errorf("%s: %s:%s = %q only means something with authorization on; set %s:%s too", f.stackPath, f.project.Name, key, v, f.project.Name, apirules.KeyJwtIssuer))
+			}
+		}
+		return nil
+	}
+	for _, route := range a.PublicRoutes {
+		if err := contract.ValidateRouteKey(route); err != nil {
+			f.errs = append(f.errs, fmt.Errorf("%s: %s:%s: %w", f.stackPath, f.project.Name, apirules.KeyPublicRoutes, err))
+		}
+	}
 	return &a
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,9 +31,10 @@ type LocalIssuer struct {
 	keyID  string
 }
 
-// LoadLocalIssuer reads the signing key at path, creating it (and its
-// directory, both private to the user) on first use, so tokens made by one
-// `make token` stay valid across restarts of `make run`.
+// LoadLocalIssuer reads the signing key at path, creating it (readable by
+// the user only) on first use, so tokens made by one `make token` stay
+// valid across restarts of `make run`, and two processes starting at once
+// end up with the same key.
 func LoadLocalIssuer(path, issuer string) (*LocalIssuer, error) {
 	key, err := readKey(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -77,23 +79,25 @@ func createKey(path string) (*rsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encoding the local signing key: %w", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("making the local signing key's directory: %w", err)
 	}
-	body := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
-	// O_EXCL: when two runs start at once, the second reads the first's key.
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if errors.Is(err, fs.ErrExist) {
-		return readKey(path)
-	}
+	// Written whole to a file of its own, then linked into place: a link
+	// never replaces an existing name, so when two processes start at
+	// once the second finds the first's complete key and uses it.
+	tmp, err := os.CreateTemp(dir, ".jwt-signing-key-*")
 	if err != nil {
 		return nil, fmt.Errorf("writing the local signing key: %w", err)
 	}
-	if _, err := f.Write(body); err != nil {
-		_ = f.Close() // the write failed already
+	defer os.Remove(tmp.Name()) // the link, if made, keeps the key
+	_, werr := tmp.Write(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+	if err := errors.Join(werr, tmp.Close()); err != nil {
 		return nil, fmt.Errorf("writing the local signing key: %w", err)
 	}
-	if err := f.Close(); err != nil {
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		return readKey(path)
+	} else if err != nil {
 		return nil, fmt.Errorf("writing the local signing key: %w", err)
 	}
 	return key, nil
@@ -102,9 +106,28 @@ func createKey(path string) (*rsa.PrivateKey, error) {
 // Issuer is the issuer the tokens name: the consumer's jwtIssuer.
 func (li *LocalIssuer) Issuer() string { return li.issuer }
 
-// Keys is the key set that verifies the local issuer's tokens.
+// Keys is the key set that verifies the local issuer's tokens: its one
+// key, under its kid, as an issuer's JWKS holds it.
 func (li *LocalIssuer) Keys() oidc.KeySet {
-	return &oidc.StaticKeySet{PublicKeys: []crypto.PublicKey{&li.key.PublicKey}}
+	return localKeys{keyID: li.keyID, keys: &oidc.StaticKeySet{PublicKeys: []crypto.PublicKey{&li.key.PublicKey}}}
+}
+
+// localKeys verifies a token whose kid names the local key, and no other,
+// as a JWKS lookup by kid does (StaticKeySet alone ignores kid).
+type localKeys struct {
+	keyID string
+	keys  *oidc.StaticKeySet
+}
+
+func (k localKeys) VerifySignature(ctx context.Context, token string) ([]byte, error) {
+	jws, err := jose.ParseSigned(token, signingAlgorithms())
+	if err != nil {
+		return nil, fmt.Errorf("malformed jwt: %w", err)
+	}
+	if kid := jws.Signatures[0].Header.KeyID; kid != k.keyID {
+		return nil, fmt.Errorf("no key with kid %q among the issuer's keys", kid)
+	}
+	return k.keys.VerifySignature(ctx, token)
 }
 
 // TokenRequest is what a token says.
@@ -156,17 +179,27 @@ func (li *LocalIssuer) Token(req TokenRequest) (string, error) {
 // RemoteKeys are the issuer's published keys, found as API Gateway finds
 // them: from the jwks_uri of the issuer's OpenID discovery document
 // (<issuer>/.well-known/openid-configuration), fetched again when a token
-// names a key not yet seen. ctx bounds the discovery and later fetches.
-func RemoteKeys(ctx context.Context, issuer string) (oidc.KeySet, error) {
+// names a key not yet seen, each request with client (nil: a client that
+// gives each request 10 s, so an issuer that hangs fails the start or one
+// request rather than hanging them). ctx bounds the discovery only: the
+// key set refetches for as long as the gateway runs.
+func RemoteKeys(ctx context.Context, client *http.Client, issuer string) (oidc.KeySet, error) {
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	ctx = oidc.ClientContext(ctx, client)
 	p, err := oidc.NewProvider(ctx, issuer)
 	if err != nil {
-		return nil, fmt.Errorf("discovering the keys of %s (OpenID discovery at %s/.well-known/openid-configuration): %w", issuer, strings.TrimSuffix(issuer, "/"), err)
+		return nil, fmt.Errorf("OpenID discovery at %s/.well-known/openid-configuration: %w", strings.TrimSuffix(issuer, "/"), err)
 	}
 	var meta struct {
 		JWKSURI string `json:"jwks_uri"`
 	}
-	if err := p.Claims(&meta); err != nil || meta.JWKSURI == "" {
-		return nil, fmt.Errorf("%s's discovery document names no jwks_uri (%v)", issuer, err)
+	if err := p.Claims(&meta); err != nil {
+		return nil, fmt.Errorf("reading %s's discovery document: %w", issuer, err)
+	}
+	if meta.JWKSURI == "" {
+		return nil, fmt.Errorf("%s's discovery document names no jwks_uri", issuer)
 	}
 	return oidc.NewRemoteKeySet(ctx, meta.JWKSURI), nil
 }
