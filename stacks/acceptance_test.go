@@ -10,6 +10,9 @@ import (
 
 const consumerStackName = "organization/private-apis/consumer"
 
+// todoEndpoint is the consumer's endpoint to the todo provider.
+const todoEndpoint = "vpce-070d0a1b2c3d4e5f6"
+
 // ownServiceID runs the ec2-provider once to learn the endpoint service ID
 // the mocks give it, as a consumer would read it from its contract.
 func ownServiceID(t *testing.T) string {
@@ -32,13 +35,13 @@ func runAccepting(t *testing.T, consumerOutputs map[string]any) (*fakeaws.AWS, e
 func TestProviderAcceptsOnlyItsOwnEndpoint(t *testing.T) {
 	own := ownServiceID(t)
 	m, err := runAccepting(t, map[string]any{"providers": map[string]any{
-		"organization/private-apis/ec2-provider": map[string]any{"endpointId": "vpce-0todo", "endpointServiceId": own, "routes": []any{"GET /todo"}},
-		"organization/private-apis/ecs-provider": map[string]any{"endpointId": "vpce-0dogs", "endpointServiceId": "vpce-svc-0someoneelse"},
+		"organization/private-apis/ec2-provider": map[string]any{"endpointId": todoEndpoint, "endpointServiceId": own, "routes": []any{"GET /todo"}},
+		"organization/private-apis/ecs-provider": map[string]any{"endpointId": "vpce-0d06a1b2c3d4e5f60", "endpointServiceId": "vpce-svc-0e15e1b2c3d4e5f60"},
 	}})
 	require.NoError(t, err)
 	accepters := m.ByType("aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter")
 	require.Len(t, accepters, 1, "only the endpoint aimed at this provider")
-	require.Equal(t, "vpce-0todo", accepters[0].Map()["vpcEndpointId"])
+	require.Equal(t, todoEndpoint, accepters[0].Map()["vpcEndpointId"])
 	require.Equal(t, own, accepters[0].Map()["vpcEndpointServiceId"])
 	es := m.ByType("aws:ec2/vpcEndpointService:VpcEndpointService")
 	require.Len(t, es, 1)
@@ -47,15 +50,15 @@ func TestProviderAcceptsOnlyItsOwnEndpoint(t *testing.T) {
 
 func TestProviderRefusesAnEndpointForAnotherService(t *testing.T) {
 	m, err := runAccepting(t, map[string]any{"providers": map[string]any{
-		"organization/private-apis/ec2-provider": map[string]any{"endpointId": "vpce-0todo", "endpointServiceId": "vpce-svc-0stale"},
+		"organization/private-apis/ec2-provider": map[string]any{"endpointId": todoEndpoint, "endpointServiceId": "vpce-svc-05a1e1b2c3d4e5f60"},
 	}})
-	require.ErrorContains(t, err, "consumer endpoint vpce-0todo is for endpoint service vpce-svc-0stale, not this one")
+	require.ErrorContains(t, err, "consumer endpoint "+todoEndpoint+" is for endpoint service vpce-svc-05a1e1b2c3d4e5f60, not this one")
 	require.Empty(t, m.ByType("aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter"))
 }
 
 func TestProviderRefusesAMistypedConsumerExport(t *testing.T) {
 	m, err := runAccepting(t, map[string]any{"providers": map[string]any{
-		"organization/private-apis/ec2-provider": map[string]any{"endpointId": 42, "endpointServiceId": "vpce-svc-0x"},
+		"organization/private-apis/ec2-provider": map[string]any{"endpointId": 42, "endpointServiceId": "vpce-svc-0b2c3d4e5f6071829"},
 	}})
 	require.ErrorContains(t, err, `consumer stack organization/private-apis/consumer: output providers["organization/private-apis/ec2-provider"].endpointId is float64, want a string`)
 	require.Empty(t, m.ByType("aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter"))

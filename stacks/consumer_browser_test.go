@@ -46,7 +46,7 @@ func TestConsumerCORS(t *testing.T) {
 
 	t.Run("a prefix route with JWT would refuse preflights", func(t *testing.T) {
 		providers := twoProviders()
-		providers[billingStack] = providerContract("0bill", "ANY /billing/{proxy+}")
+		providers[billingStack] = providerContract(billingService, "ANY /billing/{proxy+}")
 		jwt := []string{"jwtIssuer", "https://issuer.example.com", "jwtAudiences", `["client"]`, "cors", `{"allowOrigins": ["https://app.example.com"]}`}
 		cfg := with(validConsumerConfig(dognamesStack, todoStack, billingStack), jwt...)
 		m, _, err := runConsumerStack(t, cfg, providers, nil)

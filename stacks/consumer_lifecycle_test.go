@@ -19,7 +19,7 @@ const ordersStack = "acme/private-apis/orders"
 
 func threeProviders() map[string]map[string]any {
 	p := twoProviders()
-	p[ordersStack] = providerContract("0ord", "GET /orders", "POST /orders")
+	p[ordersStack] = providerContract(ordersService, "GET /orders", "POST /orders")
 	return p
 }
 
@@ -67,7 +67,7 @@ func TestConsumerProviderListChanges(t *testing.T) {
 		}{{"defaults", func(c map[string]string) map[string]string { return c }}, {"every option", withEveryOption}} {
 			t.Run(tt.name+"/"+options.name, func(t *testing.T) {
 				providers := threeProviders()
-				providers["acme/private-apis/ecs-provider"] = providerContract("0acme", "GET /cats")
+				providers["acme/private-apis/ecs-provider"] = providerContract(acmeService, "GET /cats")
 				m := fakeaws.New()
 				m.Account = "111111111111"
 				m.StackOutputs = providers
@@ -117,7 +117,7 @@ func TestConsumerLongProviderStackNames(t *testing.T) {
 	}
 	providers := map[string]map[string]any{}
 	for i, s := range stacks {
-		providers[s] = providerContract(fmt.Sprintf("0%d", i), fmt.Sprintf("GET /svc%d", i))
+		providers[s] = providerContract(fmt.Sprintf("vpce-svc-0a1b2c3d4e5f607%02x", i), fmt.Sprintf("GET /svc%d", i))
 	}
 	for _, preview := range []bool{true, false} {
 		t.Run(fmt.Sprintf("preview=%v", preview), func(t *testing.T) {
@@ -210,8 +210,8 @@ func TestConsumerRulePriorityCollision(t *testing.T) {
 		seen[p] = stack
 	}
 	providers := map[string]map[string]any{
-		first:  providerContract("0a", "GET /a"),
-		second: providerContract("0b", "GET /b"),
+		first:  providerContract("vpce-svc-0a1b2c3d4e5f60701", "GET /a"),
+		second: providerContract("vpce-svc-0a1b2c3d4e5f60702", "GET /b"),
 	}
 	_, _, err := runConsumerStack(t, validConsumerConfig(first, second), providers, nil)
 	require.ErrorContains(t, err, fmt.Sprintf("provider stacks %s and %s both get load balancer rule priority %d", first, second, rulePriority(nil, first)))

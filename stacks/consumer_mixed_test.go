@@ -82,7 +82,7 @@ func TestConsumerRefusesOverlappingPrefixes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			providers := twoProviders()
 			providers[billingStack] = deployedBilling(t)
-			providers["acme/private-apis/reports"] = providerContract("0rep", tt.routes...)
+			providers["acme/private-apis/reports"] = providerContract(reportsService, tt.routes...)
 			m, _, err := runConsumerStack(t, validConsumerConfig(dognamesStack, todoStack, billingStack, "acme/private-apis/reports"), providers, nil)
 			require.ErrorContains(t, err, tt.want)
 			require.Empty(t, customResources(m))

@@ -56,7 +56,7 @@ type planConsumerCase struct {
 func planConsumerCases() []planConsumerCase {
 	provider := func(stack string, zones ...string) contract.Provider {
 		return contract.Provider{Stack: stack, Region: "us-west-2", AllowedPrincipals: []string{"arn:aws:iam::111111111111:root"},
-			AvailabilityZoneIDs: zones, Routes: []string{"GET /" + stack[len(stack)-3:]}, EndpointServiceID: "vpce-svc-0" + stack[len(stack)-3:]}
+			AvailabilityZoneIDs: zones, Routes: []string{"GET /" + stack[len(stack)-3:]}, EndpointServiceID: "vpce-svc-0" + stack[len(stack)-3:] + "a1b2c3d4e5f60"}
 	}
 	config := func(zones ...string) consumerConfig {
 		return consumerConfig{Network: networkConfig{AvailabilityZoneIds: zones}}
@@ -84,9 +84,9 @@ func planConsumerCases() []planConsumerCase {
 			providers: func() []contract.Provider {
 				waiting, accepted := provider("o/p/aaa", "usw2-az1", "usw2-az2"), provider("o/p/bbb", "usw2-az1", "usw2-az2")
 				waiting.AcceptanceRequired = true
-				waiting.AcceptedEndpoints = map[string]string{"organization/private-apis/other-consumer": "vpce-0other"}
+				waiting.AcceptedEndpoints = map[string]string{"organization/private-apis/other-consumer": "vpce-00e1a1b2c3d4e5f60"}
 				accepted.AcceptanceRequired = true
-				accepted.AcceptedEndpoints = map[string]string{planningConsumer: "vpce-0mine"}
+				accepted.AcceptedEndpoints = map[string]string{planningConsumer: "vpce-0a1b2c3d4e5f60718"}
 				return []contract.Provider{waiting, accepted}
 			}(),
 			zones:    map[string][]string{"o/p/aaa": {"usw2-az1", "usw2-az2"}, "o/p/bbb": {"usw2-az1", "usw2-az2"}},

@@ -16,16 +16,27 @@ const (
 	todoStack     = "organization/private-apis/ec2-provider"
 )
 
+// The providers' endpoint services, as their contracts name them: vpce-svc-
+// and 17 hex digits.
+const (
+	dogService     = "vpce-svc-0d06a1b2c3d4e5f60"
+	todoService    = "vpce-svc-070d0a1b2c3d4e5f6"
+	ordersService  = "vpce-svc-0a1b2c3d4e5f60718"
+	acmeService    = "vpce-svc-0ac3ea1b2c3d4e5f6"
+	reportsService = "vpce-svc-0e9a1b2c3d4e5f607"
+)
+
 // providerContract is a provider's outputs as a StackReference returns them
-// (JSON types: float64 numbers, []any lists).
-func providerContract(id string, routes ...any) map[string]any {
+// (JSON types: float64 numbers, []any lists), publishing endpoint service
+// serviceID.
+func providerContract(serviceID string, routes ...any) map[string]any {
 	rs := make([]any, len(routes))
 	for i, r := range routes {
 		rs[i] = r
 	}
 	return map[string]any{
-		"endpointServiceName": "com.amazonaws.vpce.us-west-2.vpce-svc-" + id,
-		"endpointServiceId":   "vpce-svc-" + id,
+		"endpointServiceName": "com.amazonaws.vpce.us-west-2." + serviceID,
+		"endpointServiceId":   serviceID,
 		"allowedPrincipals":   []any{"arn:aws:iam::111111111111:root"},
 		"servicePort":         8080.0,
 		"healthCheckPath":     "/healthz",
@@ -38,8 +49,8 @@ func providerContract(id string, routes ...any) map[string]any {
 
 func twoProviders() map[string]map[string]any {
 	return map[string]map[string]any{
-		dognamesStack: providerContract("0dog", "GET /dogs", "GET /dogs/males", "GET /dogs/females"),
-		todoStack:     providerContract("0todo", "GET /todo", "POST /todo", "GET /todo/{id}", "DELETE /todo/{id}"),
+		dognamesStack: providerContract(dogService, "GET /dogs", "GET /dogs/males", "GET /dogs/females"),
+		todoStack:     providerContract(todoService, "GET /todo", "POST /todo", "GET /todo/{id}", "DELETE /todo/{id}"),
 	}
 }
 
@@ -109,7 +120,7 @@ func assertConsumerEndpointPerProvider(t *testing.T, m *fakeaws.AWS) {
 	}
 	dog, ok := m.Named("aws:ec2/vpcEndpoint:VpcEndpoint", "api-"+backendName(dognamesStack)+"-endpoint")
 	require.True(t, ok, "named after the provider's stack")
-	require.Equal(t, "com.amazonaws.vpce.us-west-2.vpce-svc-0dog", dog.Map()["serviceName"])
+	require.Equal(t, "com.amazonaws.vpce.us-west-2."+dogService, dog.Map()["serviceName"])
 	require.Equal(t, dognamesStack, dog.Map()["tags"].(map[string]any)["private-apis:provider"], "the full stack name is in the tags")
 }
 
@@ -223,14 +234,14 @@ func assertConsumerExports(t *testing.T, m *fakeaws.AWS, out map[string]any) {
 	dog := providers[dognamesStack].(map[string]any)
 	endpoint, _ := m.Named("aws:ec2/vpcEndpoint:VpcEndpoint", "api-"+backendName(dognamesStack)+"-endpoint")
 	require.Equal(t, endpoint.ID, dog["endpointId"], "what the provider accepts")
-	require.Equal(t, "vpce-svc-0dog", dog["endpointServiceId"], "so the provider can check what it accepts")
+	require.Equal(t, dogService, dog["endpointServiceId"], "so the provider can check what it accepts")
 	require.Equal(t, []string{"GET /dogs", "GET /dogs/males", "GET /dogs/females"}, dog["routes"])
 	require.Equal(t, true, dog["wired"])
 }
 
 func TestConsumerWithJWTAuthorization(t *testing.T) {
 	cfg := with(validConsumerConfig(),
-		"jwtIssuer", "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Abc",
+		"jwtIssuer", "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbCdEf123",
 		"jwtAudiences", `["client-1"]`,
 		"publicRoutes", `["GET /dogs"]`,
 		"writeScopes", `["todo/write"]`)
@@ -240,7 +251,7 @@ func TestConsumerWithJWTAuthorization(t *testing.T) {
 	auth := m.ByType("aws:apigatewayv2/authorizer:Authorizer")
 	require.Len(t, auth, 1)
 	require.Equal(t, "JWT", auth[0].Map()["authorizerType"])
-	require.Equal(t, map[string]any{"issuer": "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Abc", "audiences": []any{"client-1"}}, auth[0].Map()["jwtConfiguration"])
+	require.Equal(t, map[string]any{"issuer": "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbCdEf123", "audiences": []any{"client-1"}}, auth[0].Map()["jwtConfiguration"])
 
 	routes := m.ByType("aws:apigatewayv2/route:Route")
 	require.Len(t, routes, 7, "both providers' routes")
@@ -280,7 +291,7 @@ func TestConsumerWithJWTAuthorization(t *testing.T) {
 
 func TestConsumerThreeProviders(t *testing.T) {
 	providers := twoProviders()
-	orders := providerContract("0ord", "GET /orders", "POST /orders")
+	orders := providerContract(ordersService, "GET /orders", "POST /orders")
 	orders["servicePort"] = 9090.0
 	orders["healthCheckPath"] = "/health"
 	providers["acme/private-apis/orders"] = orders
@@ -310,7 +321,7 @@ func TestConsumerCrossRegionProvider(t *testing.T) {
 	require.NoError(t, err)
 	var found bool
 	for _, e := range m.ByType("aws:ec2/vpcEndpoint:VpcEndpoint") {
-		if e.Map()["serviceName"] == "com.amazonaws.vpce.us-west-2.vpce-svc-0todo" {
+		if e.Map()["serviceName"] == "com.amazonaws.vpce.us-west-2."+todoService {
 			found = true
 			require.Equal(t, "us-east-1", e.Map()["serviceRegion"])
 			require.Len(t, e.Map()["subnetIds"], 2, "in every consumer AZ")
@@ -443,9 +454,9 @@ func TestConsumerBadConfig(t *testing.T) {
 // limits: a token without them must not write through it.
 func TestConsumerAnyRoutesAreWrites(t *testing.T) {
 	providers := twoProviders()
-	providers[ordersStack] = providerContract("0ord", "GET /orders", "ANY /orders/admin/{proxy+}")
+	providers[ordersStack] = providerContract(ordersService, "GET /orders", "ANY /orders/admin/{proxy+}")
 	cfg := with(validConsumerConfig(dognamesStack, todoStack, ordersStack),
-		"jwtIssuer", "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Abc",
+		"jwtIssuer", "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbCdEf123",
 		"jwtAudiences", `["client-1"]`,
 		"writeScopes", `["orders/write"]`)
 	m, _, err := runConsumerStack(t, cfg, providers, nil)

@@ -25,7 +25,7 @@ func TestEC2ProviderExportsTheContract(t *testing.T) {
 	require.Equal(t, "/healthz", out[contract.HealthCheckPath])
 	require.Equal(t, []string{"usw2-az1", "usw2-az2"}, out[contract.AvailabilityZoneIDs])
 	require.Equal(t, []string{"arn:aws:iam::111111111111:root"}, out[contract.AllowedPrincipals])
-	require.Regexp(t, `^com\.amazonaws\.vpce\.us-west-2\.vpce-svc-`, out[contract.EndpointServiceName])
+	require.Regexp(t, `^com\.amazonaws\.vpce\.us-west-2\.vpce-svc-[0-9a-f]{17}$`, out[contract.EndpointServiceName])
 	require.Equal(t, "us-west-2", out[contract.Region])
 	require.NotEmpty(t, out["tableName"])
 }

@@ -21,8 +21,8 @@ func TestECSProviderExportsTheContract(t *testing.T) {
 		require.Contains(t, out, name, "contract output %s", name)
 	}
 	require.IsType(t, "", out[contract.EndpointServiceName])
-	require.Regexp(t, `^com\.amazonaws\.vpce\.us-west-2\.vpce-svc-[0-9a-f]+$`, out[contract.EndpointServiceName])
-	require.Regexp(t, `^vpce-svc-[0-9a-f]+$`, out[contract.EndpointServiceID])
+	require.Regexp(t, `^com\.amazonaws\.vpce\.us-west-2\.vpce-svc-[0-9a-f]{17}$`, out[contract.EndpointServiceName])
+	require.Regexp(t, `^vpce-svc-[0-9a-f]{17}$`, out[contract.EndpointServiceID])
 	require.Equal(t, []string{"arn:aws:iam::111111111111:root", "arn:aws:iam::111111111111:role/consumer-deployer"}, out[contract.AllowedPrincipals])
 	require.Equal(t, 8080, out[contract.ServicePort], "an int, not a string or float")
 	require.Equal(t, "/healthz", out[contract.HealthCheckPath])

@@ -64,7 +64,7 @@ func exampleAccount(stack string, m *fakeaws.AWS) {
 		m.Account = "444444444444"
 		m.LoadBalancers[ordersLoadBalancer] = fakeaws.LoadBalancer{
 			Type: "network", Internal: true, Ports: []int{8443},
-			Subnets: map[string]string{"subnet-0orders1": "usw2-az1", "subnet-0orders2": "usw2-az2", "subnet-0orders3": "usw2-az3"},
+			Subnets: map[string]string{"subnet-0a1b2c3d4e5f60701": "usw2-az1", "subnet-0a1b2c3d4e5f60702": "usw2-az2", "subnet-0a1b2c3d4e5f60703": "usw2-az3"},
 		}
 	}
 }

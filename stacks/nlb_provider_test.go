@@ -12,6 +12,13 @@ const (
 	billingAccount = "555555555555"
 	billingNLB     = "arn:aws:elasticloadbalancing:us-west-2:555555555555:loadbalancer/net/billing/0123456789abcdef"
 	billingService = "vpce-svc-0123456789abcdef0"
+	// The billing NLB's subnets and the security groups of the load
+	// balancers the AWS Load Balancer Controller makes.
+	billingSubnetA = "subnet-0b1c2d3e4f5a6070a"
+	billingSubnetB = "subnet-0b1c2d3e4f5a6070b"
+	billingSubnetC = "subnet-0b1c2d3e4f5a6070c"
+	frontendSG     = "sg-0f407a1b2c3d4e5f6"
+	backendSG      = "sg-0bac4e1d0c9b8a765"
 )
 
 // billingAccountMocks is the billing team's account: an internal NLB in two
@@ -20,17 +27,17 @@ const (
 func billingAccountMocks() *fakeaws.AWS {
 	m := fakeaws.New()
 	m.Account = billingAccount
-	two := map[string]string{"subnet-0a": "usw2-az1", "subnet-0b": "usw2-az2"}
+	two := map[string]string{billingSubnetA: "usw2-az1", billingSubnetB: "usw2-az2"}
 	m.LoadBalancers[billingNLB] = fakeaws.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{8080}}
 	m.LoadBalancers[billingLB("public")] = fakeaws.LoadBalancer{Type: "network", Internal: false, Subnets: two, Ports: []int{8080}}
-	m.LoadBalancers[billingLB("one-az")] = fakeaws.LoadBalancer{Type: "network", Internal: true, Subnets: map[string]string{"subnet-0a": "usw2-az1", "subnet-0c": "usw2-az1"}, Ports: []int{8080}}
+	m.LoadBalancers[billingLB("one-az")] = fakeaws.LoadBalancer{Type: "network", Internal: true, Subnets: map[string]string{billingSubnetA: "usw2-az1", billingSubnetC: "usw2-az1"}, Ports: []int{8080}}
 	m.LoadBalancers[billingLB("other-port")] = fakeaws.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{443}}
 	// As the AWS Load Balancer Controller makes them: security groups, and
 	// AWS's default of enforcing them on PrivateLink traffic.
 	m.LoadBalancers[billingLB("filtering")] = fakeaws.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{8080},
-		SecurityGroups: []string{"sg-0frontend", "sg-0backend"}, EnforcePrivateLink: "on"}
+		SecurityGroups: []string{frontendSG, backendSG}, EnforcePrivateLink: "on"}
 	m.LoadBalancers[billingLB("grouped")] = fakeaws.LoadBalancer{Type: "network", Internal: true, Subnets: two, Ports: []int{8080},
-		SecurityGroups: []string{"sg-0frontend"}, EnforcePrivateLink: "off"}
+		SecurityGroups: []string{frontendSG}, EnforcePrivateLink: "off"}
 	m.EndpointServices[billingService] = fakeaws.EndpointService{
 		LoadBalancerArns: []string{billingNLB}, AllowedPrincipals: []string{"arn:aws:iam::111111111111:root"},
 	}
@@ -112,14 +119,14 @@ func TestNLBProviderAcceptsItsConsumersEndpoint(t *testing.T) {
 	require.NoError(t, err)
 	serviceID := m.ByType("aws:ec2/vpcEndpointService:VpcEndpointService")[0].ID
 	m.StackOutputs[consumerStackName] = map[string]any{"providers": map[string]any{
-		"organization/private-apis/billing": map[string]any{"endpointId": "vpce-0abc", "endpointServiceId": serviceID},
+		"organization/private-apis/billing": map[string]any{"endpointId": "vpce-0abc1234567890def", "endpointServiceId": serviceID},
 	}}
 	out, err := runBilling(t, m, billingConfig("acceptanceRequired", "true", "consumerStack", consumerStackName))
 	require.NoError(t, err)
 	accepters := m.ByType("aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter")
 	require.Len(t, accepters, 1)
-	require.Equal(t, "vpce-0abc", accepters[0].Map()["vpcEndpointId"])
-	require.Equal(t, map[string]string{consumerStackName: "vpce-0abc"}, out["acceptedEndpoints"])
+	require.Equal(t, "vpce-0abc1234567890def", accepters[0].Map()["vpcEndpointId"])
+	require.Equal(t, map[string]string{consumerStackName: "vpce-0abc1234567890def"}, out["acceptedEndpoints"])
 }
 
 // TestNLBProviderRefuses covers each input that can't be published, each
@@ -140,8 +147,8 @@ func TestNLBProviderRefuses(t *testing.T) {
 		{name: "an internet-facing NLB", cfg: billingConfig("loadBalancerArn", billingLB("public")),
 			want: []string{"internet-facing: publish an internal Network Load Balancer"}},
 		{name: "an NLB whose security groups filter PrivateLink traffic", cfg: billingConfig("loadBalancerArn", billingLB("filtering")),
-			want: []string{"has security groups [sg-0frontend sg-0backend] whose inbound rules it applies to PrivateLink traffic (EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic is \"on\")",
-				"aws elbv2 set-security-groups --load-balancer-arn " + billingLB("filtering") + " --security-groups sg-0frontend sg-0backend --enforce-security-group-inbound-rules-on-private-link-traffic off"}},
+			want: []string{"has security groups [" + frontendSG + " " + backendSG + "] whose inbound rules it applies to PrivateLink traffic (EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic is \"on\")",
+				"aws elbv2 set-security-groups --load-balancer-arn " + billingLB("filtering") + " --security-groups " + frontendSG + " " + backendSG + " --enforce-security-group-inbound-rules-on-private-link-traffic off"}},
 		{name: "an existing service whose NLB filters PrivateLink traffic", cfg: billingConfig("loadBalancerArn", "<unset>", "endpointServiceId", billingService, "allowedPrincipals", "<unset>"),
 			shape: func(m *fakeaws.AWS) {
 				es := m.EndpointServices[billingService]

@@ -57,7 +57,7 @@ func scenarios() []scenario {
 		{"NAT turned on", "consumer", consumer, set("natGateways", "single")},
 		{"a custom domain", "consumer", consumer, set("domainName", "api.example.com", "hostedZoneId", testZoneID)},
 		{"CORS", "consumer", consumer, set("cors", `{"allowOrigins": ["https://app.example.com"]}`)},
-		{"JWT", "consumer", consumer, set("jwtIssuer", "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_Abc", "jwtAudiences", `["client-1"]`,
+		{"JWT", "consumer", consumer, set("jwtIssuer", "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbCdEf123", "jwtAudiences", `["client-1"]`,
 			"publicRoutes", `["GET /dogs"]`, "writeScopes", `["todo/write"]`)},
 		{"alarms", "consumer", consumer, set("monitoring", "true", "alarmEmail", "oncall@example.com")},
 
@@ -70,7 +70,7 @@ func scenarios() []scenario {
 
 		{"a new release", "ec2-provider", validEC2Config(), editApp("todo/server.go")},
 		{"a new Amazon Linux AMI", "ec2-provider", validEC2Config(), func(_ *testing.T, m *fakeaws.AWS, _ string, cfg map[string]string) map[string]string {
-			m.Parameters[components.AL2023AmiParameter] = "ami-0newer0000000000"
+			m.Parameters[components.AL2023AmiParameter] = "ami-0fedcba9876543210"
 			return cfg
 		}},
 		{"a bigger instance type", "ec2-provider", validEC2Config(), set("instanceType", "t3.medium")},

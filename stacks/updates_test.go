@@ -140,15 +140,15 @@ func TestAcceptanceSurvivesANewConsumerEndpoint(t *testing.T) {
 			todoStack: map[string]any{"endpointId": endpoint, "endpointServiceId": own, "routes": []any{"GET /todo"}},
 		}}
 	}
-	m, err := runAccepting(t, exports("vpce-0first"))
+	m, err := runAccepting(t, exports("vpce-0f1257a1b2c3d4e5f"))
 	require.NoError(t, err)
-	m.EndpointsInUse["vpce-0first"] = true
+	m.EndpointsInUse["vpce-0f1257a1b2c3d4e5f"] = true
 
-	m.StackOutputs[consumerStackName] = exports("vpce-0second")
+	m.StackOutputs[consumerStackName] = exports("vpce-05ec0a1b2c3d4e5f6")
 	out, err := m.Run("ec2-provider", with(validEC2Config(), "acceptanceRequired", "true", "consumerStack", consumerStackName), repoRoot(t), Run)
 	require.NoError(t, err, "the old endpoint's connection is left alone")
 	require.Empty(t, m.Rejected())
-	require.Equal(t, map[string]string{consumerStackName: "vpce-0second"}, out["acceptedEndpoints"])
+	require.Equal(t, map[string]string{consumerStackName: "vpce-05ec0a1b2c3d4e5f6"}, out["acceptedEndpoints"])
 	accepters := m.ByType("aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter")
 	require.Len(t, accepters, 1, "the new endpoint's")
 	for _, a := range accepters {
@@ -168,7 +168,7 @@ func TestAlarmsFitCloudWatchForAnyContract(t *testing.T) {
 	for i := range 60 {
 		routes = append(routes, fmt.Sprintf("GET /billing/invoices/{invoiceId}/lines/{lineId}/adjustments/%02d", i))
 	}
-	providers := map[string]map[string]any{stack: providerContract("0bill", routes...)}
+	providers := map[string]map[string]any{stack: providerContract(billingService, routes...)}
 	for _, preview := range []bool{true, false} {
 		m, _, err := runConsumerStack(t, with(validConsumerConfig(stack), "monitoring", "true"), providers, func(m *fakeaws.AWS) { m.Preview = preview })
 		require.NoError(t, err, "preview=%v", preview)
