@@ -25,6 +25,7 @@ func (m *AWS) computedOutputs(token, logical, physical string, in map[string]any
 	m.networkOutputs(out, token, logical, in)
 	m.loadBalancingOutputs(out, token, logical, physical, in)
 	m.privateLinkOutputs(out, token, logical, in)
+	apiAndIAMIDs(out, token, logical, physical, in)
 	switch token {
 	case "awsx:ecr:Image":
 		return m.pushImage(logical, in, prior, existed)
@@ -140,6 +141,26 @@ func (m *AWS) privateLinkOutputs(out map[string]any, token, logical string, in m
 		}
 	case "aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter":
 		out["vpcEndpointState"] = "available"
+	}
+}
+
+// apiAndIAMIDs are the IDs of API Gateway's and IAM's resources that other
+// resources name: API Gateway's own short IDs (an integration's or a
+// route's 7 characters, a VPC link's 6), and the names by which the
+// provider identifies a custom domain, a stage, a role and an instance
+// profile.
+func apiAndIAMIDs(out map[string]any, token, logical, physical string, in map[string]any) {
+	switch token {
+	case "aws:apigatewayv2/integration:Integration", "aws:apigatewayv2/route:Route":
+		out["id"] = digest(token + logical)[:7]
+	case "aws:apigatewayv2/vpcLink:VpcLink", "aws:apigatewayv2/authorizer:Authorizer", "aws:apigatewayv2/apiMapping:ApiMapping":
+		out["id"] = digest(token + logical)[:6]
+	case "aws:apigatewayv2/domainName:DomainName":
+		out["id"] = in["domainName"]
+	case "aws:apigatewayv2/stage:Stage":
+		out["id"] = in["name"]
+	case "aws:iam/role:Role", "aws:iam/instanceProfile:InstanceProfile":
+		out["id"] = physical
 	}
 }
 
