@@ -69,6 +69,8 @@ func TestSchemaRefuses(t *testing.T) {
 		"a greedy segment early": func(o map[string]any) { o["routes"] = []any{"GET /{proxy+}/x"} },
 		"a major version 2":      func(o map[string]any) { o["contractVersion"] = "2.0" },
 		"a fractional port":      func(o map[string]any) { o["servicePort"] = 80.5 },
+		"a short service id":     func(o map[string]any) { o["endpointServiceId"] = "vpce-svc-1" },
+		"a short service name":   func(o map[string]any) { o["endpointServiceName"] = "com.amazonaws.vpce.us-west-2.vpce-svc-1" },
 	} {
 		t.Run(name, func(t *testing.T) {
 			var o map[string]any
