@@ -3,8 +3,8 @@
 //
 // It is an http.Handler on net/http's server in front of an
 // httputil.ReverseProxy, built from the same definitions the stacks deploy:
-// the routes of contract.Services, and apirules' throttling, CORS,
-// integration timeout, headers and access log fields. What it reproduces of
+// the routes of contract.Services, and apirules' throttling, CORS, JWT
+// authorization, integration timeout, headers and access log fields. What it reproduces of
 // the deployed API, and what it does not, is described once, for its users,
 // in docs/local-run.md at the repository's root.
 package localgw
