@@ -20,20 +20,11 @@ type EndpointServiceArgs struct {
 	// ExistingServiceId is an endpoint service that already exists
 	// (vpce-svc-...): it is read, never changed, and published as it is.
 	ExistingServiceId string
-	// AllowedPrincipals may create endpoints to a new service: IAM ARNs
-	// such as "arn:aws:iam::111111111111:root"; "*" is refused. For an
-	// existing service they are read from it; when set they must match it.
-	AllowedPrincipals []string
-	// AcceptanceRequired makes each new endpoint connection wait for the
-	// provider to accept it. For an existing service it must say what the
-	// service does, as it decides whether AcceptEndpoints are accepted.
-	AcceptanceRequired bool
-	// AcceptEndpoints are consumer endpoints to accept when
-	// AcceptanceRequired is on.
-	AcceptEndpoints []ConsumerEndpoint
-	// SupportedRegions lets endpoints in other regions connect to a new
-	// service. Empty: same region only.
-	SupportedRegions []string
+	// Publishing is who may connect to a new service. For an existing one
+	// the principals and regions are read from it (principals, when set,
+	// must match it), and AcceptanceRequired must say what the service
+	// does, as it decides whether AcceptEndpoints are accepted.
+	Publishing
 	// Tags are applied to a new service.
 	Tags pulumi.StringMapInput
 }
@@ -75,13 +66,7 @@ func NewEndpointService(ctx *pulumi.Context, name string, args *EndpointServiceA
 	var service *ec2.VpcEndpointService
 	accepted := pulumi.StringMap{}
 	if a.LoadBalancerArn != "" {
-		service, accepted, err = publish(ctx, es, name, pulumi.String(a.LoadBalancerArn), publishing{
-			allowedPrincipals:  a.AllowedPrincipals,
-			acceptanceRequired: a.AcceptanceRequired,
-			acceptEndpoints:    a.AcceptEndpoints,
-			supportedRegions:   a.SupportedRegions,
-			tags:               a.Tags,
-		})
+		service, accepted, err = publish(ctx, es, name, pulumi.String(a.LoadBalancerArn), a.Publishing, a.Tags)
 		if err != nil {
 			return nil, err
 		}

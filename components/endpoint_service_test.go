@@ -17,10 +17,10 @@ func TestEndpointServiceRejectsBadArgs(t *testing.T) {
 		args *EndpointServiceArgs
 		want string
 	}{
-		"neither":       {&EndpointServiceArgs{AllowedPrincipals: []string{principal}}, "set exactly one of LoadBalancerArn and ExistingServiceId"},
-		"both":          {&EndpointServiceArgs{LoadBalancerArn: nlb, ExistingServiceId: service, AllowedPrincipals: []string{principal}}, "set exactly one of"},
+		"neither":       {&EndpointServiceArgs{Publishing: Publishing{AllowedPrincipals: []string{principal}}}, "set exactly one of LoadBalancerArn and ExistingServiceId"},
+		"both":          {&EndpointServiceArgs{LoadBalancerArn: nlb, ExistingServiceId: service, Publishing: Publishing{AllowedPrincipals: []string{principal}}}, "set exactly one of"},
 		"no principals": {&EndpointServiceArgs{LoadBalancerArn: nlb}, "AllowedPrincipals is empty"},
-		"a wildcard":    {&EndpointServiceArgs{LoadBalancerArn: nlb, AllowedPrincipals: []string{"*"}}, `AllowedPrincipals contains "*"`},
+		"a wildcard":    {&EndpointServiceArgs{LoadBalancerArn: nlb, Publishing: Publishing{AllowedPrincipals: []string{"*"}}}, `AllowedPrincipals contains "*"`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			m, _, err := run(t, func(ctx *pulumi.Context) error {

@@ -38,19 +38,8 @@ type PrivateLinkNLBArgs struct {
 	// DeregistrationDelaySeconds is how long a deregistering target keeps its
 	// in-flight connections: a little above the app's drain time. Default 20.
 	DeregistrationDelaySeconds int
-	// AllowedPrincipals may create endpoints to the service: IAM ARNs such as
-	// "arn:aws:iam::111111111111:root". Required; "*" is refused.
-	AllowedPrincipals []string
-	// AcceptanceRequired makes each new endpoint connection wait for the
-	// provider to accept it. Default false: allowed principals connect directly.
-	AcceptanceRequired bool
-	// AcceptEndpoints are consumer endpoints to accept when
-	// AcceptanceRequired is on. Each names the endpoint service it was
-	// created for; one aimed at another service is refused with an error.
-	AcceptEndpoints []ConsumerEndpoint
-	// SupportedRegions lets endpoints in other regions connect (cross-region
-	// PrivateLink). Empty: same region only.
-	SupportedRegions []string
+	// Publishing is who may connect to the endpoint service Publish makes.
+	Publishing
 	// Tags are applied to every taggable resource.
 	Tags pulumi.StringMapInput
 }
@@ -266,13 +255,7 @@ func (s *PrivateLinkNLB) Publish(ctx *pulumi.Context, serving pulumi.Input) (err
 		nlbArn = pulumi.All(s.nlb.Arn, serving).ApplyT(func(v []any) string { return v[0].(string) }).(pulumi.StringOutput)
 	}
 	a := s.args
-	endpointService, accepted, err := publish(ctx, s, s.name, nlbArn, publishing{
-		allowedPrincipals:  a.AllowedPrincipals,
-		acceptanceRequired: a.AcceptanceRequired,
-		acceptEndpoints:    a.AcceptEndpoints,
-		supportedRegions:   a.SupportedRegions,
-		tags:               a.Tags,
-	})
+	endpointService, accepted, err := publish(ctx, s, s.name, nlbArn, a.Publishing, a.Tags)
 	if err != nil {
 		return err
 	}

@@ -15,10 +15,10 @@ var consumerRoot = []string{"arn:aws:iam::111111111111:root"}
 
 func privateLinkNLBArgs(net *Network) *PrivateLinkNLBArgs {
 	return &PrivateLinkNLBArgs{
-		VpcId:             net.VpcId,
-		SubnetIds:         net.WorkloadSubnetIds,
-		VpcCidrBlock:      pulumi.String(net.CidrBlock),
-		AllowedPrincipals: consumerRoot,
+		VpcId:        net.VpcId,
+		SubnetIds:    net.WorkloadSubnetIds,
+		VpcCidrBlock: pulumi.String(net.CidrBlock),
+		Publishing:   Publishing{AllowedPrincipals: consumerRoot},
 	}
 }
 

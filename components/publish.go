@@ -8,37 +8,47 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// publishing is how a Network Load Balancer is offered over PrivateLink.
-type publishing struct {
-	allowedPrincipals  []string
-	acceptanceRequired bool
-	acceptEndpoints    []ConsumerEndpoint
-	supportedRegions   []string
-	tags               pulumi.StringMapInput
+// Publishing is who may connect to an endpoint service, and how: the part
+// of PrivateLinkNLBArgs and EndpointServiceArgs that publishes a load
+// balancer over PrivateLink.
+type Publishing struct {
+	// AllowedPrincipals may create endpoints to the service: IAM ARNs such as
+	// "arn:aws:iam::111111111111:root". Required; "*" is refused.
+	AllowedPrincipals []string
+	// AcceptanceRequired makes each new endpoint connection wait for the
+	// provider to accept it. Default false: allowed principals connect directly.
+	AcceptanceRequired bool
+	// AcceptEndpoints are consumer endpoints to accept when
+	// AcceptanceRequired is on. Each names the endpoint service it was
+	// created for; one aimed at another service is refused with an error.
+	AcceptEndpoints []ConsumerEndpoint
+	// SupportedRegions lets endpoints in other regions connect (cross-region
+	// PrivateLink). Empty: same region only.
+	SupportedRegions []string
 }
 
 // publish creates the VPC endpoint service of nlbArn, name-endpoint-service,
 // for exactly the allowed principals, and with acceptance on an accepter
 // for each consumer endpoint, as children of parent. It returns the
 // endpoint service and the accepted endpoints by consumer.
-func publish(ctx *pulumi.Context, parent pulumi.Resource, name string, nlbArn pulumi.StringInput, p publishing) (*ec2.VpcEndpointService, pulumi.StringMap, error) {
+func publish(ctx *pulumi.Context, parent pulumi.Resource, name string, nlbArn pulumi.StringInput, p Publishing, tags pulumi.StringMapInput) (*ec2.VpcEndpointService, pulumi.StringMap, error) {
 	args := &ec2.VpcEndpointServiceArgs{
 		NetworkLoadBalancerArns: pulumi.StringArray{nlbArn},
-		AllowedPrincipals:       pulumi.ToStringArray(p.allowedPrincipals),
-		AcceptanceRequired:      pulumi.Bool(p.acceptanceRequired),
+		AllowedPrincipals:       pulumi.ToStringArray(p.AllowedPrincipals),
+		AcceptanceRequired:      pulumi.Bool(p.AcceptanceRequired),
 		SupportedIpAddressTypes: pulumi.StringArray{pulumi.String("ipv4")},
-		Tags:                    p.tags,
+		Tags:                    tags,
 	}
-	if len(p.supportedRegions) > 0 {
-		args.SupportedRegions = pulumi.ToStringArray(p.supportedRegions)
+	if len(p.SupportedRegions) > 0 {
+		args.SupportedRegions = pulumi.ToStringArray(p.SupportedRegions)
 	}
 	service, err := ec2.NewVpcEndpointService(ctx, name+"-endpoint-service", args, pulumi.Parent(parent))
 	if err != nil {
 		return nil, nil, fmt.Errorf("creating endpoint service: %w", err)
 	}
 	accepted := pulumi.StringMap{}
-	if p.acceptanceRequired {
-		if accepted, err = acceptEndpoints(ctx, parent, name, service.ID().ToStringOutput(), p.acceptEndpoints); err != nil {
+	if p.AcceptanceRequired {
+		if accepted, err = acceptEndpoints(ctx, parent, name, service.ID().ToStringOutput(), p.AcceptEndpoints); err != nil {
 			return nil, nil, err
 		}
 	}

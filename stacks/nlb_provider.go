@@ -114,11 +114,13 @@ func runNLBProvider(ctx *pulumi.Context, r *configReader) error {
 		return err
 	}
 	args := &components.EndpointServiceArgs{
-		AllowedPrincipals:  cfg.AllowedPrincipals,
-		AcceptanceRequired: cfg.AcceptanceRequired,
-		AcceptEndpoints:    accept,
-		SupportedRegions:   cfg.SupportedRegions,
-		Tags:               pulumi.ToStringMap(cfg.Tags),
+		Publishing: components.Publishing{
+			AllowedPrincipals:  cfg.AllowedPrincipals,
+			AcceptanceRequired: cfg.AcceptanceRequired,
+			AcceptEndpoints:    accept,
+			SupportedRegions:   cfg.SupportedRegions,
+		},
+		Tags: pulumi.ToStringMap(cfg.Tags),
 	}
 	inspect := func(arn string) (*components.PublishableLoadBalancer, error) {
 		return components.InspectLoadBalancer(ctx, arn, cfg.ServicePort, identity.AccountId, region.Name)

@@ -108,11 +108,13 @@ func newPrivateLinkNLB(ctx *pulumi.Context, svc contract.Service, c providerConf
 		HealthCheckPath:            svc.HealthCheckPath,
 		TargetType:                 targetType,
 		DeregistrationDelaySeconds: deregistrationDelay,
-		AllowedPrincipals:          c.AllowedPrincipals,
-		AcceptanceRequired:         c.AcceptanceRequired,
-		AcceptEndpoints:            accept,
-		SupportedRegions:           c.SupportedRegions,
-		Tags:                       tags,
+		Publishing: components.Publishing{
+			AllowedPrincipals:  c.AllowedPrincipals,
+			AcceptanceRequired: c.AcceptanceRequired,
+			AcceptEndpoints:    accept,
+			SupportedRegions:   c.SupportedRegions,
+		},
+		Tags: tags,
 	})
 }
 
