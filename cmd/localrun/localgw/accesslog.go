@@ -15,16 +15,19 @@ import (
 const requestTimeLayout = "02/Jan/2006:15:04:05 -0700"
 
 // accessLog writes one JSON line per request, as the deployed stage's
-// format (json.Marshal of apirules.AccessLogFields) does: the same keys,
-// every value a string, "-" when empty.
+// format (json.Marshal of apirules.AccessLogFields, or a REST API's
+// apirules.RESTAccessLogFields) does: the same keys, every value a string,
+// "-" when empty.
 type accessLog struct {
 	mu  sync.Mutex
 	enc *json.Encoder // nil: no log
 	err error         // the first write error, reported by close
+	// rest logs apirules.RESTAccessLogFields, a REST API's.
+	rest bool
 }
 
-func newAccessLog(w io.Writer) *accessLog {
-	l := &accessLog{}
+func newAccessLog(w io.Writer, rest bool) *accessLog {
+	l := &accessLog{rest: rest}
 	if w != nil {
 		l.enc = json.NewEncoder(w)
 	}
@@ -36,6 +39,11 @@ func (l *accessLog) write(x *exchange, r *http.Request, rec *recorder, end time.
 		return
 	}
 	line := logFields(x, r, rec, end)
+	if l.rest {
+		// The key's id, never the key; WAF is not reproduced, so it has no
+		// verdict, as a stage without a web ACL logs none.
+		line["apiKeyId"], line["wafResponseCode"] = orDash(x.apiKeyID), "-"
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if err := l.enc.Encode(line); err != nil && l.err == nil {
@@ -80,11 +88,17 @@ func logFields(x *exchange, r *http.Request, rec *recorder, end time.Time) map[s
 		f["integrationStatus"] = strconv.Itoa(x.integrationStatus)
 	}
 	for k, v := range f {
-		if v == "" {
-			f[k] = "-"
-		}
+		f[k] = orDash(v)
 	}
 	return f
+}
+
+// orDash is what the deployed log format shows for an empty value.
+func orDash(v string) string {
+	if v == "" {
+		return "-"
+	}
+	return v
 }
 
 // close reports the first write error, so a full disk is not silent;

@@ -30,6 +30,9 @@ type StackConfig struct {
 	CORS       apirules.CORS
 	// JWT is the API's authorization; nil when jwtIssuer is empty.
 	JWT *apirules.JWTAuth
+	// REST is set when apiType is rest: the gateway then answers as a REST
+	// API does, with API keys and usage plans instead of JWT.
+	REST *REST
 }
 
 type projectFile struct {
@@ -52,11 +55,11 @@ type configFiles struct {
 	errs                   []error
 }
 
-// LoadStackConfig reads the consumer's throttling and CORS the way Pulumi
-// resolves them for the consumer stack: each key from Pulumi.consumer.yaml
-// ("private-apis:routeRateLimit"), else the default declared in
-// Pulumi.yaml's config block, so the values live only where the deployment
-// reads them. A missing Pulumi.consumer.yaml means every default applies.
+// LoadStackConfig reads the consumer's throttling, CORS, API type and
+// authorization the way Pulumi resolves them for the consumer stack: each
+// key from Pulumi.consumer.yaml ("private-apis:routeRateLimit"), else the
+// default declared in Pulumi.yaml's config block, so the values live only
+// where the deployment reads them. A missing Pulumi.consumer.yaml means every default applies.
 // A value the deployment would refuse is an error naming the file, the key
 // and the line.
 func LoadStackConfig(repoRoot string) (StackConfig, error) {
@@ -82,7 +85,7 @@ func LoadStackConfig(repoRoot string) (StackConfig, error) {
 	if len(c.Throttling.Routes) == 0 {
 		c.Throttling.Routes = nil // a declared {} is no route's limit
 	}
-	c.JWT = f.jwt()
+	c.JWT, c.REST = f.apiType(c.CORS)
 	for _, p := range c.Throttling.Problems() {
 		f.errs = append(f.errs, fmt.Errorf("%s and %s: %w", f.stackPath, f.projectPath, p))
 	}

@@ -1,11 +1,14 @@
 package localgw
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/private-apis/private-apis/apirules"
 )
@@ -150,5 +153,80 @@ func TestLoadStackConfigRepository(t *testing.T) {
 	}
 	if _, ok := got.Throttling.Routes["POST /todo"]; !ok {
 		t.Fatalf("Pulumi.consumer.yaml's routeThrottling for POST /todo was not read: %+v", got.Throttling)
+	}
+}
+
+// restConsumer is a consumer stack file choosing a REST API, with two
+// clients and one route that needs no key.
+const restConsumer = `config:
+  private-apis:apiType: rest
+  private-apis:clients:
+    partner-a: {rateLimit: 10, burstLimit: 20, quotaLimit: 1000, quotaPeriod: DAY}
+    partner-b:
+      rateLimit: 5
+      burstLimit: 5
+  private-apis:publicRoutes: [GET /dogs]
+  private-apis:allowedSourceIps: [127.0.0.1, 10.0.0.0/8]
+  private-apis:deniedSourceIps: [10.1.2.3/16]
+`
+
+func TestLoadStackConfigREST(t *testing.T) {
+	c, err := LoadStackConfig(writeRepo(t, testProject, restConsumer))
+	require.NoError(t, err)
+	require.Nil(t, c.JWT, "publicRoutes need no key on a REST API, not no token")
+	require.Equal(t, &REST{
+		Clients: apirules.Clients{
+			"partner-a": {RateLimit: 10, BurstLimit: 20, QuotaLimit: 1000, QuotaPeriod: "DAY"},
+			"partner-b": {RateLimit: 5, BurstLimit: 5},
+		},
+		PublicRoutes:     []string{"GET /dogs"},
+		AllowedSourceIPs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("10.0.0.0/8")},
+		DeniedSourceIPs:  []netip.Prefix{netip.MustParsePrefix("10.1.0.0/16")},
+	}, c.REST)
+
+	c, err = LoadStackConfig(writeRepo(t, testProject, "config:\n  private-apis:apiType: rest\n"))
+	require.NoError(t, err)
+	require.Equal(t, &REST{}, c.REST, "a REST API without clients: every route open")
+
+	c, err = LoadStackConfig(writeRepo(t, testProject, "config:\n  private-apis:apiType: http\n  private-apis:allowedSourceIps: [bad]\n"))
+	require.NoError(t, err, "an HTTP API doesn't read a REST API's keys")
+	require.Nil(t, c.REST)
+}
+
+// TestLoadStackConfigRefusesTypeChoices: each setting the chosen API type
+// can't carry is an error naming the file, the key, its line and value.
+func TestLoadStackConfigRefusesTypeChoices(t *testing.T) {
+	const issuer = "  private-apis:jwtIssuer: https://issuer.example.com\n  private-apis:jwtAudiences: [a]\n"
+	tests := []struct {
+		name, consumer string
+		want           []string
+	}{
+		{"a bad apiType", "config:\n  private-apis:apiType: graphql\n",
+			[]string{ConsumerFile, "private-apis:apiType (line 2)", `apiType = "graphql": must be http (an HTTP API) or rest`}},
+		{"clients on an HTTP API", "config:\n  private-apis:clients:\n    partner-a: {rateLimit: 1, burstLimit: 1}\n",
+			[]string{ConsumerFile, "private-apis:clients (line 3)", `clients = "partner-a": API keys and usage plans are a REST API's`}},
+		{"JWT on a REST API", "config:\n  private-apis:apiType: rest\n" + issuer,
+			[]string{ConsumerFile, "private-apis:jwtIssuer (line 3)", `jwtIssuer = "https://issuer.example.com": a JWT authorizer is an HTTP API's`, `private-apis:jwtAudiences = ["a"] is JWT authorization`}},
+		{"CORS on a REST API", "config:\n  private-apis:apiType: rest\n  private-apis:cors:\n    allowOrigins: [https://app.example.com]\n",
+			[]string{ConsumerFile, "private-apis:cors (line 4)", `cors = "https://app.example.com": CORS on a REST API`}},
+		{"public routes without clients", "config:\n  private-apis:apiType: rest\n  private-apis:publicRoutes: [GET /dogs]\n",
+			[]string{ConsumerFile, "private-apis:publicRoutes (line 3)", `publicRoutes = ["GET /dogs"]: on a REST API these are the routes that need no API key`}},
+		{"a bad client plan", "config:\n  private-apis:apiType: rest\n  private-apis:clients:\n    partner-a: {rateLimit: 0, burstLimit: 1, quotaLimit: 5, quotaPeriod: YEAR}\n",
+			[]string{"private-apis:clients (line 4)", "clients = partner-a: {rateLimit: 0}", `clients = partner-a: {quotaPeriod: "YEAR"}`}},
+		{"a misspelt client field", "config:\n  private-apis:apiType: rest\n  private-apis:clients:\n    partner-a: {rate: 1}\n",
+			[]string{"private-apis:clients (line 4)", `unknown field "rate"`}},
+		{"a bad public route", "config:\n  private-apis:apiType: rest\n  private-apis:clients: {a: {rateLimit: 1, burstLimit: 1}}\n  private-apis:publicRoutes: [dogs]\n",
+			[]string{"private-apis:publicRoutes", `route "dogs" must be "METHOD /path"`}},
+		{"a bad source IP", "config:\n  private-apis:apiType: rest\n  private-apis:deniedSourceIps: [10.0.0.300]\n",
+			[]string{"private-apis:deniedSourceIps (line 3)", `"10.0.0.300" is not a CIDR range or an IP address`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := LoadStackConfig(writeRepo(t, testProject, tt.consumer))
+			require.Error(t, err)
+			for _, w := range tt.want {
+				require.ErrorContains(t, err, w)
+			}
+		})
 	}
 }

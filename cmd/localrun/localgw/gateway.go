@@ -61,6 +61,11 @@ type Config struct {
 	// (LocalIssuer.Keys, or RemoteKeys for the real issuer's tokens).
 	JWT     *apirules.JWTAuth
 	JWTKeys oidc.KeySet
+	// REST, when set, makes the gateway answer as the consumer's REST API
+	// (apiType rest) does: API keys, usage plans, source IPs and REST's
+	// answers. APIKeys are its clients' keys, by client (LoadAPIKeys).
+	REST    *REST
+	APIKeys map[string]APIKey
 	// IntegrationTimeout bounds a backend's whole answer, body included.
 	// Zero means apirules.IntegrationTimeoutMilliseconds, the deployed
 	// value; tests make it short.
@@ -78,6 +83,7 @@ type Gateway struct {
 	cors      *cors // nil: CORS off
 	jwt       *apirules.JWTAuth
 	auth      *authorizer // nil: every route open
+	rest      *restGate   // nil: an HTTP API
 	proxy     *httputil.ReverseProxy
 	transport *http.Transport
 	server    *http.Server
@@ -97,7 +103,7 @@ func New(cfg Config) (*Gateway, error) {
 	for _, p := range cfg.CORS.Problems() {
 		return nil, fmt.Errorf("cors: %s", p)
 	}
-	g := &Gateway{now: cfg.Now, timeout: cfg.IntegrationTimeout, log: newAccessLog(cfg.AccessLog)}
+	g := &Gateway{now: cfg.Now, timeout: cfg.IntegrationTimeout, log: newAccessLog(cfg.AccessLog, cfg.REST != nil)}
 	if g.now == nil {
 		g.now = time.Now
 	}
@@ -112,6 +118,11 @@ func New(cfg Config) (*Gateway, error) {
 	g.cors = newCORS(cfg.CORS.WithDefaults(keys))
 	if err := g.authorization(cfg, keys); err != nil {
 		return nil, err
+	}
+	if cfg.REST != nil {
+		if g.rest, err = newRESTGate(cfg, keys, g.now()); err != nil {
+			return nil, fmt.Errorf("REST API: %w", err)
+		}
 	}
 
 	var seed [4]byte
@@ -187,6 +198,18 @@ type exchange struct {
 	// user is the caller's token subject on a route that needs a token;
 	// authorizerError why the token was refused.
 	user, authorizerError string
+	// apiKeyID is a REST API caller's key id; refundQuota gives back the
+	// request its client's quota counted, if refused after all.
+	apiKeyID    string
+	refundQuota func()
+}
+
+// refund gives back the quota the request spent, if any, once.
+func (x *exchange) refund() {
+	if x.refundQuota != nil {
+		x.refundQuota()
+		x.refundQuota = nil
+	}
 }
 
 type exchangeKey struct{}
@@ -196,12 +219,19 @@ func exchangeOf(ctx context.Context) *exchange { return ctx.Value(exchangeKey{})
 // ServeHTTP answers a request as the deployed API would.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	x := &exchange{id: g.requestID(), start: g.now(), integrationLatency: -1}
-	w.Header().Set(RequestIDHeader, x.id)
+	if g.rest != nil {
+		w.Header().Set(restRequestIDHeader, x.id)
+	} else {
+		w.Header().Set(RequestIDHeader, x.id)
+	}
 	rec := &recorder{ResponseWriter: w}
 	defer func() { g.log.write(x, r, rec, g.now()) }()
 
 	if !ownHost(r) {
 		writeMessage(rec, http.StatusForbidden, "Forbidden")
+		return
+	}
+	if g.rest != nil && !g.rest.sourceAllowed(rec, r) {
 		return
 	}
 	if g.cors != nil && isPreflight(r) {
@@ -211,7 +241,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	route, ok := g.routes.Match(r.Method, r.URL.Path)
-	if !ok {
+	switch {
+	case !ok && g.rest != nil:
+		writeBody(rec, http.StatusForbidden, restMissingTokenBody)
+		return
+	case !ok:
 		writeMessage(rec, http.StatusNotFound, "Not Found")
 		return
 	}
@@ -220,7 +254,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !route.limit.allow(x.start) {
-		writeMessage(rec, http.StatusTooManyRequests, "Too Many Requests")
+		x.refund()
+		writeBody(rec, http.StatusTooManyRequests, apirules.RESTTooManyRequestsBody) // an HTTP API's is the same
 		return
 	}
 	// API Gateway takes the whole request before calling the integration,
@@ -314,7 +349,12 @@ func (g *Gateway) authorization(cfg Config, keys []string) error {
 // scopes. It reports whether the request may go on. API Gateway doesn't
 // document whether authorization or throttling comes first; here a refused
 // token spends none of the route's throttle.
+// On a REST API the API key and its client's usage plan take
+// authorization's place (restGate.admit).
 func (g *Gateway) authorize(w http.ResponseWriter, r *http.Request, x *exchange) bool {
+	if g.rest != nil {
+		return g.rest.admit(w, r, x)
+	}
 	token, scopes := g.jwt.Route(x.route.Key)
 	if !token {
 		return true

@@ -28,9 +28,15 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 	pr.Out.URL.RawQuery = pr.In.URL.RawQuery
 	pr.SetXForwarded()
 	// As the deployed integrations do: the authorized one sets the user
-	// from the token's subject, the anonymous one removes it, so no client
-	// chooses the user id a backend trusts.
+	// from the token's subject (a REST API's, from the API key's id, or
+	// 'anonymous' where no key is asked for), the anonymous one removes
+	// it, so no client chooses the user id a backend trusts.
 	pr.Out.Header.Del(apirules.UserHeader)
+	if g.rest != nil {
+		// A REST API's HTTP_PROXY integration would pass x-api-key on, but
+		// the backends have no use for a client's secret, so it stays here.
+		pr.Out.Header.Del(apirules.APIKeyHeader)
+	}
 	if x.user != "" {
 		pr.Out.Header.Set(apirules.UserHeader, x.user)
 	}
@@ -85,13 +91,16 @@ func bodyAllowed(status int) bool {
 
 // integrationFailed answers what a client of the deployed API gets when the
 // integration fails. API Gateway's timeout is its own 503 (AWS doesn't
-// document the answer; captured HTTP API responses show this one). A
+// document the answer; captured HTTP API responses show this one), a REST
+// API's its 504. A
 // backend that refuses the connection or answers malformed HTTP is the
 // consumer load balancer's 502, which API Gateway passes through.
 func (g *Gateway) integrationFailed(w http.ResponseWriter, r *http.Request, err error) {
 	x := exchangeOf(r.Context())
 	x.integrationError = err.Error()
 	switch {
+	case errors.Is(r.Context().Err(), context.DeadlineExceeded) && g.rest != nil:
+		writeBody(w, http.StatusGatewayTimeout, restTimeoutBody)
 	case errors.Is(r.Context().Err(), context.DeadlineExceeded):
 		writeMessage(w, http.StatusServiceUnavailable, "Service Unavailable")
 	case r.Context().Err() != nil:
@@ -105,7 +114,11 @@ func (g *Gateway) integrationFailed(w http.ResponseWriter, r *http.Request, err 
 
 // writeMessage writes one of API Gateway's own answers.
 func writeMessage(w http.ResponseWriter, status int, message string) {
-	body := `{"message":"` + message + `"}`
+	writeBody(w, status, `{"message":"`+message+`"}`)
+}
+
+// writeBody writes one of API Gateway's own answers, body and all.
+func writeBody(w http.ResponseWriter, status int, body string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
