@@ -45,8 +45,12 @@ type Backend struct {
 	// RulePriority is its listener rule's priority, 1 to 50000, unique
 	// among the backends. It must not depend on the other backends (a
 	// priority another rule still holds is refused by AWS), so derive it
-	// from the backend itself. Required.
+	// from the backend itself. Required for an HTTP API.
 	RulePriority int
+	// ListenerPort is its own port on a REST API's NLB, 1 to 65535,
+	// unique among the backends and, like RulePriority, derived from the
+	// backend itself. Required for a REST API.
+	ListenerPort int
 	// AwaitingAcceptance says the provider holds the endpoint's connection
 	// until it accepts it and has not yet: the endpoint, target group, rule,
 	// integration and routes are created, but the endpoint has no
@@ -78,6 +82,13 @@ type JwtAuth = apirules.JWTAuth
 
 // PrivateApiArgs configures a PrivateApi.
 type PrivateApiArgs struct {
+	// Type is apirules.ApiTypeHTTP (the default) or apirules.ApiTypeREST:
+	// which kind of API Gateway API, and so which load balancer, is built.
+	// Changing it on a deployed API replaces the API and its load
+	// balancer (a new address); the endpoints stay.
+	Type string
+	// Rest holds what only a REST API has; it must be empty for HTTP.
+	Rest RestOptions
 	// VpcId and SubnetIds place the load balancer and the VPC link; use at
 	// least two subnets in different AZs.
 	VpcId     pulumi.StringInput
@@ -88,9 +99,10 @@ type PrivateApiArgs struct {
 	// zero limit takes apirules.DefaultThrottling's.
 	Throttling apirules.Throttling
 	// Jwt, when set, requires a token on every route but its PublicRoutes.
+	// HTTP only.
 	Jwt *JwtAuth
 	// CORS lets browser pages on its origins call the API; API Gateway
-	// answers their preflight requests itself. Off by default.
+	// answers their preflight requests itself. Off by default. HTTP only.
 	CORS apirules.CORS
 	// DisableExecuteApiEndpoint turns off the API's default
 	// https://<id>.execute-api.<region>.amazonaws.com address, for an API
@@ -110,21 +122,36 @@ type PrivateApiArgs struct {
 	Tags pulumi.StringMapInput
 }
 
-// PrivateApi is the public HTTP API and what sits between it and the
-// providers: one VPC link, ONE internal Application Load Balancer for all
-// backends (a target group each, whose targets are the backend's endpoint
-// IPs and whose health check crosses PrivateLink to the service), and an
-// interface endpoint per backend. Throttling, JWT authorization and access
-// logs live on the API, in one place.
+// PrivateApi is the public API and what sits between it and the
+// providers: one VPC link, ONE internal load balancer for all backends (a
+// target group each, whose targets are the backend's endpoint IPs and whose
+// health check crosses PrivateLink to the service), and an interface
+// endpoint per backend. Throttling, authorization and access logs live on
+// the API, in one place.
+//
+// An HTTP API reaches an Application Load Balancer, whose listener rules
+// pick a backend by a header its integrations set. A REST API's VPC link
+// reaches only a Network Load Balancer, so each backend gets a listener of
+// its own there, on its ListenerPort; see private_api_rest.go.
 type PrivateApi struct {
 	pulumi.ResourceState
 
 	ApiId pulumi.StringOutput
-	// ApiEndpoint is the default execute-api address, which answers 403 when
-	// DisableExecuteApiEndpoint is set.
+	// ApiName is the API's name, a REST API's CloudWatch dimension.
+	ApiName pulumi.StringOutput
+	// ApiEndpoint is the default execute-api address (a REST API's with
+	// its stage), which answers 403 when DisableExecuteApiEndpoint is set.
 	ApiEndpoint pulumi.StringOutput
-	// StageName is "$default", once the stage exists.
-	StageName       pulumi.StringOutput
+	// StageName is "$default" for HTTP, RestStageName for REST, once the
+	// stage exists.
+	StageName pulumi.StringOutput
+	// ApiKeyIds are a REST API's clients' API key IDs, by client name: an
+	// operator reads a key with `aws apigateway get-api-key --api-key <id>
+	// --include-value`. The keys themselves are never outputs.
+	ApiKeyIds map[string]pulumi.StringOutput
+	// WebAclName is the REST API's web ACL, when WAF is on, for its
+	// CloudWatch metrics.
+	WebAclName      pulumi.StringOutput
 	LoadBalancerArn pulumi.StringOutput
 	// LoadBalancerArnSuffix and TargetGroupArnSuffixes (by backend name)
 	// are the load balancer's CloudWatch dimensions.
@@ -135,7 +162,9 @@ type PrivateApi struct {
 }
 
 // privateApiGroups are the security groups of the path from the VPC link
-// through the load balancer to the endpoints: each admits only the one before.
+// through the load balancer to the endpoints: each admits only the one
+// before. A REST API's VPC link has no group of its own: it is a
+// PrivateLink connection to the NLB (see networkLoadBalancer).
 type privateApiGroups struct {
 	vpcLink, loadBalancer, endpoints *ec2.SecurityGroup
 }
@@ -165,7 +194,7 @@ func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts 
 		return nil, err
 	}
 
-	api := &PrivateApi{EndpointIds: map[string]pulumi.StringOutput{}, TargetGroupArnSuffixes: map[string]pulumi.StringOutput{}}
+	api := &PrivateApi{EndpointIds: map[string]pulumi.StringOutput{}, TargetGroupArnSuffixes: map[string]pulumi.StringOutput{}, ApiKeyIds: map[string]pulumi.StringOutput{}}
 	if err := ctx.RegisterComponentResource("private-apis:apigateway:PrivateApi", name, api, opts...); err != nil {
 		return nil, err
 	}
@@ -173,11 +202,12 @@ func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts 
 	if err != nil {
 		return nil, err
 	}
-	listenerArn, err := api.loadBalancer(ctx, name, a, groups)
-	if err != nil {
-		return nil, err
+	if a.Type == apirules.ApiTypeREST {
+		err = api.restGateway(ctx, name, a, groups)
+	} else {
+		err = api.httpGateway(ctx, name, a, groups)
 	}
-	if err := api.httpApi(ctx, name, a, groups, listenerArn); err != nil {
+	if err != nil {
 		return nil, err
 	}
 
@@ -185,26 +215,34 @@ func NewPrivateApi(ctx *pulumi.Context, name string, args *PrivateApiArgs, opts 
 	for backend, id := range api.EndpointIds {
 		outputs["endpointId-"+backend] = id
 	}
+	for client, id := range api.ApiKeyIds {
+		outputs["apiKeyId-"+client] = id
+	}
 	if err := ctx.RegisterResourceOutputs(api, outputs); err != nil {
 		return nil, fmt.Errorf("registering outputs: %w", err)
 	}
 	return api, nil
 }
 
-// securityGroups chains VPC link → load balancer (port 80) → endpoints
-// (each backend's port), with rules as separate resources.
+// securityGroups chains VPC link → load balancer (port 80, HTTP only) →
+// endpoints (each backend's port), with rules as separate resources.
 func (api *PrivateApi) securityGroups(ctx *pulumi.Context, name string, a PrivateApiArgs) (privateApiGroups, error) {
 	var g privateApiGroups
-	var err error
-	for _, sg := range []struct {
-		target **ec2.SecurityGroup
-		suffix string
-		what   string
-	}{
-		{&g.vpcLink, "vpclink", "API Gateway VPC link: out to the load balancer only"},
-		{&g.loadBalancer, "alb", "Internal load balancer: from the VPC link, out to the endpoints"},
-		{&g.endpoints, "endpoints", "PrivateLink endpoints: service ports from the load balancer only"},
-	} {
+	lb, lbWhat := "alb", "Internal load balancer: from the VPC link, out to the endpoints"
+	type group struct {
+		target       **ec2.SecurityGroup
+		suffix, what string
+	}
+	groups := []group{{&g.vpcLink, "vpclink", "API Gateway VPC link: out to the load balancer only"}}
+	if a.Type == apirules.ApiTypeREST {
+		lb, lbWhat = "nlb", "Internal NLB of the REST API's VPC link: out to the endpoints"
+		groups = nil
+	}
+	groups = append(groups,
+		group{&g.loadBalancer, lb, lbWhat},
+		group{&g.endpoints, "endpoints", "PrivateLink endpoints: service ports from the load balancer only"})
+	for _, sg := range groups {
+		var err error
 		*sg.target, err = ec2.NewSecurityGroup(ctx, name+"-"+sg.suffix, &ec2.SecurityGroupArgs{
 			VpcId:               a.VpcId,
 			Description:         pulumi.String(sg.what),
@@ -215,24 +253,10 @@ func (api *PrivateApi) securityGroups(ctx *pulumi.Context, name string, a Privat
 			return g, fmt.Errorf("creating %s security group: %w", sg.suffix, err)
 		}
 	}
-
-	link := func(from, to *ec2.SecurityGroup, port int, ruleName, what string) error {
-		if _, err := vpc.NewSecurityGroupEgressRule(ctx, ruleName+"-out", &vpc.SecurityGroupEgressRuleArgs{
-			SecurityGroupId: from.ID(), ReferencedSecurityGroupId: to.ID(), Description: pulumi.String(what),
-			IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(port), ToPort: pulumi.Int(port), Tags: a.Tags,
-		}, pulumi.Parent(api)); err != nil {
-			return fmt.Errorf("creating rule %s: %w", ruleName, err)
+	if g.vpcLink != nil {
+		if err := api.allow(ctx, a, g.vpcLink, g.loadBalancer, 80, name+"-vpclink-to-alb", "API Gateway to the load balancer"); err != nil {
+			return g, err
 		}
-		if _, err := vpc.NewSecurityGroupIngressRule(ctx, ruleName+"-in", &vpc.SecurityGroupIngressRuleArgs{
-			SecurityGroupId: to.ID(), ReferencedSecurityGroupId: from.ID(), Description: pulumi.String(what),
-			IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(port), ToPort: pulumi.Int(port), Tags: a.Tags,
-		}, pulumi.Parent(api)); err != nil {
-			return fmt.Errorf("creating rule %s: %w", ruleName, err)
-		}
-		return nil
-	}
-	if err := link(g.vpcLink, g.loadBalancer, 80, name+"-vpclink-to-alb", "API Gateway to the load balancer"); err != nil {
-		return g, err
 	}
 	var ports []int
 	for _, b := range a.Backends {
@@ -241,11 +265,29 @@ func (api *PrivateApi) securityGroups(ctx *pulumi.Context, name string, a Privat
 		}
 	}
 	for _, port := range ports {
-		if err := link(g.loadBalancer, g.endpoints, port, fmt.Sprintf("%s-alb-to-endpoints-%d", name, port), fmt.Sprintf("Load balancer to the endpoints on %d", port)); err != nil {
+		if err := api.allow(ctx, a, g.loadBalancer, g.endpoints, port, fmt.Sprintf("%s-%s-to-endpoints-%d", name, lb, port), fmt.Sprintf("Load balancer to the endpoints on %d", port)); err != nil {
 			return g, err
 		}
 	}
 	return g, nil
+}
+
+// allow lets from reach to on a TCP port: an egress rule on from and an
+// ingress rule on to, each naming the other group.
+func (api *PrivateApi) allow(ctx *pulumi.Context, a PrivateApiArgs, from, to *ec2.SecurityGroup, port int, ruleName, what string) error {
+	if _, err := vpc.NewSecurityGroupEgressRule(ctx, ruleName+"-out", &vpc.SecurityGroupEgressRuleArgs{
+		SecurityGroupId: from.ID(), ReferencedSecurityGroupId: to.ID(), Description: pulumi.String(what),
+		IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(port), ToPort: pulumi.Int(port), Tags: a.Tags,
+	}, pulumi.Parent(api)); err != nil {
+		return fmt.Errorf("creating rule %s: %w", ruleName, err)
+	}
+	if _, err := vpc.NewSecurityGroupIngressRule(ctx, ruleName+"-in", &vpc.SecurityGroupIngressRuleArgs{
+		SecurityGroupId: to.ID(), ReferencedSecurityGroupId: from.ID(), Description: pulumi.String(what),
+		IpProtocol: pulumi.String("tcp"), FromPort: pulumi.Int(port), ToPort: pulumi.Int(port), Tags: a.Tags,
+	}, pulumi.Parent(api)); err != nil {
+		return fmt.Errorf("creating rule %s: %w", ruleName, err)
+	}
+	return nil
 }
 
 var (
@@ -285,10 +327,25 @@ func (a PrivateApiArgs) validate(name string) error {
 	if p := a.CORS.Problems(); len(p) > 0 {
 		return fmt.Errorf("CORS: %s", strings.Join(p, "; "))
 	}
+	switch a.Type {
+	case apirules.ApiTypeREST:
+		return a.checkRest()
+	case "", apirules.ApiTypeHTTP:
+	default:
+		return fmt.Errorf("Type %q must be %s or %s", a.Type, apirules.ApiTypeHTTP, apirules.ApiTypeREST)
+	}
+	if !a.Rest.empty() {
+		return fmt.Errorf("Rest options are a REST API's; set Type %s", apirules.ApiTypeREST)
+	}
 	if a.Jwt != nil {
 		return a.checkJwt(routes)
 	}
 	return nil
+}
+
+func (r RestOptions) empty() bool {
+	return len(r.Clients) == 0 && len(r.PublicRoutes) == 0 && r.WAF == nil && r.EndpointType == "" &&
+		len(r.AllowedVpcEndpoints)+len(r.AllowedSourceIps)+len(r.DeniedSourceIps) == 0
 }
 
 // checkBackends checks each backend on its own and against the others, and
@@ -306,13 +363,15 @@ func (a PrivateApiArgs) checkBackends(name string) (routes map[string]string, er
 			return nil, fmt.Errorf("backend name %q is %d characters; with the API named %q it may have %d, or its target group's name would exceed AWS's 32", b.Name, len(b.Name), name, limit)
 		}
 		names[b.Name] = true
-		if b.RulePriority < 1 || b.RulePriority > MaxRulePriority {
-			return nil, fmt.Errorf("backend %s: RulePriority %d must be 1-%d", b.Name, b.RulePriority, MaxRulePriority)
+		if a.Type != apirules.ApiTypeREST {
+			if b.RulePriority < 1 || b.RulePriority > MaxRulePriority {
+				return nil, fmt.Errorf("backend %s: RulePriority %d must be 1-%d", b.Name, b.RulePriority, MaxRulePriority)
+			}
+			if other, taken := priorities[b.RulePriority]; taken {
+				return nil, fmt.Errorf("backends %s and %s both have listener rule priority %d", other, b.Name, b.RulePriority)
+			}
+			priorities[b.RulePriority] = b.Name
 		}
-		if other, taken := priorities[b.RulePriority]; taken {
-			return nil, fmt.Errorf("backends %s and %s both have listener rule priority %d", other, b.Name, b.RulePriority)
-		}
-		priorities[b.RulePriority] = b.Name
 		if len(b.AvailabilityZoneIds) < 1 || b.SubnetIds == nil {
 			return nil, fmt.Errorf("backend %s: SubnetIds and AvailabilityZoneIds are required", b.Name)
 		}

@@ -14,6 +14,16 @@ import (
 // to its route and backend and to see why it failed.
 var accessLogFormat = mustJSON(apirules.AccessLogFields)
 
+// httpGateway is an HTTP API's half of the path: the shared ALB, and the
+// API whose integrations reach its listener.
+func (api *PrivateApi) httpGateway(ctx *pulumi.Context, name string, a PrivateApiArgs, g privateApiGroups) error {
+	listenerArn, err := api.loadBalancer(ctx, name, a, g)
+	if err != nil {
+		return err
+	}
+	return api.httpApi(ctx, name, a, g, listenerArn)
+}
+
 // httpApi creates the public HTTP API: a VPC link into the consumer VPC,
 // each backend's integrations to the shared listener, one route per route
 // key, the JWT authorizer when configured, and the $default stage with
@@ -47,6 +57,7 @@ func (api *PrivateApi) httpApi(ctx *pulumi.Context, name string, a PrivateApiArg
 	}
 
 	api.ApiId = httpApi.ID().ToStringOutput()
+	api.ApiName = httpApi.Name
 	api.ApiEndpoint = httpApi.ApiEndpoint
 	api.StageName = stage.Name
 	return nil

@@ -68,61 +68,14 @@ func (api *PrivateApi) loadBalancer(ctx *pulumi.Context, name string, a PrivateA
 // one).
 const ProviderTag = "private-apis:provider"
 
-// backend connects one provider: its interface endpoint, a target group
-// whose targets are the endpoint's private IPs (read live from the endpoint
-// and its interfaces, one per AZ, so no Lambda is needed), and a listener
-// rule.
+// backend connects one provider to the ALB: its endpoint's targets and a
+// listener rule.
 func (api *PrivateApi) backend(ctx *pulumi.Context, name string, a PrivateApiArgs, g privateApiGroups, b Backend, listenerArn pulumi.StringOutput) error {
 	prefix := name + "-" + b.Name
 	tags := withTag(a.Tags, ProviderTag, b.Provider)
-	endpointArgs := &ec2.VpcEndpointArgs{
-		VpcId:             a.VpcId,
-		ServiceName:       pulumi.String(b.EndpointServiceName),
-		VpcEndpointType:   pulumi.String("Interface"),
-		SubnetIds:         b.SubnetIds,
-		SecurityGroupIds:  pulumi.StringArray{g.endpoints.ID()},
-		PrivateDnsEnabled: pulumi.Bool(false),
-		IpAddressType:     pulumi.String("ipv4"),
-		Tags:              tags,
-	}
-	if b.ServiceRegion != "" {
-		endpointArgs.ServiceRegion = pulumi.String(b.ServiceRegion)
-	}
-	endpoint, err := ec2.NewVpcEndpoint(ctx, prefix+"-endpoint", endpointArgs, pulumi.Parent(api))
+	tg, err := api.endpointTargets(ctx, name, a, g, b)
 	if err != nil {
-		return fmt.Errorf("creating endpoint: %w", err)
-	}
-	api.EndpointIds[b.Name] = endpoint.ID().ToStringOutput()
-
-	tg, err := lb.NewTargetGroup(ctx, prefix+"-tg", &lb.TargetGroupArgs{
-		VpcId:               a.VpcId,
-		TargetType:          pulumi.String("ip"),
-		Protocol:            pulumi.String("HTTP"),
-		Port:                pulumi.Int(b.Port),
-		DeregistrationDelay: pulumi.Int(30),
-		// Probes go through the endpoint and PrivateLink to the service's
-		// own health path, so a broken provider shows up here.
-		HealthCheck: &lb.TargetGroupHealthCheckArgs{
-			Enabled:            pulumi.Bool(true),
-			Protocol:           pulumi.String("HTTP"),
-			Path:               pulumi.String(b.HealthCheckPath),
-			Port:               pulumi.String("traffic-port"),
-			Matcher:            pulumi.String("200"),
-			Interval:           pulumi.Int(15),
-			Timeout:            pulumi.Int(5),
-			HealthyThreshold:   pulumi.Int(2),
-			UnhealthyThreshold: pulumi.Int(3),
-		},
-		Tags: tags,
-	}, pulumi.Parent(api))
-	if err != nil {
-		return fmt.Errorf("creating target group: %w", err)
-	}
-	api.TargetGroupArnSuffixes[b.Name] = tg.ArnSuffix
-	if !b.AwaitingAcceptance {
-		if err := api.registerEndpoint(ctx, prefix, b, endpoint, tg); err != nil {
-			return err
-		}
+		return err
 	}
 	if _, err := lb.NewListenerRule(ctx, prefix+"-rule", &lb.ListenerRuleArgs{
 		ListenerArn: listenerArn,
@@ -142,6 +95,69 @@ func (api *PrivateApi) backend(ctx *pulumi.Context, name string, a PrivateApiArg
 		return fmt.Errorf("creating listener rule: %w", err)
 	}
 	return nil
+}
+
+// endpointTargets creates a provider's interface endpoint and a target
+// group whose targets are the endpoint's private IPs (read live from the
+// endpoint and its interfaces, one per AZ, so no Lambda is needed). An
+// ALB's group speaks HTTP; an NLB's passes TCP through. Either way the
+// health check is HTTP, through the endpoint and PrivateLink to the
+// service's own health path, so a broken provider shows up here.
+func (api *PrivateApi) endpointTargets(ctx *pulumi.Context, name string, a PrivateApiArgs, g privateApiGroups, b Backend) (*lb.TargetGroup, error) {
+	prefix := name + "-" + b.Name
+	tags := withTag(a.Tags, ProviderTag, b.Provider)
+	endpointArgs := &ec2.VpcEndpointArgs{
+		VpcId:             a.VpcId,
+		ServiceName:       pulumi.String(b.EndpointServiceName),
+		VpcEndpointType:   pulumi.String("Interface"),
+		SubnetIds:         b.SubnetIds,
+		SecurityGroupIds:  pulumi.StringArray{g.endpoints.ID()},
+		PrivateDnsEnabled: pulumi.Bool(false),
+		IpAddressType:     pulumi.String("ipv4"),
+		Tags:              tags,
+	}
+	if b.ServiceRegion != "" {
+		endpointArgs.ServiceRegion = pulumi.String(b.ServiceRegion)
+	}
+	endpoint, err := ec2.NewVpcEndpoint(ctx, prefix+"-endpoint", endpointArgs, pulumi.Parent(api))
+	if err != nil {
+		return nil, fmt.Errorf("creating endpoint: %w", err)
+	}
+	api.EndpointIds[b.Name] = endpoint.ID().ToStringOutput()
+
+	protocol := "HTTP"
+	if a.Type == apirules.ApiTypeREST {
+		protocol = "TCP"
+	}
+	tg, err := lb.NewTargetGroup(ctx, prefix+"-tg", &lb.TargetGroupArgs{
+		VpcId:               a.VpcId,
+		TargetType:          pulumi.String("ip"),
+		Protocol:            pulumi.String(protocol),
+		Port:                pulumi.Int(b.Port),
+		DeregistrationDelay: pulumi.Int(30),
+		HealthCheck: &lb.TargetGroupHealthCheckArgs{
+			Enabled:            pulumi.Bool(true),
+			Protocol:           pulumi.String("HTTP"),
+			Path:               pulumi.String(b.HealthCheckPath),
+			Port:               pulumi.String("traffic-port"),
+			Matcher:            pulumi.String("200"),
+			Interval:           pulumi.Int(15),
+			Timeout:            pulumi.Int(5),
+			HealthyThreshold:   pulumi.Int(2),
+			UnhealthyThreshold: pulumi.Int(3),
+		},
+		Tags: tags,
+	}, pulumi.Parent(api))
+	if err != nil {
+		return nil, fmt.Errorf("creating target group: %w", err)
+	}
+	api.TargetGroupArnSuffixes[b.Name] = tg.ArnSuffix
+	if !b.AwaitingAcceptance {
+		if err := api.registerEndpoint(ctx, prefix, b, endpoint, tg); err != nil {
+			return nil, err
+		}
+	}
+	return tg, nil
 }
 
 // registerEndpoint makes the endpoint's private IPs, one per AZ, the target

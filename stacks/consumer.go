@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/private-apis/private-apis/apirules"
 	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/contract"
 )
@@ -67,7 +68,7 @@ func runConsumer(ctx *pulumi.Context, r *configReader) error {
 		return err
 	}
 	if cfg.Monitoring.Enabled {
-		if err := newMonitoring(ctx, cfg.Monitoring, consumerAlarms(cfg, api, plan.Backends), tags); err != nil {
+		if err := newMonitoring(ctx, cfg.Monitoring, consumerAlarms(cfg, api, plan.Backends, region.Name), tags); err != nil {
 			return err
 		}
 	}
@@ -79,6 +80,7 @@ func runConsumer(ctx *pulumi.Context, r *configReader) error {
 // authorization, over the backends placed in its network.
 func privateApiArgs(cfg consumerConfig, net *components.Network, backends []components.Backend, tags pulumi.StringMap) *components.PrivateApiArgs {
 	args := &components.PrivateApiArgs{
+		Type:       cfg.ApiType,
 		VpcId:      net.VpcId,
 		SubnetIds:  net.WorkloadSubnetIds,
 		Backends:   backends,
@@ -93,6 +95,9 @@ func privateApiArgs(cfg consumerConfig, net *components.Network, backends []comp
 		DetailedMetrics: cfg.Monitoring.Enabled,
 		Tags:            tags,
 	}
+	if cfg.ApiType == apirules.ApiTypeREST {
+		args.Rest = restOptions(cfg)
+	}
 	if cfg.JwtIssuer != "" {
 		args.Jwt = &components.JwtAuth{
 			Issuer:       cfg.JwtIssuer,
@@ -102,6 +107,25 @@ func privateApiArgs(cfg consumerConfig, net *components.Network, backends []comp
 		}
 	}
 	return args
+}
+
+// restOptions are the REST API's clients, WAF and resource policy.
+func restOptions(cfg consumerConfig) components.RestOptions {
+	r := cfg.Rest
+	opts := components.RestOptions{
+		Clients:             r.Clients,
+		PublicRoutes:        cfg.PublicRoutes,
+		EndpointType:        r.EndpointType,
+		AllowedVpcEndpoints: r.AllowedVpcEndpoints,
+		AllowedSourceIps:    r.AllowedSourceIps,
+		DeniedSourceIps:     r.DeniedSourceIps,
+	}
+	if r.WAF {
+		waf := r.wafOptions()
+		waf.LogRetentionDays = cfg.AccessLogRetentionDays
+		opts.WAF = &waf
+	}
+	return opts
 }
 
 // exportConsumer exports the API's address and, for each provider, the
@@ -121,6 +145,15 @@ func exportConsumer(ctx *pulumi.Context, api *components.PrivateApi, net *compon
 		}
 	}
 	ctx.Export(contract.ConsumerProviders, exported)
+	if len(api.ApiKeyIds) > 0 {
+		// Key IDs, never keys: `aws apigateway get-api-key --api-key <id>
+		// --include-value` reads one (docs/api-types.md).
+		ids := pulumi.StringMap{}
+		for client, id := range api.ApiKeyIds {
+			ids[client] = id
+		}
+		ctx.Export("apiKeyIds", ids)
+	}
 	ctx.Export("vpcId", net.VpcId)
 }
 
@@ -142,6 +175,7 @@ func consumerBackends(ctx *pulumi.Context, plan consumerPlan, net *components.Ne
 			Name:                b.Name,
 			Provider:            b.Provider.Stack,
 			RulePriority:        b.RulePriority,
+			ListenerPort:        b.ListenerPort,
 			AwaitingAcceptance:  b.AwaitingAcceptance,
 			EndpointServiceName: b.Provider.EndpointServiceName,
 			ServiceRegion:       b.ServiceRegion,

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -21,6 +22,10 @@ var stackNamePattern = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/[A-Z
 type consumerConfig struct {
 	Network   networkConfig
 	Providers []string
+	// ApiType is apirules.ApiTypeHTTP or ApiTypeREST; Rest holds what only
+	// a REST API has.
+	ApiType string
+	Rest    restConfig
 	// Throttling is each route's limits, as API Gateway applies them.
 	Throttling             apirules.Throttling
 	AccessLogRetentionDays int
@@ -111,6 +116,20 @@ func loadConsumerConfig(ctx *pulumi.Context, r *configReader) (consumerConfig, e
 			`{allowOrigins: ["https://app.example.com"], allowCredentials: true}`),
 		Domain:     readDomainConfig(r),
 		Monitoring: readMonitoringConfig(r, true),
+		ApiType:    r.string(apirules.KeyApiType),
+	}
+	c.Rest = readRestConfig(r, c.ApiType)
+	for _, p := range (apirules.TypeChoices{Type: c.ApiType, Clients: c.Rest.Clients, JWTIssuer: c.JwtIssuer, CORS: c.CORS, PublicRoutes: c.PublicRoutes}).Problems() {
+		r.fail(p.Key, p.Value, "%s", p.Problem)
+	}
+	checkListenerPorts(r, c.Providers, c.Rest.ListenerPorts)
+	if c.ApiType == apirules.ApiTypeREST {
+		if len(c.ListenerRulePriorities) > 0 {
+			r.fail("listenerRulePriorities", strconv.Quote(r.raw("listenerRulePriorities")), "an HTTP API's load balancer rules; a REST API's providers have NLB listener ports: pin those in private-apis:listenerPorts")
+		}
+		if c.Rest.EndpointType == components.EndpointPrivate && c.Domain.Name != "" {
+			r.fail("domainName", strconv.Quote(c.Domain.Name), "a PRIVATE REST API is reached through VPC endpoints, not a regional custom domain: remove domainName, or set private-apis:endpointType to REGIONAL")
+		}
 	}
 	for _, p := range c.CORS.Problems() {
 		r.failf(apirules.KeyCORS, "%s", p)
@@ -155,7 +174,12 @@ func loadConsumerConfig(ctx *pulumi.Context, r *configReader) (consumerConfig, e
 			r.failf(apirules.KeyJwtAudiences, "required with jwtIssuer: list the audiences (client IDs) tokens must carry")
 		}
 	} else {
-		for key, v := range map[string][]string{apirules.KeyJwtAudiences: c.JwtAudiences, apirules.KeyPublicRoutes: c.PublicRoutes, apirules.KeyWriteScopes: c.WriteScopes} {
+		jwtOnly := map[string][]string{apirules.KeyJwtAudiences: c.JwtAudiences, apirules.KeyWriteScopes: c.WriteScopes}
+		if c.ApiType != apirules.ApiTypeREST {
+			// A REST API's public routes are those without an API key.
+			jwtOnly[apirules.KeyPublicRoutes] = c.PublicRoutes
+		}
+		for key, v := range jwtOnly {
 			if len(v) > 0 {
 				r.fail(key, fmt.Sprintf("%q", v), "only means something with authorization on; set private-apis:jwtIssuer too")
 			}

@@ -36,6 +36,9 @@ type backendPlan struct {
 	// the other providers changes neither.
 	Name         string
 	RulePriority int
+	// ListenerPort is its NLB listener's port on a REST API, derived the
+	// same way.
+	ListenerPort int
 	// AwaitingAcceptance: the provider holds connections for acceptance
 	// and has not accepted this consumer's endpoint yet.
 	AwaitingAcceptance bool
@@ -65,7 +68,7 @@ func planConsumer(cfg consumerConfig, self, region string, who caller, providers
 		}
 		plan.Backends = append(plan.Backends, b)
 	}
-	errs = append(errs, collisions(plan.Backends)...)
+	errs = append(errs, collisions(plan.Backends, cfg.ApiType)...)
 	if len(errs) > 0 {
 		return consumerPlan{}, fmt.Errorf("the providers' contracts don't fit this consumer; nothing was created:\n%s", strings.Join(errs, "\n"))
 	}
@@ -117,7 +120,7 @@ func routeConflicts(cfg consumerConfig, providers []contract.Provider) []string 
 			errs = append(errs, fmt.Sprintf("private-apis:routeThrottling names %q, which no provider serves; %s", route, nearMisses(route, served)))
 		}
 	}
-	if cfg.CORS.Enabled() && cfg.JwtIssuer != "" {
+	if cfg.CORS.Enabled() && cfg.JwtIssuer != "" && cfg.ApiType != apirules.ApiTypeREST {
 		for _, route := range served {
 			if apirules.ReceivesPreflight(route) && !slices.Contains(cfg.PublicRoutes, route) {
 				errs = append(errs, fmt.Sprintf("provider stack %s's route %q would get browsers' CORS preflights (OPTIONS requests, which carry no token), so the JWT authorizer would refuse every one: serve its methods as separate routes, or add it to private-apis:publicRoutes",
@@ -136,6 +139,7 @@ func planBackend(cfg consumerConfig, zones []string, self, region string, p cont
 		Provider:           p,
 		Name:               backendName(p.Stack),
 		RulePriority:       rulePriority(cfg.ListenerRulePriorities, p.Stack),
+		ListenerPort:       listenerPort(cfg.Rest.ListenerPorts, p.Stack),
 		AwaitingAcceptance: p.AcceptanceRequired && p.AcceptedEndpoints[self] == "",
 	}
 	if p.Region != region {
@@ -161,32 +165,39 @@ func planBackend(cfg consumerConfig, zones []string, self, region string, p cont
 		p.Stack, p.AvailabilityZoneIDs, zones, len(b.AvailabilityZoneIDs), missing[:min(len(missing), 2-len(b.AvailabilityZoneIDs))])
 }
 
-// collisions reports two providers that would share a resource name or a
-// rule priority. Both derive from a hash of the stack name, so this is rare;
-// the fix must not move the provider already deployed, so the message
-// proposes pinning the other one.
-func collisions(backends []backendPlan) []string {
+// collisions reports two providers that would share a resource name, or
+// the rule priority (HTTP) or listener port (REST) that picks their
+// backend. All derive from a hash of the stack name, so this is rare; the
+// fix must not move the provider already deployed, so the message proposes
+// pinning the other one.
+func collisions(backends []backendPlan, apiType string) []string {
 	var errs []string
 	names := map[string]string{}
-	priorities := map[int]string{}
-	used := map[int]bool{}
-	for _, b := range backends {
-		used[b.RulePriority] = true
-	}
 	for _, b := range backends {
 		if other, ok := names[b.Name]; ok {
 			errs = append(errs, fmt.Sprintf("provider stacks %s and %s would share the resource name %q (the start of their stack names and a hash of the full names): rename one of the stacks", other, b.Provider.Stack, b.Name))
 		}
 		names[b.Name] = b.Provider.Stack
-		if other, ok := priorities[b.RulePriority]; ok {
-			free := b.RulePriority
+	}
+	slot, key, what, noun, limit := func(b backendPlan) int { return b.RulePriority }, "listenerRulePriorities", "load balancer rule priority", "priority", components.MaxRulePriority
+	if apiType == apirules.ApiTypeREST {
+		slot, key, what, noun, limit = func(b backendPlan) int { return b.ListenerPort }, "listenerPorts", "NLB listener port", "port", 65535
+	}
+	used := map[int]bool{}
+	for _, b := range backends {
+		used[slot(b)] = true
+	}
+	taken := map[int]string{}
+	for _, b := range backends {
+		if other, ok := taken[slot(b)]; ok {
+			free := slot(b)
 			for used[free] {
-				free = free%components.MaxRulePriority + 1
+				free = free%limit + 1
 			}
-			errs = append(errs, fmt.Sprintf("provider stacks %s and %s both get load balancer rule priority %d (a hash of the stack name): pin the one you are adding to a free priority in private-apis:listenerRulePriorities, e.g. {%q: %d}",
-				other, b.Provider.Stack, b.RulePriority, b.Provider.Stack, free))
+			errs = append(errs, fmt.Sprintf("provider stacks %s and %s both get %s %d (a hash of the stack name): pin the one you are adding to a free %s in private-apis:%s, e.g. {%q: %d}",
+				other, b.Provider.Stack, what, slot(b), noun, key, b.Provider.Stack, free))
 		}
-		priorities[b.RulePriority] = b.Provider.Stack
+		taken[slot(b)] = b.Provider.Stack
 	}
 	return errs
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/private-apis/private-apis/apirules"
 	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/contract"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -41,15 +42,23 @@ func newMonitoring(ctx *pulumi.Context, cfg monitoringConfig, alarms []component
 // consumerAlarms watch the API as its clients see it, and each provider as
 // the consumer reaches it. A provider still waiting to accept the
 // consumer's endpoint has no targets to watch yet.
-func consumerAlarms(cfg consumerConfig, api *components.PrivateApi, backends []backendPlan) []components.AlarmSpec {
+func consumerAlarms(cfg consumerConfig, api *components.PrivateApi, backends []backendPlan, region string) []components.AlarmSpec {
 	stage := pulumi.StringMap{"ApiId": api.ApiId, "Stage": pulumi.String("$default")}
+	fiveXX, elb := "5xx", "AWS/ApplicationELB"
+	rest := cfg.ApiType == apirules.ApiTypeREST
+	if rest {
+		// REST APIs' metrics have other names and dimensions:
+		// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-metrics-and-dimensions.html
+		stage = pulumi.StringMap{"ApiName": api.ApiName, "Stage": pulumi.String(components.RestStageName)}
+		fiveXX, elb = "5XXError", "AWS/NetworkELB"
+	}
 	alarms := []components.AlarmSpec{
 		{
 			Name: "api-5xx-rate",
 			Description: fmt.Sprintf("More than %d%% of the public API's requests got a 5xx answer over 5 minutes. "+
 				"Look at the access log group (routeKey, status, integrationError say which provider and why), then at that provider's alarms.", cfg.Monitoring.FiveXXRatePercent),
 			Metrics: []components.AlarmMetric{
-				{Id: "errors", Namespace: "AWS/ApiGateway", MetricName: "5xx", Dimensions: stage, Stat: "Sum"},
+				{Id: "errors", Namespace: "AWS/ApiGateway", MetricName: fiveXX, Dimensions: stage, Stat: "Sum"},
 				{Id: "requests", Namespace: "AWS/ApiGateway", MetricName: "Count", Dimensions: stage, Stat: "Sum"},
 			},
 			Expression: "IF(requests > 0, 100 * errors / requests, 0)",
@@ -66,6 +75,9 @@ func consumerAlarms(cfg consumerConfig, api *components.PrivateApi, backends []b
 			Unit:              "ms",
 		},
 	}
+	if rest && cfg.Rest.WAF {
+		alarms = append(alarms, wafBlockedAlarm(api, region))
+	}
 	for _, b := range backends {
 		if b.AwaitingAcceptance {
 			continue
@@ -78,7 +90,7 @@ func consumerAlarms(cfg consumerConfig, api *components.PrivateApi, backends []b
 				Description: withinAlarmDescription(fmt.Sprintf("No healthy target for provider %s for 3 minutes: its service, PrivateLink or this consumer's endpoint to it is down, so its routes ("+routesPlaceholder+") fail. "+
 					"Look at the provider stack %s's alarms and its NLB's targets, then at this account's endpoint to %s (the providers output's endpointId; aws ec2 describe-vpc-endpoints).",
 					b.Provider.Stack, short, b.Provider.EndpointServiceName), b.Provider.Routes),
-				Metrics:    []components.AlarmMetric{{Id: "healthy", Namespace: "AWS/ApplicationELB", MetricName: "HealthyHostCount", Dimensions: group, Stat: "Minimum"}},
+				Metrics:    []components.AlarmMetric{{Id: "healthy", Namespace: elb, MetricName: "HealthyHostCount", Dimensions: group, Stat: "Minimum"}},
 				Comparison: "LessThanThreshold",
 				Threshold:  1,
 				Period:     60,
@@ -87,6 +99,13 @@ func consumerAlarms(cfg consumerConfig, api *components.PrivateApi, backends []b
 				// to report, which is no outage.
 				EvaluationPeriods: 3,
 			},
+		)
+		if rest {
+			// An NLB passes TCP through and counts no HTTP answers; the
+			// API's own 5xx alarm covers a failing provider.
+			continue
+		}
+		alarms = append(alarms,
 			components.AlarmSpec{
 				Name: b.Name + "-5xx-rate",
 				Description: fmt.Sprintf("More than %d%% of provider %s's answers were 5xx over 5 minutes: its service is failing. Look at the provider stack %s's logs and alarms.",
@@ -100,6 +119,30 @@ func consumerAlarms(cfg consumerConfig, api *components.PrivateApi, backends []b
 			})
 	}
 	return alarms
+}
+
+// wafBlockedPercent is the share of requests WAF blocks, over 5 minutes,
+// at which its alarm fires: a few blocked requests are the internet's
+// background noise, a tenth of all of them an attack or a rule blocking
+// real clients.
+const wafBlockedPercent = 10
+
+// wafBlockedAlarm watches the share of requests the REST API's web ACL
+// blocks (AWS/WAFV2, dimensions WebACL, Region and Rule ALL:
+// https://docs.aws.amazon.com/waf/latest/developerguide/waf-metrics.html).
+func wafBlockedAlarm(api *components.PrivateApi, region string) components.AlarmSpec {
+	acl := func(metric string) components.AlarmMetric {
+		return components.AlarmMetric{Id: strings.ToLower(metric[:1]) + metric[1:], Namespace: "AWS/WAFV2", MetricName: metric, Stat: "Sum",
+			Dimensions: pulumi.StringMap{"WebACL": api.WebAclName, "Region": pulumi.String(region), "Rule": pulumi.String("ALL")}}
+	}
+	return components.AlarmSpec{
+		Name: "api-waf-blocked-rate",
+		Description: fmt.Sprintf("WAF blocked more than %d%% of the public API's requests over 5 minutes: an attack, or a rule blocking real clients. "+
+			"WAF's log group (aws-waf-logs-api-...) says which rule (terminatingRuleId) and whom (httpRequest.clientIp); set that rule group to count in private-apis:wafRuleGroups if it blocks clients it shouldn't.", wafBlockedPercent),
+		Metrics:    []components.AlarmMetric{acl("BlockedRequests"), acl("AllowedRequests")},
+		Expression: "IF(blockedRequests + allowedRequests > 0, 100 * blockedRequests / (blockedRequests + allowedRequests), 0)",
+		Comparison: "GreaterThanThreshold", Threshold: wafBlockedPercent, Unit: "%",
+	}
 }
 
 // unhealthyTargetsAlarm watches a target group of a provider's NLB, given

@@ -36,6 +36,7 @@ var nameScopes = map[string]string{
 	"aws:ec2/securityGroup:SecurityGroup":    "vpcId",
 	"aws:apigatewayv2/stage:Stage":           "apiId",
 	"aws:apigatewayv2/authorizer:Authorizer": "apiId",
+	"aws:apigateway/stage:Stage":             "restApi",
 }
 
 // sharedNames are types whose name many resources share: a task
@@ -320,6 +321,15 @@ func (m *AWS) destroy(r Resource) error {
 		m.retained = append(m.retained, r)
 		return nil
 	}
+	if r.Type == "aws:apigateway/deployment:Deployment" {
+		// DeleteDeployment: "Active stages pointing to this deployment
+		// must be moved or deleted" (BadRequestException).
+		for _, stage := range m.deployed {
+			if stage.Type == "aws:apigateway/stage:Stage" && stage.Map()["deployment"] == r.ID && m.declared(stage) {
+				return fmt.Errorf("deleting %s %s: BadRequestException: Active stages pointing to this deployment must be moved or deleted (%s)", r.Type, r.Name, stage.Name)
+			}
+		}
+	}
 	if r.Type == "aws:ec2/vpcEndpointConnectionAccepter:VpcEndpointConnectionAccepter" {
 		// The provider's Delete rejects the connection.
 		endpoint := fmt.Sprint(r.Inputs.Mappable()["vpcEndpointId"])
@@ -367,4 +377,14 @@ func (m *AWS) State(token string) []Resource {
 		}
 	}
 	return out
+}
+
+// declared reports whether the update being applied declares r.
+func (m *AWS) declared(r Resource) bool {
+	for _, d := range m.resources {
+		if d.Type == r.Type && d.Name == r.Name {
+			return true
+		}
+	}
+	return false
 }

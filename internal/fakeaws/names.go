@@ -95,6 +95,20 @@ var nameRules = map[string]nameRule{
 	"aws:cloudwatch/metricAlarm:MetricAlarm": {Property: "name", Autonamed: true, MaxLen: 255, Pattern: anyPrintble, Why: "printable characters"},
 	"aws:cloudwatch/dashboard:Dashboard":     {Property: "dashboardName", MaxLen: 255, Pattern: ecsName, Why: "letters, digits, hyphens and underscores"},
 	"aws:apigatewayv2/stage:Stage":           {Property: "name", MaxLen: 128, Pattern: regexp.MustCompile(`^(\$default|[A-Za-z0-9_-]+)$`), Why: "$default, or letters, digits, hyphens and underscores"},
+	// REST APIs: AWS documents no length for these names and the provider
+	// validates none, so Pulumi's autoname limit of 255 applies; a REST
+	// stage's name is letters, digits, hyphens and underscores (no
+	// $default), up to 128 (CreateStage).
+	"aws:apigateway/restApi:RestApi":     {Property: "name", Autonamed: true, MaxLen: 1024, Pattern: anyPrintble, Why: "printable characters"},
+	"aws:apigateway/vpcLink:VpcLink":     {Property: "name", Autonamed: true, MaxLen: 255, Pattern: anyPrintble, Why: "printable characters"},
+	"aws:apigateway/usagePlan:UsagePlan": {Property: "name", Autonamed: true, MaxLen: 255, Pattern: anyPrintble, Why: "printable characters"},
+	"aws:apigateway/apiKey:ApiKey":       {Property: "name", Autonamed: true, MaxLen: 1024, Pattern: anyPrintble, Why: "printable characters"},
+	"aws:apigateway/stage:Stage":         {Property: "stageName", MaxLen: 128, Pattern: ecsName, Why: "letters, digits, hyphens and underscores"},
+	// terraform-provider-aws wafv2/web_acl.go: name StringLenBetween(1, 128)
+	// and ^[0-9A-Za-z_-]+$.
+	"aws:wafv2/webAcl:WebAcl": {Property: "name", Autonamed: true, MaxLen: 128, AutonameMax: 128, Pattern: ecsName, Why: "letters, digits, hyphens and underscores"},
+	// logs/resource_policy.go: policy_name, which AWS bounds at 255.
+	"aws:cloudwatch/logResourcePolicy:LogResourcePolicy": {Property: "policyName", MaxLen: 255, Pattern: anyPrintble, Why: "printable characters"},
 }
 
 // unnamedTypes are the resource types the program creates that have no
@@ -125,13 +139,22 @@ var unnamedTypes = map[string]bool{
 	"aws:apigatewayv2/apiMapping:ApiMapping":                              true,
 	// A custom domain's name, a certificate's domain and a DNS record's
 	// name are the DNS names themselves, never autonamed.
-	"aws:apigatewayv2/domainName:DomainName":              true,
-	"aws:acm/certificate:Certificate":                     true,
-	"aws:acm/certificateValidation:CertificateValidation": true,
-	"aws:route53/record:Record":                           true,
-	"aws:sns/topicSubscription:TopicSubscription":         true,
-	"awsx:ecr:Image":                                      true,
-	"pulumi:pulumi:StackReference":                        true,
+	"aws:apigatewayv2/domainName:DomainName":                          true,
+	"aws:acm/certificate:Certificate":                                 true,
+	"aws:acm/certificateValidation:CertificateValidation":             true,
+	"aws:route53/record:Record":                                       true,
+	"aws:sns/topicSubscription:TopicSubscription":                     true,
+	"awsx:ecr:Image":                                                  true,
+	"aws:apigateway/resource:Resource":                                true,
+	"aws:apigateway/method:Method":                                    true,
+	"aws:apigateway/integration:Integration":                          true,
+	"aws:apigateway/deployment:Deployment":                            true,
+	"aws:apigateway/methodSettings:MethodSettings":                    true,
+	"aws:apigateway/usagePlanKey:UsagePlanKey":                        true,
+	"aws:apigateway/account:Account":                                  true,
+	"aws:wafv2/webAclAssociation:WebAclAssociation":                   true,
+	"aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": true,
+	"pulumi:pulumi:StackReference":                                    true,
 }
 
 // fieldLimits are the longest values AWS takes for other string inputs

@@ -26,6 +26,7 @@ func (m *AWS) computedOutputs(token, logical, physical string, in map[string]any
 	m.loadBalancingOutputs(out, token, logical, physical, in)
 	m.privateLinkOutputs(out, token, logical, in)
 	apiAndIAMIDs(out, token, logical, physical, in)
+	m.restOutputs(out, token, logical, physical, in)
 	switch token {
 	case "awsx:ecr:Image":
 		return m.pushImage(logical, in, prior, existed)
@@ -264,4 +265,35 @@ func service(token string) string {
 		return "mock"
 	}
 	return strings.Split(parts[1], "/")[0]
+}
+
+// restOutputs are REST APIs' and WAF's: API Gateway's short IDs (a REST
+// API's and an API key's 10 characters, a resource's, a VPC link's and a
+// usage plan's 6), the stage's ARN and address, and a web ACL's ARN.
+func (m *AWS) restOutputs(out map[string]any, token, logical, physical string, in map[string]any) {
+	short := func(n int) string { return digest(token + logical)[:n] }
+	switch token {
+	case "aws:apigateway/restApi:RestApi":
+		out["id"] = short(10)
+		out["rootResourceId"] = digest(logical + "/")[:10]
+		out["arn"] = fmt.Sprintf("arn:aws:apigateway:%s::/restapis/%s", m.Region, out["id"])
+		out["executionArn"] = fmt.Sprintf("arn:aws:execute-api:%s:%s:%s", m.Region, m.Account, out["id"])
+	case "aws:apigateway/resource:Resource", "aws:apigateway/vpcLink:VpcLink", "aws:apigateway/usagePlan:UsagePlan", "aws:apigateway/deployment:Deployment":
+		out["id"] = short(6)
+	case "aws:apigateway/apiKey:ApiKey":
+		out["id"] = short(10)
+		// API Gateway generates 40 characters when the program sets none.
+		if in["value"] == nil {
+			out["value"] = digest(logical + "/value")[:40]
+		}
+	case "aws:apigateway/stage:Stage":
+		out["id"] = fmt.Sprintf("ags-%v-%v", in["restApi"], in["stageName"])
+		out["arn"] = fmt.Sprintf("arn:aws:apigateway:%s::/restapis/%v/stages/%v", m.Region, in["restApi"], in["stageName"])
+		out["invokeUrl"] = fmt.Sprintf("https://%v.execute-api.%s.amazonaws.com/%v", in["restApi"], m.Region, in["stageName"])
+	case "aws:wafv2/webAcl:WebAcl":
+		id := digest(logical)
+		out["id"] = fmt.Sprintf("%s-%s-%s-%s-%s", id[:8], id[8:12], id[12:16], id[16:20], id[20:32])
+		out["arn"] = fmt.Sprintf("arn:aws:wafv2:%s:%s:regional/webacl/%s/%s", m.Region, m.Account, physical, out["id"])
+		out["capacity"] = 927
+	}
 }

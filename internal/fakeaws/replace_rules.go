@@ -124,6 +124,30 @@ var replaceRules = map[string]replaceRule{
 	"aws:acm/certificateValidation:CertificateValidation": {ForceNew: []string{"certificateArn", "validationRecordFqdns"},
 		Source: "acm/certificate_validation.go"},
 	"aws:route53/record:Record": {ForceNew: []string{"name", "zoneId"}, Source: "route53/record.go"},
+
+	// REST APIs, read at v5.46. A resource's parent and path part, a
+	// method's key requirement, an integration's uri and connection and a
+	// stage's deployment change in place.
+	"aws:apigateway/restApi:RestApi":   {Source: "apigateway/rest_api.go"},
+	"aws:apigateway/resource:Resource": {ForceNew: []string{"restApi"}, Source: "apigateway/resource.go"},
+	"aws:apigateway/method:Method":     {ForceNew: []string{"httpMethod", "resourceId", "restApi"}, Source: "apigateway/method.go"},
+	"aws:apigateway/integration:Integration": {ForceNew: []string{"restApi", "resourceId", "httpMethod", "type", "credentials",
+		"integrationHttpMethod", "passthroughBehavior"}, Source: "apigateway/integration.go"},
+	"aws:apigateway/deployment:Deployment": {ForceNew: []string{"restApi", "stageName", "stageDescription", "triggers", "variables"},
+		Source: "apigateway/deployment.go"},
+	"aws:apigateway/stage:Stage":                   {ForceNew: []string{"restApi", "stageName"}, Source: "apigateway/stage.go"},
+	"aws:apigateway/methodSettings:MethodSettings": {ForceNew: []string{"restApi", "stageName", "methodPath"}, Source: "apigateway/method_settings.go"},
+	"aws:apigateway/usagePlan:UsagePlan":           {Source: "apigateway/usage_plan.go"},
+	"aws:apigateway/usagePlanKey:UsagePlanKey":     {ForceNew: []string{"keyId", "keyType", "usagePlanId"}, Source: "apigateway/usage_plan_key.go"},
+	"aws:apigateway/apiKey:ApiKey":                 {ForceNew: []string{"value"}, Source: "apigateway/api_key.go"},
+	"aws:apigateway/vpcLink:VpcLink":               {ForceNew: []string{"targetArn"}, Source: "apigateway/vpc_link.go"},
+	"aws:apigateway/account:Account":               {Source: "apigateway/account.go"},
+	"aws:wafv2/webAcl:WebAcl":                      {ForceNew: []string{"name", "namePrefix", "scope"}, Source: "wafv2/web_acl.go"},
+	"aws:wafv2/webAclAssociation:WebAclAssociation": {ForceNew: []string{"resourceArn", "webAclArn"},
+		Source: "wafv2/web_acl_association.go"},
+	"aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration": {ForceNew: []string{"resourceArn", "logDestinationConfigs"},
+		Source: "wafv2/web_acl_logging_configuration.go"},
+	"aws:cloudwatch/logResourcePolicy:LogResourcePolicy": {ForceNew: []string{"policyName"}, Source: "logs/resource_policy.go"},
 }
 
 // loadBalancerSubnets is load_balancer.go's customizeDiffLoadBalancerNLB

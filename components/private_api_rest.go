@@ -1,0 +1,447 @@
+package components
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigateway"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/private-apis/private-apis/apirules"
+)
+
+// RestStageName is a REST API's one stage. Its default address ends with
+// it (https://<id>.execute-api.<region>.amazonaws.com/api); a custom
+// domain's doesn't.
+const RestStageName = "api"
+
+// Endpoint types of a REST API.
+const (
+	EndpointRegional = "REGIONAL"
+	EndpointPrivate  = "PRIVATE"
+)
+
+// vpcEndpointIDPattern is an interface endpoint's ID, as the contract
+// schemas take them.
+var vpcEndpointIDPattern = regexp.MustCompile(`^vpce-[0-9a-f]{8,17}$`)
+
+// RestOptions are what only a REST API has.
+type RestOptions struct {
+	// Clients each get an API key and a usage plan of their own. With any,
+	// every route but PublicRoutes needs a key (header x-api-key).
+	Clients      apirules.Clients
+	PublicRoutes []string
+	// WAF, when set, puts a regional web ACL on the stage.
+	WAF *WAFOptions
+	// EndpointType is EndpointRegional (the default) or EndpointPrivate:
+	// reachable only through AllowedVpcEndpoints (execute-api interface
+	// endpoints), which the resource policy then names.
+	EndpointType        string
+	AllowedVpcEndpoints []string
+	// AllowedSourceIps, when set, are the only CIDR ranges that may call
+	// the API; DeniedSourceIps may not. Both go in its resource policy.
+	AllowedSourceIps, DeniedSourceIps []string
+}
+
+// restGateway is a REST API's half of the path: an NLB with a listener per
+// backend (a REST API's VPC link targets one NLB, pulumi-aws v6 having no
+// REST integration with an ALB), the VPC link, and the API: resources,
+// methods and integrations, a deployment made exactly when they change,
+// the stage with its method settings, the clients' keys and plans, and WAF.
+func (api *PrivateApi) restGateway(ctx *pulumi.Context, name string, a PrivateApiArgs, g privateApiGroups) error {
+	nlb, err := api.networkLoadBalancer(ctx, name, a, g)
+	if err != nil {
+		return err
+	}
+	link, err := apigateway.NewVpcLink(ctx, name+"-vpclink", &apigateway.VpcLinkArgs{
+		Description: pulumi.String("The REST API's way into the consumer VPC, to its NLB"),
+		TargetArn:   nlb.Arn,
+		Tags:        a.Tags,
+	}, pulumi.Parent(api))
+	if err != nil {
+		return fmt.Errorf("creating VPC link: %w", err)
+	}
+	policy := restPolicy(a.Rest)
+	restArgs := &apigateway.RestApiArgs{
+		Description:               pulumi.String("Public entry point to private services over PrivateLink"),
+		ApiKeySource:              pulumi.String("HEADER"),
+		DisableExecuteApiEndpoint: pulumi.Bool(a.DisableExecuteApiEndpoint),
+		EndpointConfiguration:     restEndpoint(a.Rest),
+		Tags:                      a.Tags,
+	}
+	if policy != "" {
+		restArgs.Policy = pulumi.String(policy)
+	}
+	rest, err := apigateway.NewRestApi(ctx, name, restArgs, pulumi.Parent(api))
+	if err != nil {
+		return fmt.Errorf("creating REST API: %w", err)
+	}
+	methods, err := api.restRoutes(ctx, name, a, rest, restTarget{link.ID(), nlb.DnsName})
+	if err != nil {
+		return err
+	}
+	stage, err := api.restStage(ctx, name, a, rest, methods, pulumi.StringMap{
+		// A new deployment exactly when what is deployed changes: the
+		// methods, their integrations and the policy, or where they lead.
+		"routes":       pulumi.String(restFingerprint(a, policy)),
+		"vpcLink":      link.ID(),
+		"loadBalancer": nlb.DnsName,
+	})
+	if err != nil {
+		return err
+	}
+	if err := api.restClients(ctx, name, a, rest, stage); err != nil {
+		return err
+	}
+	if a.Rest.WAF != nil {
+		if err := api.webACL(ctx, name, a, stage); err != nil {
+			return err
+		}
+	}
+	api.ApiId = rest.ID().ToStringOutput()
+	api.ApiName = rest.Name
+	api.ApiEndpoint = stage.InvokeUrl
+	api.StageName = stage.StageName
+	return nil
+}
+
+func restEndpoint(r RestOptions) *apigateway.RestApiEndpointConfigurationArgs {
+	if r.EndpointType == EndpointPrivate {
+		return &apigateway.RestApiEndpointConfigurationArgs{
+			Types:          pulumi.String(EndpointPrivate),
+			VpcEndpointIds: pulumi.ToStringArray(r.AllowedVpcEndpoints),
+		}
+	}
+	return &apigateway.RestApiEndpointConfigurationArgs{Types: pulumi.String(EndpointRegional)}
+}
+
+// networkLoadBalancer is the REST API's NLB: a TCP listener per backend on
+// its ListenerPort, forwarding to a target group of its endpoint's IPs.
+// Cross-zone load balancing is on because a backend's endpoint is in the
+// AZs it shares with the consumer, not necessarily in every AZ of the NLB.
+// The NLB's security group reaches the endpoints; it evaluates no inbound
+// rules for PrivateLink traffic, which is all the VPC link sends, as AWS's
+// VPC link setup says ("Turn off security group evaluation for
+// PrivateLink": https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-nlb-for-vpclink-using-console.html).
+// Security groups can't be added to an NLB created without them
+// (terraform-provider-aws elbv2/load_balancer.go customizeDiffLoadBalancerNLB
+// replaces it), so it has one from the start.
+func (api *PrivateApi) networkLoadBalancer(ctx *pulumi.Context, name string, a PrivateApiArgs, g privateApiGroups) (*lb.LoadBalancer, error) {
+	nlb, err := lb.NewLoadBalancer(ctx, name+"-nlb", &lb.LoadBalancerArgs{
+		LoadBalancerType:             pulumi.String("network"),
+		Internal:                     pulumi.Bool(true),
+		Subnets:                      a.SubnetIds,
+		SecurityGroups:               pulumi.StringArray{g.loadBalancer.ID()},
+		EnableCrossZoneLoadBalancing: pulumi.Bool(true),
+		IpAddressType:                pulumi.String("ipv4"),
+		EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic: pulumi.String("off"),
+		Tags: a.Tags,
+	}, pulumi.Parent(api))
+	if err != nil {
+		return nil, fmt.Errorf("creating NLB: %w", err)
+	}
+	for _, b := range a.Backends {
+		tg, err := api.endpointTargets(ctx, name, a, g, b)
+		if err != nil {
+			return nil, fmt.Errorf("backend %s: %w", b.Name, err)
+		}
+		if _, err := lb.NewListener(ctx, name+"-"+b.Name+"-listener", &lb.ListenerArgs{
+			LoadBalancerArn: nlb.Arn,
+			Port:            pulumi.Int(b.ListenerPort),
+			Protocol:        pulumi.String("TCP"),
+			DefaultActions: lb.ListenerDefaultActionArray{&lb.ListenerDefaultActionArgs{
+				Type:           pulumi.String("forward"),
+				TargetGroupArn: tg.Arn,
+			}},
+			Tags: withTag(a.Tags, ProviderTag, b.Provider),
+		}, pulumi.Parent(api)); err != nil {
+			return nil, fmt.Errorf("backend %s: creating listener: %w", b.Name, err)
+		}
+	}
+	api.LoadBalancerArn = nlb.Arn
+	api.LoadBalancerArnSuffix = nlb.ArnSuffix
+	return nlb, nil
+}
+
+// restTarget is where every integration goes: through the VPC link to the
+// NLB, whose listener port picks the backend.
+type restTarget struct {
+	linkID pulumi.IDOutput
+	nlbDNS pulumi.StringOutput
+}
+
+// restRoutes creates a resource for each path segment and, per route key,
+// a method and its HTTP_PROXY integration to the backend's NLB listener.
+// It returns the methods and integrations, which a deployment must wait for.
+func (api *PrivateApi) restRoutes(ctx *pulumi.Context, name string, a PrivateApiArgs, rest *apigateway.RestApi, to restTarget) ([]pulumi.Resource, error) {
+	resources, err := api.restResources(ctx, name, a, rest)
+	if err != nil {
+		return nil, err
+	}
+	var deployed []pulumi.Resource
+	for _, b := range a.Backends {
+		for _, routeKey := range b.Routes {
+			method, path, _ := strings.Cut(routeKey, " ")
+			logical := name + "-" + routeResourceName(routeKey)
+			params := restPathParameters(path)
+			methodParams := pulumi.BoolMap{}
+			integrationParams := pulumi.StringMap{
+				// No caller chooses the user id a backend trusts: the
+				// client's key id, or anonymous on a route without one.
+				"integration.request.header." + apirules.UserHeader: pulumi.String("'anonymous'"),
+			}
+			keyRequired := a.Rest.Clients.KeyRequired(a.Rest.PublicRoutes, routeKey)
+			if keyRequired {
+				integrationParams["integration.request.header."+apirules.UserHeader] = pulumi.String("context.identity.apiKeyId")
+			}
+			for _, p := range params {
+				methodParams["method.request.path."+p] = pulumi.Bool(true)
+				integrationParams["integration.request.path."+p] = pulumi.String("method.request.path." + p)
+			}
+			m, err := apigateway.NewMethod(ctx, logical, &apigateway.MethodArgs{
+				RestApi:           rest.ID(),
+				ResourceId:        resources[path],
+				HttpMethod:        pulumi.String(method),
+				Authorization:     pulumi.String("NONE"),
+				ApiKeyRequired:    pulumi.Bool(keyRequired),
+				RequestParameters: methodParams,
+			}, pulumi.Parent(api))
+			if err != nil {
+				return nil, fmt.Errorf("creating method %q: %w", routeKey, err)
+			}
+			in, err := apigateway.NewIntegration(ctx, logical, &apigateway.IntegrationArgs{
+				RestApi:               rest.ID(),
+				ResourceId:            m.ResourceId,
+				HttpMethod:            m.HttpMethod,
+				Type:                  pulumi.String("HTTP_PROXY"),
+				IntegrationHttpMethod: pulumi.String(method),
+				Uri:                   pulumi.Sprintf("http://%s:%d%s", to.nlbDNS, b.ListenerPort, strings.ReplaceAll(path, "+}", "}")),
+				ConnectionType:        pulumi.String("VPC_LINK"),
+				ConnectionId:          to.linkID,
+				TimeoutMilliseconds:   pulumi.Int(a.IntegrationTimeoutMilliseconds),
+				RequestParameters:     integrationParams,
+			}, pulumi.Parent(api))
+			if err != nil {
+				return nil, fmt.Errorf("creating integration of %q: %w", routeKey, err)
+			}
+			deployed = append(deployed, m, in)
+		}
+	}
+	return deployed, nil
+}
+
+// restResources creates the API's resource tree, one resource per path
+// segment under the root, and returns each route path's resource ID.
+func (api *PrivateApi) restResources(ctx *pulumi.Context, name string, a PrivateApiArgs, rest *apigateway.RestApi) (map[string]pulumi.StringInput, error) {
+	ids := map[string]pulumi.StringInput{"/": rest.RootResourceId}
+	for _, path := range restPaths(a.Backends) {
+		parent, part := path[:strings.LastIndex(path, "/")], path[strings.LastIndex(path, "/")+1:]
+		if parent == "" {
+			parent = "/"
+		}
+		r, err := apigateway.NewResource(ctx, name+"-path-"+routeResourceName(path), &apigateway.ResourceArgs{
+			RestApi:  rest.ID(),
+			ParentId: ids[parent],
+			PathPart: pulumi.String(part),
+		}, pulumi.Parent(api))
+		if err != nil {
+			return nil, fmt.Errorf("creating resource %s: %w", path, err)
+		}
+		ids[path] = r.ID().ToStringOutput()
+	}
+	return ids, nil
+}
+
+// restPaths are every resource path the routes need, parents first.
+func restPaths(backends []Backend) []string {
+	seen := map[string]bool{}
+	for _, b := range backends {
+		for _, routeKey := range b.Routes {
+			_, path, _ := strings.Cut(routeKey, " ")
+			for i := 1; i < len(path); i++ {
+				if path[i] == '/' {
+					seen[path[:i]] = true
+				}
+			}
+			if path != "/" {
+				seen[path] = true
+			}
+		}
+	}
+	paths := make([]string, 0, len(seen))
+	for p := range seen {
+		paths = append(paths, p)
+	}
+	slices.SortFunc(paths, func(x, y string) int {
+		if d := strings.Count(x, "/") - strings.Count(y, "/"); d != 0 {
+			return d
+		}
+		return strings.Compare(x, y)
+	})
+	return paths
+}
+
+// restPathParameters are a path's variables by name: {proxy+} is proxy.
+func restPathParameters(path string) []string {
+	var out []string
+	for _, seg := range strings.Split(path, "/") {
+		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
+			out = append(out, strings.TrimSuffix(seg[1:len(seg)-1], "+"))
+		}
+	}
+	return out
+}
+
+// restFingerprint sums up what a deployment of the API holds, from the
+// component's own inputs: each route's method, key and backend, the
+// integration timeout and the resource policy. It changes exactly when
+// one of them does, so the stage gets a new deployment then and only then.
+func restFingerprint(a PrivateApiArgs, policy string) string {
+	var lines []string
+	for _, b := range a.Backends {
+		for _, r := range b.Routes {
+			lines = append(lines, fmt.Sprintf("%s key=%t backend=%s port=%d", r, a.Rest.Clients.KeyRequired(a.Rest.PublicRoutes, r), b.Name, b.ListenerPort))
+		}
+	}
+	slices.Sort(lines)
+	lines = append(lines, fmt.Sprintf("timeout=%d endpoint=%s", a.IntegrationTimeoutMilliseconds, restEndpointType(a.Rest)), "policy="+policy)
+	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+	return hex.EncodeToString(sum[:])
+}
+
+func restEndpointType(r RestOptions) string {
+	if r.EndpointType == "" {
+		return EndpointRegional
+	}
+	return r.EndpointType
+}
+
+// restPolicy is the API's resource policy, or "" without one: an explicit
+// allow (API Gateway requires one once there is a policy), the allowed
+// source ranges as its condition, and denials of denied ranges and, for a
+// private API, of every VPC endpoint but the allowed ones. Private APIs
+// can't be deployed without a policy:
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-resource-policies-create-attach.html
+func restPolicy(r RestOptions) string {
+	if r.EndpointType != EndpointPrivate && len(r.AllowedSourceIps) == 0 && len(r.DeniedSourceIps) == 0 {
+		return ""
+	}
+	statement := func(effect string, condition map[string]any) map[string]any {
+		s := map[string]any{"Effect": effect, "Principal": "*", "Action": "execute-api:Invoke", "Resource": "execute-api:/*"}
+		if condition != nil {
+			s["Condition"] = condition
+		}
+		return s
+	}
+	var allow map[string]any
+	if len(r.AllowedSourceIps) > 0 {
+		allow = map[string]any{"IpAddress": map[string]any{"aws:SourceIp": r.AllowedSourceIps}}
+	}
+	statements := []any{statement("Allow", allow)}
+	if len(r.DeniedSourceIps) > 0 {
+		statements = append(statements, statement("Deny", map[string]any{"IpAddress": map[string]any{"aws:SourceIp": r.DeniedSourceIps}}))
+	}
+	if r.EndpointType == EndpointPrivate {
+		statements = append(statements, statement("Deny", map[string]any{"StringNotEquals": map[string]any{"aws:SourceVpce": r.AllowedVpcEndpoints}}))
+	}
+	return mustJSON(map[string]any{"Version": "2012-10-17", "Statement": statements})
+}
+
+// checkRest guards a REST API's own invariants: listener ports, the
+// resource tree API Gateway accepts, the options' values.
+func (a PrivateApiArgs) checkRest() error {
+	if a.Jwt != nil || a.CORS.Enabled() {
+		return fmt.Errorf("Jwt and CORS are an HTTP API's; a REST API refuses them")
+	}
+	ports := map[int]string{}
+	for _, b := range a.Backends {
+		if b.ListenerPort < 1 || b.ListenerPort > 65535 {
+			return fmt.Errorf("backend %s: ListenerPort %d must be 1-65535", b.Name, b.ListenerPort)
+		}
+		if other, taken := ports[b.ListenerPort]; taken {
+			return fmt.Errorf("backends %s and %s both have NLB listener port %d", other, b.Name, b.ListenerPort)
+		}
+		ports[b.ListenerPort] = b.Name
+	}
+	if err := checkRestPaths(restPaths(a.Backends)); err != nil {
+		return err
+	}
+	for _, p := range a.Rest.Clients.Problems() {
+		return fmt.Errorf("Clients: %w", p)
+	}
+	var routes []string
+	for _, b := range a.Backends {
+		routes = append(routes, b.Routes...)
+	}
+	for _, r := range a.Rest.PublicRoutes {
+		if !slices.Contains(routes, r) {
+			return fmt.Errorf("Rest.PublicRoutes: %q is not one of the backends' routes", r)
+		}
+	}
+	if err := a.Rest.CheckPolicy(); err != nil {
+		return err
+	}
+	if a.Rest.WAF != nil {
+		return a.Rest.WAF.Check()
+	}
+	return nil
+}
+
+// checkRestPaths refuses what API Gateway refuses in a resource tree: two
+// variables under one parent ("only one is allowed"), and two paths that
+// would share a resource name here.
+func checkRestPaths(paths []string) error {
+	variables := map[string]string{}
+	names := map[string]string{}
+	for _, p := range paths {
+		parent, part := p[:strings.LastIndex(p, "/")], p[strings.LastIndex(p, "/")+1:]
+		if strings.HasPrefix(part, "{") {
+			if other, ok := variables[parent]; ok && other != part {
+				return fmt.Errorf("paths %s/%s and %s share a parent with two different variables, which a REST API refuses (one variable path part per parent); name them alike", parent, other, p)
+			}
+			variables[parent] = part
+		}
+		if other, ok := names[routeResourceName(p)]; ok {
+			return fmt.Errorf("paths %s and %s would share the resource name %q", other, p, routeResourceName(p))
+		}
+		names[routeResourceName(p)] = p
+	}
+	return nil
+}
+
+// CheckPolicy checks the endpoint type and the ranges and endpoints the
+// resource policy names.
+func (r RestOptions) CheckPolicy() error {
+	switch r.EndpointType {
+	case "", EndpointRegional:
+		if len(r.AllowedVpcEndpoints) > 0 {
+			return fmt.Errorf("AllowedVpcEndpoints only mean something with EndpointType %s", EndpointPrivate)
+		}
+	case EndpointPrivate:
+		if len(r.AllowedVpcEndpoints) == 0 {
+			return fmt.Errorf("a %s API needs AllowedVpcEndpoints, the execute-api endpoints that may call it", EndpointPrivate)
+		}
+		if len(r.AllowedSourceIps)+len(r.DeniedSourceIps) > 0 {
+			return fmt.Errorf("a %s API's callers come through VPC endpoints, with no public source IP to allow or deny", EndpointPrivate)
+		}
+	default:
+		return fmt.Errorf("EndpointType %q must be %s or %s", r.EndpointType, EndpointRegional, EndpointPrivate)
+	}
+	for _, e := range r.AllowedVpcEndpoints {
+		if !vpcEndpointIDPattern.MatchString(e) {
+			return fmt.Errorf("AllowedVpcEndpoints: %q is not a VPC endpoint ID (vpce- and 8 or 17 hex digits)", e)
+		}
+	}
+	for _, cidr := range slices.Concat(r.AllowedSourceIps, r.DeniedSourceIps) {
+		if p, err := netip.ParsePrefix(cidr); err != nil || p.Masked() != p {
+			return fmt.Errorf("source IPs: %q is not a CIDR range such as 203.0.113.0/24 (host bits clear)", cidr)
+		}
+	}
+	return nil
+}

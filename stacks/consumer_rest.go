@@ -1,0 +1,150 @@
+package stacks
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"reflect"
+	"slices"
+	"strconv"
+
+	"github.com/private-apis/private-apis/apirules"
+	"github.com/private-apis/private-apis/components"
+)
+
+// restConfig is the consumer's choices that only a REST API has.
+type restConfig struct {
+	Clients apirules.Clients
+	WAF     bool
+	// WAFRuleGroups and WAFRateLimit configure the web ACL when WAF is on.
+	WAFRuleGroups       map[string]string
+	WAFRateLimit        int
+	EndpointType        string
+	AllowedVpcEndpoints []string
+	AllowedSourceIps    []string
+	DeniedSourceIps     []string
+	// ListenerPorts pins some providers' NLB listener ports, by stack; the
+	// others get one derived from their name.
+	ListenerPorts map[string]int
+}
+
+// readRestConfig reads the REST keys and refuses, for an HTTP API, those
+// set to anything but their defaults: an HTTP API has none of them.
+func readRestConfig(r *configReader, apiType string) restConfig {
+	c := restConfig{
+		Clients: readJSON[apirules.Clients](r, apirules.KeyClients, "a map of client names to plans", "a YAML map",
+			`{partner-a: {rateLimit: 10, burstLimit: 20, quotaLimit: 10000, quotaPeriod: DAY}}`),
+		WAF:                 r.bool("waf"),
+		WAFRuleGroups:       r.stringMap("wafRuleGroups", "{AWSManagedRulesCommonRuleSet: block}"),
+		WAFRateLimit:        r.int("wafRateLimit", "2000"),
+		EndpointType:        r.string("endpointType"),
+		AllowedVpcEndpoints: r.stringList("allowedVpcEndpoints", "[vpce-0123456789abcdef0]"),
+		AllowedSourceIps:    r.stringList("allowedSourceIps", "[203.0.113.0/24]"),
+		DeniedSourceIps:     r.stringList("deniedSourceIps", "[198.51.100.7/32]"),
+		ListenerPorts:       r.intMap("listenerPorts", `{"organization/private-apis/orders": 24242}`),
+	}
+	for _, p := range c.Clients.Problems() {
+		r.fail(p.Key, p.Value, "%s", p.Problem)
+	}
+	if apiType != apirules.ApiTypeREST {
+		for _, key := range []string{"wafRuleGroups", "wafRateLimit", "endpointType", "allowedVpcEndpoints", "allowedSourceIps", "deniedSourceIps", "listenerPorts"} {
+			if r.changed(key) {
+				r.fail(key, strconv.Quote(r.raw(key)), "only a REST API has it: set private-apis:%s to %s, or remove it", apirules.KeyApiType, apirules.ApiTypeREST)
+			}
+		}
+		return c
+	}
+	c.checkWAF(r)
+	c.checkPolicy(r)
+	return c
+}
+
+// checkWAF refuses rule groups, actions and limits the web ACL can't take,
+// with the component's own rules.
+func (c restConfig) checkWAF(r *configReader) {
+	if !c.WAF {
+		return
+	}
+	if err := c.wafOptions().Check(); err != nil {
+		key := "wafRuleGroups"
+		if c.WAFRateLimit < components.WAFMinRateLimit || c.WAFRateLimit > components.WAFMaxRateLimit {
+			key = "wafRateLimit"
+		}
+		r.fail(key, strconv.Quote(r.raw(key)), "%v", err)
+	}
+}
+
+// checkPolicy checks the endpoint type and what the resource policy names.
+func (c restConfig) checkPolicy(r *configReader) {
+	opts := components.RestOptions{EndpointType: c.EndpointType, AllowedVpcEndpoints: c.AllowedVpcEndpoints,
+		AllowedSourceIps: c.AllowedSourceIps, DeniedSourceIps: c.DeniedSourceIps}
+	if err := opts.CheckPolicy(); err != nil {
+		key := "endpointType"
+		switch {
+		case c.EndpointType == components.EndpointPrivate && len(c.AllowedVpcEndpoints) > 0 && len(c.AllowedSourceIps)+len(c.DeniedSourceIps) > 0:
+			key = "allowedSourceIps"
+		case len(c.AllowedVpcEndpoints) > 0 && c.EndpointType == components.EndpointPrivate:
+			key = "allowedVpcEndpoints"
+		case c.EndpointType == components.EndpointRegional && len(c.AllowedVpcEndpoints) == 0:
+			key = "allowedSourceIps"
+		}
+		r.fail(key, strconv.Quote(r.raw(key)), "%v", err)
+	}
+}
+
+func (c restConfig) wafOptions() components.WAFOptions {
+	return components.WAFOptions{RuleGroups: c.WAFRuleGroups, RateLimit: c.WAFRateLimit}
+}
+
+// changed says whether a key's value differs from Pulumi.yaml's default,
+// compared as JSON values: the CLI passes the default to every stack, so
+// only a change says a user set it.
+func (r *configReader) changed(key string) bool {
+	var v, def any
+	if err := json.Unmarshal([]byte(r.raw(key)), &v); err != nil {
+		v = r.raw(key)
+	}
+	b, err := json.Marshal(r.declared[key].Default)
+	if err != nil || json.Unmarshal(b, &def) != nil {
+		return true
+	}
+	return !reflect.DeepEqual(v, def)
+}
+
+// The ports a provider's NLB listener is derived in: above the well-known
+// and registered ranges' busiest part, 50000 of them.
+const (
+	minDerivedPort = 10000
+	derivedPorts   = 50000
+)
+
+// listenerPort is the provider's pinned NLB listener port, or one derived
+// from its full stack name alone, so adding, removing or reordering the
+// other providers never moves it.
+func listenerPort(pinned map[string]int, stack string) int {
+	if p, ok := pinned[stack]; ok {
+		return p
+	}
+	sum := sha256.Sum256([]byte("listener-port:" + stack))
+	return minDerivedPort + int(binary.BigEndian.Uint32(sum[:4])%derivedPorts)
+}
+
+// checkListenerPorts refuses pinned ports that name no provider, are out
+// of range or are taken twice.
+func checkListenerPorts(r *configReader, providers []string, pinned map[string]int) {
+	taken := map[int]string{}
+	for _, stack := range slices.Sorted(maps.Keys(pinned)) {
+		port := pinned[stack]
+		switch {
+		case !slices.Contains(providers, stack):
+			r.fail("listenerPorts", fmt.Sprintf("%q", stack), "not one of private-apis:providers %q", providers)
+		case port < 1 || port > 65535:
+			r.fail("listenerPorts", fmt.Sprintf("%s: %d", stack, port), "a port is 1 to 65535")
+		case taken[port] != "":
+			r.fail("listenerPorts", fmt.Sprintf("%s: %d", stack, port), "%s has port %d too; give each provider its own", taken[port], port)
+		}
+		taken[port] = stack
+	}
+}
