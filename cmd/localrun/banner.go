@@ -16,7 +16,11 @@ import (
 func printBanner(w io.Writer, t *topology, opts options) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nprivate-apis is running locally (no AWS):\n\n")
-	fmt.Fprintf(&b, "  gateway   %s   stand-in for the consumer's HTTP API\n", t.gatewayURL)
+	apiType := "HTTP"
+	if opts.REST != nil {
+		apiType = "REST"
+	}
+	fmt.Fprintf(&b, "  gateway   %s   stand-in for the consumer's %s API\n", t.gatewayURL, apiType)
 	for _, s := range t.services {
 		fmt.Fprintf(&b, "  %-9s %s  routes %s", s.contract.Name, "http://"+s.addr(), strings.Join(s.contract.Routes, ", "))
 		if s.contract.Name == "todo" {
@@ -33,9 +37,12 @@ func printBanner(w io.Writer, t *topology, opts options) {
 	if opts.CORS.Enabled() {
 		fmt.Fprintf(&b, "  CORS      pages on %s may call it (from %s)\n", strings.Join(opts.CORS.AllowOrigins, ", "), localgw.ConsumerFile)
 	}
-	if opts.JWT != nil {
+	switch {
+	case opts.REST != nil:
+		writeREST(&b, t, opts)
+	case opts.JWT != nil:
 		writeAuthorization(&b, t, opts)
-	} else {
+	default:
 		writeTryIt(&b, t)
 	}
 	_, _ = io.WriteString(w, b.String()) // nothing useful to do if the terminal is gone

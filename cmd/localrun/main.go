@@ -83,6 +83,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		return err
 	}
+	if err := opts.resolveAPIKeys(); err != nil {
+		return err
+	}
 	topo, err := startTopology(ctx, opts)
 	if err != nil && ctx.Err() != nil {
 		// Ctrl-C during the build or start: what started is stopped, and
@@ -168,7 +171,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (op
 	if err != nil {
 		return options{}, err
 	}
-	opts.Throttling, opts.CORS, opts.JWT = stack.Throttling, stack.CORS, stack.JWT
+	opts.Throttling, opts.CORS, opts.JWT, opts.REST = stack.Throttling, stack.CORS, stack.JWT, stack.REST
 	return opts, nil
 }
 

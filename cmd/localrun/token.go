@@ -82,6 +82,8 @@ func runToken(args []string, getenv func(string) string, stdout, stderr io.Write
 		return err
 	}
 	switch {
+	case stack.REST != nil:
+		return fmt.Errorf("%s chooses a REST API (private-apis:apiType rest), whose callers send API keys, not tokens: make run prints them, and keeps them in %s", localgw.ConsumerFile, filepath.Join(local, apiKeysFile))
 	case stack.JWT == nil:
 		return fmt.Errorf("%s sets no private-apis:jwtIssuer, so make run asks for no token: add the README's JWT snippet to it", localgw.ConsumerFile)
 	case len(stack.JWT.Audiences) == 0:

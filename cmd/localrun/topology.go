@@ -42,6 +42,11 @@ type options struct {
 	JWT         *apirules.JWTAuth
 	JWTKeys     oidc.KeySet
 	JWTKeysFrom string
+	// REST is set when the consumer's stack file chooses a REST API
+	// (apiType rest); APIKeys are its clients' keys, read by
+	// resolveAPIKeys.
+	REST    *localgw.REST
+	APIKeys map[string]localgw.APIKey
 	// IntegrationTimeout is the gateway's; 0 is the deployed value.
 	IntegrationTimeout time.Duration
 	// Stdout receives the access log; Stderr the services' logs and
@@ -144,6 +149,8 @@ func (t *topology) startGateway(gwLn net.Listener, opts options) error {
 		CORS:               opts.CORS,
 		JWT:                servedAuth(opts.JWT, t.services, opts.Stderr),
 		JWTKeys:            opts.JWTKeys,
+		REST:               servedREST(opts.REST, t.services, opts.Stderr),
+		APIKeys:            opts.APIKeys,
 		IntegrationTimeout: opts.IntegrationTimeout,
 		AccessLog:          opts.Stdout,
 	})
@@ -238,15 +245,33 @@ func servedAuth(auth *apirules.JWTAuth, services []*service, log io.Writer) *api
 	if auth == nil {
 		return nil
 	}
-	served, own := servedRoutes(services), *auth
-	own.PublicRoutes = nil
-	for _, key := range auth.PublicRoutes {
+	own := *auth
+	own.PublicRoutes = servedPublicRoutes(auth.PublicRoutes, services, log)
+	return &own
+}
+
+// servedPublicRoutes are the public routes a local service serves.
+func servedPublicRoutes(routes []string, services []*service, log io.Writer) []string {
+	served := servedRoutes(services)
+	var out []string
+	for _, key := range routes {
 		if served[key] {
-			own.PublicRoutes = append(own.PublicRoutes, key)
+			out = append(out, key)
 			continue
 		}
 		fmt.Fprintf(log, "localrun: %s %q: no local service serves it (a provider that runs only in AWS), so it is not here\n", apirules.KeyPublicRoutes, key)
 	}
+	return out
+}
+
+// servedREST drops the key-free routes no local service serves, as
+// servedAuth does.
+func servedREST(rest *localgw.REST, services []*service, log io.Writer) *localgw.REST {
+	if rest == nil {
+		return nil
+	}
+	own := *rest
+	own.PublicRoutes = servedPublicRoutes(rest.PublicRoutes, services, log)
 	return &own
 }
 

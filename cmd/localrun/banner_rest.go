@@ -1,0 +1,103 @@
+package main
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/private-apis/private-apis/apirules"
+	"github.com/private-apis/private-apis/cmd/localrun/localgw"
+)
+
+// writeREST finishes the banner of a REST API: which routes need a key,
+// each client's key and plan, where the keys are kept, what is not
+// reproduced, and the blog's calls with a key.
+func writeREST(b *strings.Builder, t *topology, opts options) {
+	rest := opts.REST
+	notHere := "            not reproduced here: WAF (waf, wafRuleGroups, wafRateLimit) and a private endpoint (endpointType, allowedVpcEndpoints)\n"
+	writeSourceIPs(b, rest)
+	if len(rest.Clients) == 0 {
+		fmt.Fprintf(b, "  REST API  no %s:%s, so no route asks for an API key\n%s", "private-apis", apirules.KeyClients, notHere)
+		writeTryIt(b, t)
+		return
+	}
+	var open, keyed []string
+	for _, s := range t.services {
+		for _, route := range s.contract.Routes {
+			if rest.Clients.KeyRequired(rest.PublicRoutes, route) {
+				keyed = append(keyed, route)
+			} else {
+				open = append(open, route)
+			}
+		}
+	}
+	path := filepath.Join(opts.LocalDir, apiKeysFile)
+	fmt.Fprintf(b, "  REST API  an API key in %s on: %s\n", apirules.APIKeyHeader, listOrNone(keyed))
+	fmt.Fprintf(b, "            no key: %s\n", listOrNone(open))
+	names := rest.Clients.Names()
+	for _, name := range names {
+		fmt.Fprintf(b, "            %s: key id %s, %s\n", name, opts.APIKeys[name].ID, planText(rest.Clients[name]))
+	}
+	fmt.Fprintf(b, "            keys kept in %s (cat it to read them again; delete an entry for a new key)\n%s", path, notHere)
+
+	fmt.Fprintf(b, "\nTry it (each client's key, then the blog's calls as %s):\n\n  URL=%s\n", names[0], t.gatewayURL)
+	for _, name := range names {
+		fmt.Fprintf(b, "  curl -s -H '%s: %s' $URL/todo    # as %s\n", apirules.APIKeyHeader, opts.APIKeys[name].Value, name)
+	}
+	var refused string
+	for _, call := range []struct{ route, curl string }{
+		{"GET /dogs", "$URL/dogs"},
+		{"POST /todo", `-d data="Write new AWS blog post" $URL/todo`},
+		{"GET /todo", "$URL/todo"},
+	} {
+		key := ""
+		if rest.Clients.KeyRequired(rest.PublicRoutes, call.route) {
+			key = fmt.Sprintf("-H '%s: %s' ", apirules.APIKeyHeader, opts.APIKeys[names[0]].Value)
+			if refused == "" || strings.HasPrefix(call.route, "GET ") {
+				refused = call.curl // a read, if there is one, to show the 403
+			}
+		}
+		fmt.Fprintf(b, "  curl -s %s%s\n", key, call.curl)
+	}
+	if refused != "" {
+		fmt.Fprintf(b, "  curl -s %s    # 403 %s\n", refused, apirules.RESTForbiddenBody)
+	}
+	b.WriteString("\nAccess log lines (JSON) follow on stdout, service logs on stderr. Ctrl-C stops everything.\n\n")
+}
+
+// planText is a client's usage plan in words.
+func planText(p apirules.ClientPlan) string {
+	quota := "no quota"
+	if p.QuotaLimit > 0 {
+		quota = fmt.Sprintf("%d requests a %s (UTC; counted in memory, a restart starts afresh)", p.QuotaLimit, strings.ToLower(p.QuotaPeriod))
+	}
+	return fmt.Sprintf("%d req/s, burst %d, %s", p.RateLimit, p.BurstLimit, quota)
+}
+
+// writeSourceIPs says which source IPs the resource policy allows or
+// denies, and whether that refuses the local callers (127.0.0.1), as AWS
+// would refuse a caller from outside them.
+func writeSourceIPs(b *strings.Builder, rest *localgw.REST) {
+	if len(rest.AllowedSourceIPs)+len(rest.DeniedSourceIPs) == 0 {
+		return
+	}
+	local := netip.MustParseAddr("127.0.0.1")
+	contains := func(p netip.Prefix) bool { return p.Contains(local) }
+	fmt.Fprintf(b, "  source IPs allowed: %s; denied: %s (resource policy)\n", prefixesOrAny(rest.AllowedSourceIPs, "any"), prefixesOrAny(rest.DeniedSourceIPs, "none"))
+	if slices.ContainsFunc(rest.DeniedSourceIPs, contains) || (len(rest.AllowedSourceIPs) > 0 && !slices.ContainsFunc(rest.AllowedSourceIPs, contains)) {
+		fmt.Fprintf(b, "            so every call here, from 127.0.0.1, is refused 403, as the deployed API refuses callers outside them (%s, %s)\n", localgw.KeyAllowedSourceIPs, localgw.KeyDeniedSourceIPs)
+	}
+}
+
+func prefixesOrAny(ps []netip.Prefix, none string) string {
+	if len(ps) == 0 {
+		return none
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return strings.Join(out, ", ")
+}
