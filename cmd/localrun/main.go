@@ -4,9 +4,11 @@
 // (package cmd/localrun/localgw) on 127.0.0.1:8080, then prints the URL and the
 // blog's curl examples. `make run` runs it.
 //
-// The gateway's routes come from the contract, its throttling from
+// The gateway's routes come from the contract, its throttling, API type
+// (an HTTP API, or a REST API with API keys) and authorization from
 // Pulumi.consumer.yaml (or the defaults in Pulumi.yaml), so what runs here is
-// what the stacks deploy. The todo service keeps its items in its embedded
+// what the stacks deploy. A REST API's clients' keys are kept in
+// .local/api-keys.json. The todo service keeps its items in its embedded
 // store under .local/todo-data, which survives restarts; binaries go to
 // .local/bin. Ctrl-C stops everything.
 //
