@@ -166,8 +166,8 @@ const restConsumer = `config:
       rateLimit: 5
       burstLimit: 5
   private-apis:publicRoutes: [GET /dogs]
-  private-apis:allowedSourceIps: [127.0.0.1, 10.0.0.0/8]
-  private-apis:deniedSourceIps: [10.1.2.3/16]
+  private-apis:allowedSourceIps: [127.0.0.1/32, 10.0.0.0/8]
+  private-apis:deniedSourceIps: [10.1.0.0/16]
 `
 
 func TestLoadStackConfigREST(t *testing.T) {
@@ -217,8 +217,12 @@ func TestLoadStackConfigRefusesTypeChoices(t *testing.T) {
 			[]string{"private-apis:clients (line 4)", `unknown field "rate"`}},
 		{"a bad public route", "config:\n  private-apis:apiType: rest\n  private-apis:clients: {a: {rateLimit: 1, burstLimit: 1}}\n  private-apis:publicRoutes: [dogs]\n",
 			[]string{"private-apis:publicRoutes", `route "dogs" must be "METHOD /path"`}},
-		{"a bad source IP", "config:\n  private-apis:apiType: rest\n  private-apis:deniedSourceIps: [10.0.0.300]\n",
-			[]string{"private-apis:deniedSourceIps (line 3)", `"10.0.0.300" is not a CIDR range or an IP address`}},
+		{"a bad source range", "config:\n  private-apis:apiType: rest\n  private-apis:deniedSourceIps: [10.0.0.300/32]\n",
+			[]string{"private-apis:deniedSourceIps (line 3)", `"10.0.0.300/32" is not a CIDR range`}},
+		{"a source address without its length", "config:\n  private-apis:apiType: rest\n  private-apis:allowedSourceIps: [10.0.0.1]\n",
+			[]string{"private-apis:allowedSourceIps (line 3)", `"10.0.0.1" is not a CIDR range`}},
+		{"a source range with host bits", "config:\n  private-apis:apiType: rest\n  private-apis:allowedSourceIps: [10.1.2.3/16]\n",
+			[]string{"private-apis:allowedSourceIps (line 3)", `"10.1.2.3/16" is not a CIDR range such as 203.0.113.0/24 (host bits clear)`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

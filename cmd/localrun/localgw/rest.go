@@ -30,9 +30,10 @@ const (
 	// route that needs no key (a static 'anonymous').
 	restAnonymous = "anonymous"
 	// restResourceARN is the start of the method ARN a resource policy's
-	// refusal names. The region, account, API id and stage are
-	// placeholders: the local API has none.
-	restResourceARN = "arn:aws:execute-api:local:000000000000:localapi00/local/"
+	// refusal names: the stage is the deployed one's
+	// (components.RestStageName); the region, account and API id are
+	// placeholders, the local API has none.
+	restResourceARN = "arn:aws:execute-api:local:000000000000:localapi00/api/"
 )
 
 // restGate is what a REST API checks before the integration that an HTTP

@@ -71,24 +71,20 @@ func (f *configFiles) rest(choice apirules.TypeChoices) *REST {
 	return r
 }
 
-// prefixes reads a list of CIDR ranges, or single addresses, as a
-// resource policy's aws:SourceIp takes them.
+// prefixes reads a list of CIDR ranges, refusing what the consumer stack
+// refuses: anything but a range with its host bits clear.
 func (f *configFiles) prefixes(key string) []netip.Prefix {
 	var raw []string
 	f.decode(key, &raw)
 	var out []netip.Prefix
 	for _, s := range raw {
 		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			a, aerr := netip.ParseAddr(s)
-			if aerr != nil {
-				_, where, _ := f.value(key)
-				f.errs = append(f.errs, fmt.Errorf("%s: %q is not a CIDR range or an IP address, e.g. 203.0.113.0/24", where, s))
-				continue
-			}
-			p = netip.PrefixFrom(a, a.BitLen())
+		if err != nil || p.Masked() != p {
+			_, where, _ := f.value(key)
+			f.errs = append(f.errs, fmt.Errorf("%s: %q is not a CIDR range such as 203.0.113.0/24 (host bits clear)", where, s))
+			continue
 		}
-		out = append(out, p.Masked())
+		out = append(out, p)
 	}
 	return out
 }
