@@ -33,7 +33,7 @@ type ApiDomainArgs struct {
 	Tags pulumi.StringMapInput
 }
 
-// ApiDomain is an HTTP API's custom domain: a regional API Gateway domain
+// ApiDomain is an HTTP or REST API's custom domain: a regional API Gateway domain
 // name with a TLS 1.2 security policy, mapped to the API's stage, with its
 // certificate and DNS records when it is given a hosted zone.
 type ApiDomain struct {
@@ -80,11 +80,13 @@ func NewApiDomain(ctx *pulumi.Context, name string, args *ApiDomainArgs, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("creating domain name: %w", err)
 	}
+	// A new API (another API type) replaces the mapping, and a domain takes
+	// one mapping per path (ConflictException), so the old one goes first.
 	if _, err := apigatewayv2.NewApiMapping(ctx, name+"-mapping", &apigatewayv2.ApiMappingArgs{
 		ApiId:      a.ApiId,
 		DomainName: domain.ID(),
 		Stage:      a.Stage,
-	}, pulumi.Parent(d)); err != nil {
+	}, pulumi.Parent(d), pulumi.DeleteBeforeReplace(true)); err != nil {
 		return nil, fmt.Errorf("mapping the API: %w", err)
 	}
 	d.TargetDomainName = domain.DomainNameConfiguration.TargetDomainName().Elem()

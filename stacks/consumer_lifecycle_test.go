@@ -2,6 +2,7 @@ package stacks
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -25,11 +26,15 @@ func threeProviders() map[string]map[string]any {
 
 // withEveryOption is a consumer config with every opt-in of the README on:
 // a custom domain, CORS, a route's own limit, alarms.
+// A REST API has no CORS; it has source IP ranges instead.
 func withEveryOption(cfg map[string]string) map[string]string {
-	return with(cfg, "domainName", "api.example.com", "hostedZoneId", testZoneID,
-		"cors", `{"allowOrigins": ["https://app.example.com"]}`,
+	cfg = with(cfg, "domainName", "api.example.com", "hostedZoneId", testZoneID,
 		"routeThrottling", `{"GET /dogs": {"rateLimit": 5, "burstLimit": 10}}`,
 		"monitoring", "true", "alarmEmail", "oncall@example.com")
+	if cfg["apiType"] == "rest" {
+		return with(cfg, "deniedSourceIps", `["198.51.100.7/32"]`)
+	}
+	return with(cfg, "cors", `{"allowOrigins": ["https://app.example.com"]}`)
 }
 
 // ownedBy reports whether a consumer resource belongs to one provider: its
@@ -41,7 +46,20 @@ func ownedBy(r fakeaws.Resource, stack string, routes []any) bool {
 	if r.Type == "aws:apigatewayv2/route:Route" {
 		return slices.Contains(routes, r.Map()["routeKey"])
 	}
+	// A REST API's methods, integrations and method settings are named
+	// after their route keys.
+	for _, route := range routes {
+		name := apiName + "-" + routeResourceName(route.(string))
+		if r.Name == name || r.Name == name+"-limits" {
+			return true
+		}
+	}
 	return false
+}
+
+// routeResourceName is the component's name for a route key's resources.
+func routeResourceName(routeKey string) string {
+	return strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(routeKey), "-"), "-")
 }
 
 // TestConsumerProviderListChanges deploys the consumer, changes the list of
@@ -65,40 +83,48 @@ func TestConsumerProviderListChanges(t *testing.T) {
 			name  string
 			apply func(map[string]string) map[string]string
 		}{{"defaults", func(c map[string]string) map[string]string { return c }}, {"every option", withEveryOption}} {
-			t.Run(tt.name+"/"+options.name, func(t *testing.T) {
-				providers := threeProviders()
-				providers["acme/private-apis/ecs-provider"] = providerContract(acmeService, "GET /cats")
-				m := fakeaws.New()
-				m.Account = "111111111111"
-				m.StackOutputs = providers
-				withAccountDomains(m)
-				_, err := m.Run("consumer", options.apply(validConsumerConfig(tt.before...)), repoRoot(t), Run)
-				require.NoError(t, err)
-				_, err = m.Run("consumer", options.apply(validConsumerConfig(tt.after...)), repoRoot(t), Run)
-				require.NoError(t, err, "the second deployment")
+			for _, api := range apiTypes {
+				t.Run(tt.name+"/"+options.name+"/"+api.name, func(t *testing.T) {
+					providerListChange(t, api.config, options.apply, tt.before, tt.after)
+				})
+			}
+		}
+	}
+}
 
-				changes := m.Changes()
-				for _, stack := range tt.before {
-					if !slices.Contains(tt.after, stack) {
-						continue
-					}
-					routes := providers[stack]["routes"].([]any)
-					owned := 0
-					for _, r := range m.Resources() {
-						if !ownedBy(r, stack, routes) {
-							continue
-						}
-						owned++
-						key := r.Type + " " + r.Name
-						require.NotContains(t, changes.Changed, key, "%s stays, so its %s must not change", stack, key)
-						require.NotContains(t, changes.Added, key)
-					}
-					require.GreaterOrEqual(t, owned, 8, "%s: endpoint, target group, targets, rule, integration, routes", stack)
-					for _, key := range changes.Removed {
-						require.NotContains(t, key, backendName(stack), "%s stays, so none of its resources go", stack)
-					}
-				}
-			})
+// providerListChange deploys the consumer with the providers before, then
+// after, and checks the providers in both kept all their resources.
+func providerListChange(t *testing.T, config func(...string) map[string]string, apply func(map[string]string) map[string]string, before, after []string) {
+	providers := threeProviders()
+	providers["acme/private-apis/ecs-provider"] = providerContract(acmeService, "GET /cats")
+	m := fakeaws.New()
+	m.Account = "111111111111"
+	m.StackOutputs = providers
+	withAccountDomains(m)
+	_, err := m.Run("consumer", apply(config(before...)), repoRoot(t), Run)
+	require.NoError(t, err)
+	_, err = m.Run("consumer", apply(config(after...)), repoRoot(t), Run)
+	require.NoError(t, err, "the second deployment")
+
+	changes := m.Changes()
+	for _, stack := range before {
+		if !slices.Contains(after, stack) {
+			continue
+		}
+		routes := providers[stack]["routes"].([]any)
+		owned := 0
+		for _, r := range m.Resources() {
+			if !ownedBy(r, stack, routes) {
+				continue
+			}
+			owned++
+			key := r.Type + " " + r.Name
+			require.NotContains(t, changes.Changed, key, "%s stays, so its %s must not change", stack, key)
+			require.NotContains(t, changes.Added, key)
+		}
+		require.GreaterOrEqual(t, owned, 8, "%s: endpoint, target group, targets, rule or listener, integrations, routes or methods", stack)
+		for _, key := range changes.Removed {
+			require.NotContains(t, key, backendName(stack), "%s stays, so none of its resources go", stack)
 		}
 	}
 }
@@ -119,27 +145,37 @@ func TestConsumerLongProviderStackNames(t *testing.T) {
 	for i, s := range stacks {
 		providers[s] = providerContract(fmt.Sprintf("vpce-svc-0a1b2c3d4e5f607%02x", i), fmt.Sprintf("GET /svc%d", i))
 	}
-	for _, preview := range []bool{true, false} {
-		t.Run(fmt.Sprintf("preview=%v", preview), func(t *testing.T) {
-			cfg := with(withEveryOption(validConsumerConfig(stacks...)), "routeThrottling", `{"GET /svc0": {"rateLimit": 5, "burstLimit": 10}}`)
-			m, _, err := runConsumerStack(t, cfg, providers, func(m *fakeaws.AWS) {
-				withAccountDomains(m)
-				m.Preview = preview
+	for _, api := range apiTypes {
+		for _, preview := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/preview=%v", api.name, preview), func(t *testing.T) {
+				cfg := with(withEveryOption(api.config(stacks...)), "routeThrottling", `{"GET /svc0": {"rateLimit": 5, "burstLimit": 10}}`, "publicRoutes", "<unset>")
+				longStackNames(t, cfg, providers, stacks, preview)
 			})
-			require.NoError(t, err, "every name fits AWS's rules, alarms' included")
-			require.Len(t, m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm"), 2+2*len(stacks))
-			tgs := m.ByType("aws:lb/targetGroup:TargetGroup")
-			require.Len(t, tgs, len(stacks))
-			var tagged []any
-			for _, tg := range tgs {
-				tagged = append(tagged, tg.Map()["tags"].(map[string]any)["private-apis:provider"])
-			}
-			require.ElementsMatch(t, stacks, tagged, "the full names are in the tags")
-		})
+		}
 	}
 	require.Equal(t, "dognames-pro-"+stackHash(stacks[0])[:4], backendName(stacks[0]), "as much of the name as fits, and a hash of all of it")
 	require.NotEqual(t, backendName(stacks[2]), backendName(stacks[3]), "names that start alike still differ")
 	require.Equal(t, "a-stack-with-"+stackHash(stacks[4])[:4], backendName(stacks[4]))
+}
+
+func longStackNames(t *testing.T, cfg map[string]string, providers map[string]map[string]any, stacks []string, preview bool) {
+	m, _, err := runConsumerStack(t, cfg, providers, func(m *fakeaws.AWS) {
+		withAccountDomains(m)
+		m.Preview = preview
+	})
+	require.NoError(t, err, "every name fits AWS's rules, alarms' included")
+	alarms := 2 + 2*len(stacks) // the API's two, and each provider's targets and 5xx
+	if cfg["apiType"] == "rest" {
+		alarms = 3 + len(stacks) // the API's two and WAF's, and each provider's targets
+	}
+	require.Len(t, m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm"), alarms)
+	tgs := m.ByType("aws:lb/targetGroup:TargetGroup")
+	require.Len(t, tgs, len(stacks))
+	var tagged []any
+	for _, tg := range tgs {
+		tagged = append(tagged, tg.Map()["tags"].(map[string]any)["private-apis:provider"])
+	}
+	require.ElementsMatch(t, stacks, tagged, "the full names are in the tags")
 }
 
 // TestConsumerFirstDeploymentWithAcceptance runs a first deployment with a
@@ -150,6 +186,12 @@ func TestConsumerLongProviderStackNames(t *testing.T) {
 // contract), and the consumer again, which registers the endpoint's
 // addresses: traffic can flow.
 func TestConsumerFirstDeploymentWithAcceptance(t *testing.T) {
+	for _, api := range apiTypes {
+		t.Run(api.name, func(t *testing.T) { firstDeploymentWithAcceptance(t, api.config()) })
+	}
+}
+
+func firstDeploymentWithAcceptance(t *testing.T, consumerCfg map[string]string) {
 	provider := fakeaws.New()
 	provider.Account = "333333333333"
 	provider.StackOutputs = map[string]map[string]any{consumerStackName: {}}
@@ -164,7 +206,7 @@ func TestConsumerFirstDeploymentWithAcceptance(t *testing.T) {
 	consumer.AcceptanceRequired[contract["endpointServiceName"].(string)] = true
 	consumer.StackOutputs = twoProviders()
 	consumer.StackOutputs[todoStack] = contract
-	exports, err := consumer.Run("consumer", validConsumerConfig(), repoRoot(t), Run)
+	exports, err := consumer.Run("consumer", consumerCfg, repoRoot(t), Run)
 	require.NoError(t, err, "consumer, first pass: a pending endpoint doesn't fail it")
 	todo := exports["providers"].(map[string]any)[todoStack].(map[string]any)
 	require.Equal(t, false, todo["wired"])
@@ -185,7 +227,7 @@ func TestConsumerFirstDeploymentWithAcceptance(t *testing.T) {
 	consumer.AcceptEndpoint(endpointID)
 
 	consumer.StackOutputs[todoStack] = contract
-	exports, err = consumer.Run("consumer", validConsumerConfig(), repoRoot(t), Run)
+	exports, err = consumer.Run("consumer", consumerCfg, repoRoot(t), Run)
 	require.NoError(t, err, "consumer, second pass")
 	require.Equal(t, true, exports["providers"].(map[string]any)[todoStack].(map[string]any)["wired"])
 	changes := consumer.Changes()
@@ -232,4 +274,45 @@ func TestConsumerRulePriorityCollision(t *testing.T) {
 	rule, ok := m.Named("aws:lb/listenerRule:ListenerRule", apiName+"-"+backendName(second)+"-rule")
 	require.True(t, ok)
 	require.EqualValues(t, 77, rule.Map()["priority"])
+}
+
+// TestConsumerListenerPortCollision: on a REST API, two stack names whose
+// derived NLB listener ports collide are refused with the fix, and pinning
+// the one being added resolves it without moving the other.
+func TestConsumerListenerPortCollision(t *testing.T) {
+	seen := map[int]string{}
+	var first, second string
+	for i := 0; first == ""; i++ {
+		stack := fmt.Sprintf("organization/private-apis/svc%d", i)
+		p := listenerPort(nil, stack)
+		if other, ok := seen[p]; ok {
+			first, second = other, stack
+		}
+		seen[p] = stack
+	}
+	providers := map[string]map[string]any{
+		first:  providerContract("vpce-svc-0a1b2c3d4e5f60701", "GET /a"),
+		second: providerContract("vpce-svc-0a1b2c3d4e5f60702", "GET /b"),
+	}
+	rest := func(stacks ...string) map[string]string {
+		return with(validConsumerConfig(stacks...), "apiType", "rest")
+	}
+	_, _, err := runConsumerStack(t, rest(first, second), providers, nil)
+	require.ErrorContains(t, err, fmt.Sprintf("provider stacks %s and %s both get NLB listener port %d", first, second, listenerPort(nil, first)))
+	require.ErrorContains(t, err, fmt.Sprintf("pin the one you are adding to a free port in private-apis:listenerPorts, e.g. {%q:", second))
+
+	m, _, err := runConsumerStack(t, rest(first), providers, nil)
+	require.NoError(t, err)
+	firstListener := apiName + "-" + backendName(first) + "-listener"
+	before, ok := m.Named("aws:lb/listener:Listener", firstListener)
+	require.True(t, ok)
+	_, err = m.Run("consumer", with(rest(first, second), "listenerPorts", fmt.Sprintf(`{%q: 24242}`, second)), repoRoot(t), Run)
+	require.NoError(t, err)
+	after, ok := m.Named("aws:lb/listener:Listener", firstListener)
+	require.True(t, ok)
+	require.Equal(t, before.Map()["port"], after.Map()["port"], "the provider already deployed keeps its port")
+	require.NotContains(t, m.Changes().Changed, "aws:lb/listener:Listener "+firstListener)
+	listener, ok := m.Named("aws:lb/listener:Listener", apiName+"-"+backendName(second)+"-listener")
+	require.True(t, ok)
+	require.EqualValues(t, 24242, listener.Map()["port"])
 }

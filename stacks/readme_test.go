@@ -131,7 +131,8 @@ func snippetConfig(t *testing.T, stack string, snippets ...docSnippet) map[strin
 // (README.md, docs/*.md, apps/*/README.md) on its example stack, in a
 // preview and an update, and every consumer snippet but those marked alone
 // together, whose resources are snapshotted in
-// testdata/consumer-options.golden for review.
+// testdata/consumer-options.golden for review, and docs/api-types.md's
+// REST snippets together, in testdata/consumer-rest.golden.
 func TestReadmeSnippets(t *testing.T) {
 	snippets := docSnippets(t)
 	if t.Failed() {
@@ -175,9 +176,23 @@ func TestReadmeSnippets(t *testing.T) {
 		})
 	}
 
-	m := deploy(t, "consumer", false, byStack["consumer"]...)
+	requireSnapshot(t, "consumer-options.golden", "the consumer with every documented option", deploy(t, "consumer", false, byStack["consumer"]...))
+	// The REST API as docs/api-types.md has a user turn it on.
+	var rest []docSnippet
+	for _, s := range snippets {
+		if s.file == "docs/api-types.md" && s.stack == "consumer" {
+			rest = append(rest, s)
+		}
+	}
+	require.NotEmpty(t, rest, "docs/api-types.md shows how to turn REST on")
+	requireSnapshot(t, "consumer-rest.golden", "the consumer as a REST API", deploy(t, "consumer", false, rest...))
+}
+
+// requireSnapshot compares what m declares with testdata/name.
+func requireSnapshot(t *testing.T, name, what string, m *fakeaws.AWS) {
+	t.Helper()
 	got := snapshot(t, m)
-	path := filepath.Join("testdata", "consumer-options.golden")
+	path := filepath.Join("testdata", name)
 	if *update {
 		require.NoError(t, os.WriteFile(path, got, 0o644))
 		return
@@ -185,6 +200,6 @@ func TestReadmeSnippets(t *testing.T) {
 	want, err := os.ReadFile(path)
 	require.NoError(t, err, "no snapshot yet: run go test ./stacks -run ReadmeSnippets -update")
 	if !bytes.Equal(want, got) {
-		t.Fatalf("%s no longer matches the consumer with every documented option.\nReview the change, then rewrite it with: go test ./stacks -run ReadmeSnippets -update\n%s", path, firstDifference(string(want), string(got)))
+		t.Fatalf("%s no longer matches %s.\nReview the change, then rewrite it with: go test ./stacks -run ReadmeSnippets -update\n%s", path, what, firstDifference(string(want), string(got)))
 	}
 }

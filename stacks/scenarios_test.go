@@ -47,6 +47,7 @@ func editApp(path string) func(*testing.T, *fakeaws.AWS, string, map[string]stri
 
 func scenarios() []scenario {
 	consumer := validConsumerConfig()
+	rest := restConsumerConfig()
 	threeAZs := `["usw2-az1","usw2-az2","usw2-az3"]`
 	return []scenario{
 		{"a provider added", "consumer", consumer, set("providers", `["`+dognamesStack+`","`+todoStack+`","`+ordersStack+`"]`)},
@@ -60,6 +61,26 @@ func scenarios() []scenario {
 		{"JWT", "consumer", consumer, set("jwtIssuer", "https://cognito-idp.us-west-2.amazonaws.com/us-west-2_AbCdEf123", "jwtAudiences", `["client-1"]`,
 			"publicRoutes", `["GET /dogs"]`, "writeScopes", `["todo/write"]`)},
 		{"alarms", "consumer", consumer, set("monitoring", "true", "alarmEmail", "oncall@example.com")},
+
+		{"rest: a provider added", "consumer", rest, set("providers", `["`+dognamesStack+`","`+todoStack+`","`+ordersStack+`"]`)},
+		{"rest: a provider removed", "consumer", rest, set("providers", `["`+dognamesStack+`"]`)},
+		{"rest: providers reordered", "consumer", rest, set("providers", `["`+todoStack+`","`+dognamesStack+`"]`)},
+		{"rest: an AZ added", "consumer", rest, set("availabilityZoneIds", threeAZs)},
+		{"rest: a client added", "consumer", rest, set("clients", `{"partner-a": {"rateLimit": 10, "burstLimit": 20, "quotaLimit": 10000, "quotaPeriod": "DAY"}, "partner-b": {"rateLimit": 5, "burstLimit": 5}}`)},
+		{"rest: a client's quota raised", "consumer", rest, set("clients", `{"partner-a": {"rateLimit": 10, "burstLimit": 20, "quotaLimit": 50000, "quotaPeriod": "WEEK"}}`)},
+		{"rest: one client for another", "consumer", rest, set("clients", `{"partner-b": {"rateLimit": 5, "burstLimit": 5}}`)},
+		{"rest: a route made public", "consumer", rest, set("publicRoutes", `["GET /dogs","GET /todo"]`)},
+		{"rest: a route's own limit", "consumer", rest, set("routeThrottling", `{"GET /dogs": {"rateLimit": 5, "burstLimit": 10}}`)},
+		{"rest: a WAF rule group counting", "consumer", rest, set("wafRuleGroups", `{"AWSManagedRulesCommonRuleSet": "count", "AWSManagedRulesKnownBadInputsRuleSet": "block", "AWSManagedRulesAmazonIpReputationList": "block"}`)},
+		{"rest: WAF off", "consumer", rest, set("waf", "false")},
+		{"rest: source IPs denied", "consumer", rest, set("deniedSourceIps", `["198.51.100.7/32"]`)},
+		{"rest: a custom domain", "consumer", rest, set("domainName", "api.example.com", "hostedZoneId", testZoneID)},
+		{"rest: alarms", "consumer", rest, set("monitoring", "true", "alarmEmail", "oncall@example.com")},
+		{"http to rest", "consumer", consumer, func(*testing.T, *fakeaws.AWS, string, map[string]string) map[string]string { return rest }},
+		{"http to rest, with a custom domain", "consumer", with(consumer, "domainName", "api.example.com", "hostedZoneId", testZoneID),
+			func(*testing.T, *fakeaws.AWS, string, map[string]string) map[string]string {
+				return with(rest, "domainName", "api.example.com", "hostedZoneId", testZoneID)
+			}},
 
 		{"a new release", "ecs-provider", validECSConfig(), editApp("dognames/names.go")},
 		{"a bigger task", "ecs-provider", validECSConfig(), set("cpu", "512", "memory", "1024")},

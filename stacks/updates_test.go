@@ -2,6 +2,8 @@ package stacks
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -87,7 +89,6 @@ func requireNoSubnetChanges(t *testing.T, c fakeaws.Changes) {
 // own config's or the region's default, so adding, removing or reordering
 // providers, wherever they are, changes none of it, and replaces nothing.
 func TestConsumerNetworkIgnoresItsProviders(t *testing.T) {
-	threeAZs := []any{"usw2-az1", "usw2-az2", "usw2-az3"}
 	tests := []struct {
 		name          string
 		zones         string
@@ -101,31 +102,46 @@ func TestConsumerNetworkIgnoresItsProviders(t *testing.T) {
 		{"a provider removed, AZs pinned", `["usw2-az1","usw2-az2","usw2-az3"]`, []string{dognamesStack, todoStack, ordersStack}, []string{todoStack, ordersStack}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			providers := threeProviders()
-			providers[dognamesStack]["availabilityZoneIds"] = threeAZs
-			providers[todoStack]["availabilityZoneIds"] = threeAZs
-			m := fakeaws.New()
-			m.Account = "111111111111"
-			m.StackOutputs = providers
-			for i, stacks := range [][]string{tt.before, tt.after} {
-				cfg := validConsumerConfig(stacks...)
-				if tt.zones != "" {
-					cfg = with(cfg, "availabilityZoneIds", tt.zones)
-				}
-				_, err := m.Run("consumer", cfg, repoRoot(t), Run)
-				require.NoError(t, err, "deployment %d", i+1)
-			}
-			changes := m.Changes()
-			require.Empty(t, changes.Replaced, "nothing is replaced")
-			requireNoSubnetChanges(t, changes)
-			for _, key := range append(changes.Added, changes.Removed...) {
-				require.False(t, strings.HasPrefix(key, "aws:ec2/") && !strings.HasPrefix(key, "aws:ec2/vpcEndpoint:"), "%s: the network is not the providers'", key)
-			}
-			for key := range changes.Changed {
-				require.False(t, strings.Contains(key, "VpcLink") || strings.Contains(key, "loadBalancer:LoadBalancer"), "%s: the shared path stays", key)
-			}
-		})
+		for _, api := range apiTypes {
+			t.Run(tt.name+"/"+api.name, func(t *testing.T) {
+				networkIgnoresProviders(t, api.config, tt.zones, tt.before, tt.after)
+			})
+		}
+	}
+}
+
+func networkIgnoresProviders(t *testing.T, config func(...string) map[string]string, zones string, before, after []string) {
+	threeAZs := []any{"usw2-az1", "usw2-az2", "usw2-az3"}
+	providers := threeProviders()
+	providers[dognamesStack]["availabilityZoneIds"] = threeAZs
+	providers[todoStack]["availabilityZoneIds"] = threeAZs
+	m := fakeaws.New()
+	m.Account = "111111111111"
+	m.StackOutputs = providers
+	for i, stacks := range [][]string{before, after} {
+		cfg := config(stacks...)
+		if !slices.Contains(stacks, dognamesStack) {
+			cfg = with(cfg, "publicRoutes", "<unset>")
+		}
+		if zones != "" {
+			cfg = with(cfg, "availabilityZoneIds", zones)
+		}
+		_, err := m.Run("consumer", cfg, repoRoot(t), Run)
+		require.NoError(t, err, "deployment %d", i+1)
+	}
+	changes := m.Changes()
+	replaced := slices.Collect(maps.Keys(changes.Replaced))
+	if config()["apiType"] == "rest" {
+		// Other methods are other deployment contents, deployed anew.
+		replaced = slices.DeleteFunc(replaced, func(k string) bool { return k == "aws:apigateway/deployment:Deployment "+apiName+"-deployment" })
+	}
+	require.Empty(t, replaced, "nothing is replaced")
+	requireNoSubnetChanges(t, changes)
+	for _, key := range append(changes.Added, changes.Removed...) {
+		require.False(t, strings.HasPrefix(key, "aws:ec2/") && !strings.HasPrefix(key, "aws:ec2/vpcEndpoint:"), "%s: the network is not the providers'", key)
+	}
+	for key := range changes.Changed {
+		require.False(t, strings.Contains(key, "VpcLink") || strings.Contains(key, "loadBalancer:LoadBalancer"), "%s: the shared path stays", key)
 	}
 }
 
@@ -169,28 +185,45 @@ func TestAlarmsFitCloudWatchForAnyContract(t *testing.T) {
 		routes = append(routes, fmt.Sprintf("GET /billing/invoices/{invoiceId}/lines/{lineId}/adjustments/%02d", i))
 	}
 	providers := map[string]map[string]any{stack: providerContract(billingService, routes...)}
-	for _, preview := range []bool{true, false} {
-		m, _, err := runConsumerStack(t, with(validConsumerConfig(stack), "monitoring", "true"), providers, func(m *fakeaws.AWS) { m.Preview = preview })
-		require.NoError(t, err, "preview=%v", preview)
-		alarms := m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm")
-		require.NotEmpty(t, alarms)
-		found := false
-		for _, a := range alarms {
-			description := a.Map()["alarmDescription"].(string)
-			require.LessOrEqual(t, len(description), 1024, a.Name)
-			require.LessOrEqual(t, len(a.OutputMap()["name"].(string)), 255, a.Name)
-			if strings.Contains(description, "and 5") && strings.Contains(description, "more)") {
-				found = true
-				require.Contains(t, description, stack, "the full stack name stays")
-			}
+	for _, api := range apiTypes {
+		for _, preview := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/preview=%v", api.name, preview), func(t *testing.T) {
+				alarmsFit(t, with(api.config(stack), "monitoring", "true", "publicRoutes", "<unset>"), providers, stack, preview)
+			})
 		}
-		require.True(t, found, "the routes that don't fit are counted")
 	}
+}
+
+func alarmsFit(t *testing.T, cfg map[string]string, providers map[string]map[string]any, stack string, preview bool) {
+	m, _, err := runConsumerStack(t, cfg, providers, func(m *fakeaws.AWS) { m.Preview = preview })
+	require.NoError(t, err)
+	alarms := m.ByType("aws:cloudwatch/metricAlarm:MetricAlarm")
+	require.NotEmpty(t, alarms)
+	found := false
+	for _, a := range alarms {
+		description := a.Map()["alarmDescription"].(string)
+		require.LessOrEqual(t, len(description), 1024, a.Name)
+		require.LessOrEqual(t, len(a.OutputMap()["name"].(string)), 255, a.Name)
+		if strings.Contains(description, "and 5") && strings.Contains(description, "more)") {
+			found = true
+			require.Contains(t, description, stack, "the full stack name stays")
+		}
+	}
+	require.True(t, found, "the routes that don't fit are counted")
 }
 
 // TestDetailedMetricsFollowMonitoring: per-route metrics are billed per
 // route, so they come with monitoring, and are off without it.
 func TestDetailedMetricsFollowMonitoring(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		m, _, err := runConsumerStack(t, with(restConsumerConfig(), "monitoring", fmt.Sprint(on)), twoProviders(), nil)
+		require.NoError(t, err)
+		settings := m.ByType("aws:apigateway/methodSettings:MethodSettings")
+		require.Len(t, settings, 3, "the stage's defaults and the two write routes'")
+		for _, s := range settings {
+			require.Equal(t, on, s.Map()["settings"].(map[string]any)["metricsEnabled"], "REST %s", s.Name)
+		}
+	}
 	for _, on := range []bool{false, true} {
 		m, _, err := runConsumerStack(t, with(validConsumerConfig(), "monitoring", fmt.Sprint(on)), twoProviders(), nil)
 		require.NoError(t, err)

@@ -58,6 +58,13 @@ func (m *AWS) check(token, logical, physical string, in map[string]any, self str
 	switch token {
 	case "aws:ec2/subnet:Subnet":
 		return checkSubnet(logical, in, live)
+	case "aws:apigatewayv2/apiMapping:ApiMapping":
+		// CreateApiMapping: one mapping per domain name and path.
+		for _, r := range live {
+			if o := r.Map(); r.Type == token && o["domainName"] == in["domainName"] && fmt.Sprint(o["apiMappingKey"]) == fmt.Sprint(in["apiMappingKey"]) {
+				return fmt.Errorf("creating %s %s: ConflictException: a mapping for path %q of %v already exists (%s)", token, logical, fmt.Sprint(in["apiMappingKey"]), in["domainName"], r.Name)
+			}
+		}
 	case "aws:lb/listener:Listener", "aws:lb/listenerRule:ListenerRule":
 		return checkListener(token, logical, in, live)
 	case "aws:ec2/vpcEndpointService:VpcEndpointService":
