@@ -19,6 +19,16 @@ const (
 	KeyClients  = "clients"
 )
 
+// The resource policy's source IP keys.
+const (
+	KeyAllowedSourceIPs = "allowedSourceIps"
+	KeyDeniedSourceIPs  = "deniedSourceIps"
+)
+
+// RESTStageName is a REST API's one stage: its default address ends with
+// it (https://<id>.execute-api.<region>.amazonaws.com/api).
+const RESTStageName = "api"
+
 // APIKeyHeader is where a REST API's callers put their API key.
 const APIKeyHeader = "x-api-key"
 

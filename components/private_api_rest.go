@@ -19,7 +19,7 @@ import (
 // RestStageName is a REST API's one stage. Its default address ends with
 // it (https://<id>.execute-api.<region>.amazonaws.com/api); a custom
 // domain's doesn't.
-const RestStageName = "api"
+const RestStageName = apirules.RESTStageName
 
 // Endpoint types of a REST API.
 const (
@@ -415,32 +415,48 @@ func checkRestPaths(paths []string) error {
 	return nil
 }
 
+// PolicyProblem is a resource policy setting a REST API can't have, by
+// its RestOptions field.
+type PolicyProblem struct {
+	Field string
+	Err   error
+}
+
+func (p *PolicyProblem) Error() string { return p.Field + ": " + p.Err.Error() }
+
 // CheckPolicy checks the endpoint type and the ranges and endpoints the
-// resource policy names.
+// resource policy names; a problem is a *PolicyProblem.
 func (r RestOptions) CheckPolicy() error {
+	problem := func(field, format string, args ...any) error {
+		return &PolicyProblem{field, fmt.Errorf(format, args...)}
+	}
 	switch r.EndpointType {
 	case "", EndpointRegional:
 		if len(r.AllowedVpcEndpoints) > 0 {
-			return fmt.Errorf("AllowedVpcEndpoints only mean something with EndpointType %s", EndpointPrivate)
+			return problem("AllowedVpcEndpoints", "only mean something with EndpointType %s", EndpointPrivate)
 		}
 	case EndpointPrivate:
 		if len(r.AllowedVpcEndpoints) == 0 {
-			return fmt.Errorf("a %s API needs AllowedVpcEndpoints, the execute-api endpoints that may call it", EndpointPrivate)
+			return problem("EndpointType", "a %s API needs AllowedVpcEndpoints, the execute-api endpoints that may call it", EndpointPrivate)
 		}
-		if len(r.AllowedSourceIps)+len(r.DeniedSourceIps) > 0 {
-			return fmt.Errorf("a %s API's callers come through VPC endpoints, with no public source IP to allow or deny", EndpointPrivate)
+		for field, ranges := range map[string][]string{"AllowedSourceIps": r.AllowedSourceIps, "DeniedSourceIps": r.DeniedSourceIps} {
+			if len(ranges) > 0 {
+				return problem(field, "a %s API's callers come through VPC endpoints, with no public source IP to allow or deny", EndpointPrivate)
+			}
 		}
 	default:
-		return fmt.Errorf("EndpointType %q must be %s or %s", r.EndpointType, EndpointRegional, EndpointPrivate)
+		return problem("EndpointType", "%q must be %s or %s", r.EndpointType, EndpointRegional, EndpointPrivate)
 	}
 	for _, e := range r.AllowedVpcEndpoints {
 		if !vpcEndpointIDPattern.MatchString(e) {
-			return fmt.Errorf("AllowedVpcEndpoints: %q is not a VPC endpoint ID (vpce- and 8 or 17 hex digits)", e)
+			return problem("AllowedVpcEndpoints", "%q is not a VPC endpoint ID (vpce- and 8 or 17 hex digits)", e)
 		}
 	}
-	for _, cidr := range slices.Concat(r.AllowedSourceIps, r.DeniedSourceIps) {
-		if p, err := netip.ParsePrefix(cidr); err != nil || p.Masked() != p {
-			return fmt.Errorf("source IPs: %q is not a CIDR range such as 203.0.113.0/24 (host bits clear)", cidr)
+	for field, ranges := range map[string][]string{"AllowedSourceIps": r.AllowedSourceIps, "DeniedSourceIps": r.DeniedSourceIps} {
+		for _, cidr := range ranges {
+			if p, err := netip.ParsePrefix(cidr); err != nil || p.Masked() != p {
+				return problem(field, "%q is not a CIDR range such as 203.0.113.0/24 (host bits clear)", cidr)
+			}
 		}
 	}
 	return nil

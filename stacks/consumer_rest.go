@@ -4,11 +4,13 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/private-apis/private-apis/apirules"
 	"github.com/private-apis/private-apis/components"
@@ -41,8 +43,8 @@ func readRestConfig(r *configReader, apiType string) restConfig {
 		WAFRateLimit:        r.int("wafRateLimit", "2000"),
 		EndpointType:        r.string("endpointType"),
 		AllowedVpcEndpoints: r.stringList("allowedVpcEndpoints", "[vpce-0123456789abcdef0]"),
-		AllowedSourceIps:    r.stringList("allowedSourceIps", "[203.0.113.0/24]"),
-		DeniedSourceIps:     r.stringList("deniedSourceIps", "[198.51.100.7/32]"),
+		AllowedSourceIps:    r.stringList(apirules.KeyAllowedSourceIPs, "[203.0.113.0/24]"),
+		DeniedSourceIps:     r.stringList(apirules.KeyDeniedSourceIPs, "[198.51.100.7/32]"),
 		ListenerPorts:       r.intMap("listenerPorts", `{"organization/private-apis/orders": 24242}`),
 	}
 	for _, p := range c.Clients.Problems() {
@@ -76,21 +78,17 @@ func (c restConfig) checkWAF(r *configReader) {
 	}
 }
 
-// checkPolicy checks the endpoint type and what the resource policy names.
+// checkPolicy checks the endpoint type and what the resource policy names,
+// with the component's own rules, under the key of the field at fault.
 func (c restConfig) checkPolicy(r *configReader) {
 	opts := components.RestOptions{EndpointType: c.EndpointType, AllowedVpcEndpoints: c.AllowedVpcEndpoints,
 		AllowedSourceIps: c.AllowedSourceIps, DeniedSourceIps: c.DeniedSourceIps}
-	if err := opts.CheckPolicy(); err != nil {
-		key := "endpointType"
-		switch {
-		case c.EndpointType == components.EndpointPrivate && len(c.AllowedVpcEndpoints) > 0 && len(c.AllowedSourceIps)+len(c.DeniedSourceIps) > 0:
-			key = "allowedSourceIps"
-		case len(c.AllowedVpcEndpoints) > 0 && c.EndpointType == components.EndpointPrivate:
-			key = "allowedVpcEndpoints"
-		case c.EndpointType == components.EndpointRegional && len(c.AllowedVpcEndpoints) == 0:
-			key = "allowedSourceIps"
-		}
-		r.fail(key, strconv.Quote(r.raw(key)), "%v", err)
+	var p *components.PolicyProblem
+	if err := opts.CheckPolicy(); errors.As(err, &p) {
+		key := strings.ToLower(p.Field[:1]) + p.Field[1:]
+		// The component names its fields; a user knows the keys.
+		msg := strings.NewReplacer("AllowedVpcEndpoints", namespace+":allowedVpcEndpoints", "EndpointType", namespace+":endpointType").Replace(p.Err.Error())
+		r.fail(key, strconv.Quote(r.raw(key)), "%s", msg)
 	}
 }
 

@@ -94,3 +94,53 @@ func TestConsumerRestMethods(t *testing.T) {
 	require.Equal(t, map[string]bool{"*/*": true, "~1todo~1{id}/GET": true, "~1todo/POST": true, "~1todo~1{id}/DELETE": true}, paths,
 		"the stage's defaults, the write routes' and a route's own limits")
 }
+
+// TestConsumerRestBadConfig: each combination a REST or HTTP API can't
+// carry is refused before anything is created, naming the key and value.
+func TestConsumerRestBadConfig(t *testing.T) {
+	rest := restConsumerConfig()
+	http := validConsumerConfig()
+	tests := []struct {
+		name string
+		cfg  map[string]string
+		want []string
+	}{
+		{"unknown type", with(http, "apiType", "graphql"), []string{`private-apis:apiType = "graphql"`, "must be http (an HTTP API) or rest"}},
+		{"clients on http", with(http, "clients", `{"partner-a": {"rateLimit": 1, "burstLimit": 1}}`), []string{`private-apis:clients = "partner-a"`, "set private-apis:apiType to rest"}},
+		{"WAF rule groups on http", with(http, "wafRuleGroups", `{"AWSManagedRulesCommonRuleSet": "count"}`), []string{"private-apis:wafRuleGroups", "only a REST API has it"}},
+		{"WAF rate on http", with(http, "wafRateLimit", "500"), []string{`private-apis:wafRateLimit = "500": only a REST API has it`}},
+		{"private endpoint on http", with(http, "endpointType", "PRIVATE"), []string{`private-apis:endpointType = "PRIVATE": only a REST API has it`}},
+		{"source IPs on http", with(http, "allowedSourceIps", `["203.0.113.0/24"]`), []string{"private-apis:allowedSourceIps", "only a REST API has it"}},
+		{"listener ports on http", with(http, "listenerPorts", `{"`+todoStack+`": 24242}`), []string{"private-apis:listenerPorts", "only a REST API has it"}},
+		{"JWT on rest", with(rest, "jwtIssuer", "https://issuer.example.com", "jwtAudiences", `["a"]`), []string{`private-apis:jwtIssuer = "https://issuer.example.com"`, "a JWT authorizer is an HTTP API's"}},
+		{"CORS on rest", with(rest, "cors", `{"allowOrigins": ["https://app.example.com"]}`), []string{`private-apis:cors = "https://app.example.com"`, "set private-apis:apiType to http for browser clients"}},
+		{"public routes without clients", with(rest, "clients", "<unset>"), []string{`private-apis:publicRoutes = ["GET /dogs"]`, "without private-apis:clients no route needs one"}},
+		{"rule priorities on rest", with(rest, "listenerRulePriorities", `{"`+todoStack+`": 7}`), []string{"private-apis:listenerRulePriorities", "pin those in private-apis:listenerPorts"}},
+		{"a client's name", with(rest, "clients", `{"Partner A": {"rateLimit": 1, "burstLimit": 1}}`), []string{`private-apis:clients = "Partner A"`, "lower-case letters, digits and inner dashes"}},
+		{"a client without limits", with(rest, "clients", `{"partner-a": {"quotaLimit": 10, "quotaPeriod": "DAY"}}`), []string{"private-apis:clients = partner-a: {rateLimit: 0}", "rateLimit must be 1 to 10000"}},
+		{"a quota without a period", with(rest, "clients", `{"partner-a": {"rateLimit": 1, "burstLimit": 1, "quotaLimit": 10}}`), []string{`partner-a: {quotaPeriod: ""}`, "one of DAY, WEEK, MONTH"}},
+		{"a quota period in lower case", with(rest, "clients", `{"partner-a": {"rateLimit": 1, "burstLimit": 1, "quotaLimit": 10, "quotaPeriod": "day"}}`), []string{`partner-a: {quotaPeriod: "day"}`}},
+		{"a misspelt client field", with(rest, "clients", `{"partner-a": {"rateLimt": 1}}`), []string{"private-apis:clients", `unknown field "rateLimt"`}},
+		{"an unknown WAF rule group", with(rest, "wafRuleGroups", `{"AWSManagedRulesBotControlRuleSet": "block"}`), []string{"private-apis:wafRuleGroups", `"AWSManagedRulesBotControlRuleSet" is not one of`}},
+		{"a WAF action", with(rest, "wafRuleGroups", `{"AWSManagedRulesCommonRuleSet": "deny"}`), []string{"private-apis:wafRuleGroups", `action "deny" must be block or count`}},
+		{"a WAF rate too low", with(rest, "wafRateLimit", "10"), []string{`private-apis:wafRateLimit = "10"`, "must be 100 to 2000000000"}},
+		{"an endpoint type", with(rest, "endpointType", "EDGE"), []string{`private-apis:endpointType = "EDGE"`, "must be REGIONAL or PRIVATE"}},
+		{"private without endpoints", with(rest, "endpointType", "PRIVATE"), []string{`private-apis:endpointType = "PRIVATE"`, "needs private-apis:allowedVpcEndpoints"}},
+		{"private with source IPs", with(rest, "endpointType", "PRIVATE", "allowedVpcEndpoints", `["vpce-0123456789abcdef0"]`, "deniedSourceIps", `["198.51.100.7/32"]`), []string{"private-apis:deniedSourceIps", "no public source IP"}},
+		{"private with a domain", with(rest, "endpointType", "PRIVATE", "allowedVpcEndpoints", `["vpce-0123456789abcdef0"]`, "domainName", "api.example.com", "hostedZoneId", testZoneID), []string{`private-apis:domainName = "api.example.com"`, "set private-apis:endpointType to REGIONAL"}},
+		{"a VPC endpoint ID", with(rest, "endpointType", "PRIVATE", "allowedVpcEndpoints", `["vpce-svc-0123456789abcdef0"]`), []string{"private-apis:allowedVpcEndpoints", `"vpce-svc-0123456789abcdef0" is not a VPC endpoint ID`}},
+		{"endpoints on a regional API", with(rest, "allowedVpcEndpoints", `["vpce-0123456789abcdef0"]`), []string{"private-apis:allowedVpcEndpoints", "only mean something with private-apis:endpointType PRIVATE"}},
+		{"a CIDR with host bits", with(rest, "allowedSourceIps", `["203.0.113.7/24"]`), []string{"private-apis:allowedSourceIps", `"203.0.113.7/24" is not a CIDR range`}},
+		{"a listener port out of range", with(rest, "listenerPorts", `{"`+todoStack+`": 70000}`), []string{"private-apis:listenerPorts", "a port is 1 to 65535"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m, _, err := runConsumerStack(t, tt.cfg, twoProviders(), func(m *fakeaws.AWS) { withAccountDomains(m) })
+			require.Error(t, err)
+			for _, want := range tt.want {
+				require.ErrorContains(t, err, want)
+			}
+			require.Empty(t, customResources(m), "nothing is created")
+		})
+	}
+}

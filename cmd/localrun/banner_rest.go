@@ -87,7 +87,7 @@ func writeSourceIPs(b *strings.Builder, rest *localgw.REST) {
 	contains := func(p netip.Prefix) bool { return p.Contains(local) }
 	fmt.Fprintf(b, "  source IPs allowed: %s; denied: %s (resource policy)\n", prefixesOrAny(rest.AllowedSourceIPs, "any"), prefixesOrAny(rest.DeniedSourceIPs, "none"))
 	if slices.ContainsFunc(rest.DeniedSourceIPs, contains) || (len(rest.AllowedSourceIPs) > 0 && !slices.ContainsFunc(rest.AllowedSourceIPs, contains)) {
-		fmt.Fprintf(b, "            so every call here, from 127.0.0.1, is refused 403, as the deployed API refuses callers outside them (%s, %s)\n", localgw.KeyAllowedSourceIPs, localgw.KeyDeniedSourceIPs)
+		fmt.Fprintf(b, "            so every call here, from 127.0.0.1, is refused 403, as the deployed API refuses callers outside them (%s, %s)\n", apirules.KeyAllowedSourceIPs, apirules.KeyDeniedSourceIPs)
 	}
 }
 

@@ -33,7 +33,7 @@ const (
 	// refusal names: the stage is the deployed one's
 	// (components.RestStageName); the region, account and API id are
 	// placeholders, the local API has none.
-	restResourceARN = "arn:aws:execute-api:local:000000000000:localapi00/api/"
+	restResourceARN = "arn:aws:execute-api:local:000000000000:localapi00/" + apirules.RESTStageName + "/"
 )
 
 // restGate is what a REST API checks before the integration that an HTTP

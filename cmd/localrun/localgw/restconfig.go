@@ -8,13 +8,6 @@ import (
 	"github.com/private-apis/private-apis/contract"
 )
 
-// The REST API's resource policy keys the gateway reads (Pulumi.yaml
-// declares them; apirules has no names for them yet).
-const (
-	KeyAllowedSourceIPs = "allowedSourceIps"
-	KeyDeniedSourceIPs  = "deniedSourceIps"
-)
-
 // REST is the consumer's REST API as the gateway reproduces it: API keys
 // and usage plans per client, and the resource policy's source IPs. WAF
 // (waf, wafRuleGroups, wafRateLimit) and a private endpoint (endpointType,
@@ -66,8 +59,8 @@ func (f *configFiles) rest(choice apirules.TypeChoices) *REST {
 				f.stackPath, f.project.Name, key, v, f.project.Name, apirules.KeyClients, f.project.Name, apirules.KeyApiType, apirules.ApiTypeHTTP))
 		}
 	}
-	r.AllowedSourceIPs = f.prefixes(KeyAllowedSourceIPs)
-	r.DeniedSourceIPs = f.prefixes(KeyDeniedSourceIPs)
+	r.AllowedSourceIPs = f.prefixes(apirules.KeyAllowedSourceIPs)
+	r.DeniedSourceIPs = f.prefixes(apirules.KeyDeniedSourceIPs)
 	return r
 }
 
