@@ -119,22 +119,39 @@ func loadConsumerConfig(ctx *pulumi.Context, r *configReader) (consumerConfig, e
 		ApiType:    r.string(apirules.KeyApiType),
 	}
 	c.Rest = readRestConfig(r, c.ApiType)
+	c.checkTypeChoices(r)
+	for _, p := range c.CORS.Problems() {
+		r.failf(apirules.KeyCORS, "%s", p)
+	}
+	c.checkProviders(r)
+	for _, p := range c.Throttling.Problems() {
+		r.fail(p.Key, p.Value, "%s", p.Problem)
+	}
+	validateRetention(r, "accessLogRetentionDays", c.AccessLogRetentionDays)
+	c.checkAuthorization(r)
+	return c, r.err(ctx, roleConsumer)
+}
+
+// checkTypeChoices refuses what the chosen API type can't carry.
+func (c consumerConfig) checkTypeChoices(r *configReader) {
 	for _, p := range (apirules.TypeChoices{Type: c.ApiType, Clients: c.Rest.Clients, JWTIssuer: c.JwtIssuer, CORS: c.CORS, PublicRoutes: c.PublicRoutes}).Problems() {
 		r.fail(p.Key, p.Value, "%s", p.Problem)
 	}
 	checkListenerPorts(r, c.Providers, c.Rest.ListenerPorts)
-	if c.ApiType == apirules.ApiTypeREST {
-		if len(c.ListenerRulePriorities) > 0 {
-			r.fail("listenerRulePriorities", strconv.Quote(r.raw("listenerRulePriorities")), "an HTTP API's load balancer rules; a REST API's providers have NLB listener ports: pin those in private-apis:listenerPorts")
-		}
-		if c.Rest.EndpointType == components.EndpointPrivate && c.Domain.Name != "" {
-			r.fail("domainName", strconv.Quote(c.Domain.Name), "a PRIVATE REST API is reached through VPC endpoints, not a regional custom domain: remove domainName, or set private-apis:endpointType to REGIONAL")
-		}
+	if c.ApiType != apirules.ApiTypeREST {
+		return
 	}
-	for _, p := range c.CORS.Problems() {
-		r.failf(apirules.KeyCORS, "%s", p)
+	if len(c.ListenerRulePriorities) > 0 {
+		r.fail("listenerRulePriorities", strconv.Quote(r.raw("listenerRulePriorities")), "an HTTP API's load balancer rules; a REST API's providers have NLB listener ports: pin those in private-apis:listenerPorts")
 	}
+	if c.Rest.EndpointType == components.EndpointPrivate && c.Domain.Name != "" {
+		r.fail("domainName", strconv.Quote(c.Domain.Name), "a PRIVATE REST API is reached through VPC endpoints, not a regional custom domain: remove domainName, or set private-apis:endpointType to REGIONAL")
+	}
+}
 
+// checkProviders checks the provider stacks' names and their pinned rule
+// priorities.
+func (c consumerConfig) checkProviders(r *configReader) {
 	if len(c.Providers) == 0 {
 		r.failf("providers", "required for the consumer: list the provider stacks, e.g. [organization/private-apis/ecs-provider] on a self-managed backend or [<org>/private-apis/ecs-provider] on Pulumi Cloud")
 	}
@@ -147,9 +164,6 @@ func loadConsumerConfig(ctx *pulumi.Context, r *configReader) (consumerConfig, e
 			r.fail("providers", fmt.Sprintf("%q", p), "listed twice")
 		}
 		seen[p] = true
-	}
-	for _, p := range c.Throttling.Problems() {
-		r.fail(p.Key, p.Value, "%s", p.Problem)
 	}
 	taken := map[int]string{}
 	for _, stack := range slices.Sorted(maps.Keys(c.ListenerRulePriorities)) {
@@ -164,24 +178,31 @@ func loadConsumerConfig(ctx *pulumi.Context, r *configReader) (consumerConfig, e
 		}
 		taken[priority] = stack
 	}
-	validateRetention(r, "accessLogRetentionDays", c.AccessLogRetentionDays)
+}
 
+// checkAuthorization checks the JWT keys, and the public routes, which
+// mean "no token" on an HTTP API and "no API key" on a REST API.
+func (c consumerConfig) checkAuthorization(r *configReader) {
+	rest := c.ApiType == apirules.ApiTypeREST
 	if c.JwtIssuer != "" {
 		if err := apirules.CheckIssuer(c.JwtIssuer); err != nil {
 			r.fail(apirules.KeyJwtIssuer, fmt.Sprintf("%q", c.JwtIssuer), "%v", err)
 		}
-		if len(c.JwtAudiences) == 0 {
+		if len(c.JwtAudiences) == 0 && !rest {
 			r.failf(apirules.KeyJwtAudiences, "required with jwtIssuer: list the audiences (client IDs) tokens must carry")
 		}
 	} else {
 		jwtOnly := map[string][]string{apirules.KeyJwtAudiences: c.JwtAudiences, apirules.KeyWriteScopes: c.WriteScopes}
-		if c.ApiType != apirules.ApiTypeREST {
-			// A REST API's public routes are those without an API key.
+		if !rest {
 			jwtOnly[apirules.KeyPublicRoutes] = c.PublicRoutes
+		}
+		why := "only means something with authorization on; set private-apis:jwtIssuer too"
+		if rest {
+			why = "a JWT authorizer's, which only an HTTP API has: remove it, or set private-apis:apiType to http with private-apis:jwtIssuer"
 		}
 		for key, v := range jwtOnly {
 			if len(v) > 0 {
-				r.fail(key, fmt.Sprintf("%q", v), "only means something with authorization on; set private-apis:jwtIssuer too")
+				r.fail(key, fmt.Sprintf("%q", v), "%s", why)
 			}
 		}
 	}
@@ -190,5 +211,4 @@ func loadConsumerConfig(ctx *pulumi.Context, r *configReader) (consumerConfig, e
 			r.fail(apirules.KeyPublicRoutes, fmt.Sprintf("%q", route), "%v", err)
 		}
 	}
-	return c, r.err(ctx, roleConsumer)
 }

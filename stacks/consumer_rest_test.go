@@ -114,6 +114,7 @@ func TestConsumerRestBadConfig(t *testing.T) {
 		{"listener ports on http", with(http, "listenerPorts", `{"`+todoStack+`": 24242}`), []string{"private-apis:listenerPorts", "only a REST API has it"}},
 		{"JWT on rest", with(rest, "jwtIssuer", "https://issuer.example.com", "jwtAudiences", `["a"]`), []string{`private-apis:jwtIssuer = "https://issuer.example.com"`, "a JWT authorizer is an HTTP API's"}},
 		{"CORS on rest", with(rest, "cors", `{"allowOrigins": ["https://app.example.com"]}`), []string{`private-apis:cors = "https://app.example.com"`, "set private-apis:apiType to http for browser clients"}},
+		{"write scopes on rest", with(rest, "writeScopes", `["todo/write"]`), []string{`private-apis:writeScopes = ["todo/write"]`, "which only an HTTP API has"}},
 		{"public routes without clients", with(rest, "clients", "<unset>"), []string{`private-apis:publicRoutes = ["GET /dogs"]`, "without private-apis:clients no route needs one"}},
 		{"rule priorities on rest", with(rest, "listenerRulePriorities", `{"`+todoStack+`": 7}`), []string{"private-apis:listenerRulePriorities", "pin those in private-apis:listenerPorts"}},
 		{"a client's name", with(rest, "clients", `{"Partner A": {"rateLimit": 1, "burstLimit": 1}}`), []string{`private-apis:clients = "Partner A"`, "lower-case letters, digits and inner dashes"}},
