@@ -165,12 +165,9 @@ func (api *PrivateApi) route(ctx *pulumi.Context, name string, a PrivateApiArgs,
 // stage is the $default stage, deployed as the API changes, with its
 // throttling and access logs.
 func (api *PrivateApi) stage(ctx *pulumi.Context, name string, a PrivateApiArgs, apiID pulumi.IDOutput, routes []pulumi.Resource, routeSettings apigatewayv2.StageRouteSettingArray) (*apigatewayv2.Stage, error) {
-	logs, err := cloudwatch.NewLogGroup(ctx, name+"-access-logs", &cloudwatch.LogGroupArgs{
-		RetentionInDays: pulumi.Int(a.AccessLogRetentionDays),
-		Tags:            a.Tags,
-	}, pulumi.Parent(api))
+	logs, err := api.accessLogs(ctx, name, a)
 	if err != nil {
-		return nil, fmt.Errorf("creating access log group: %w", err)
+		return nil, err
 	}
 	// Route settings name routes, so the stage waits for them.
 	stage, err := apigatewayv2.NewStage(ctx, name+"-stage", &apigatewayv2.StageArgs{
@@ -256,4 +253,17 @@ func (api *PrivateApi) integrations(ctx *pulumi.Context, name string, a PrivateA
 		}
 	}
 	return out, nil
+}
+
+// accessLogs is the log group of the API's access logs, whichever its
+// type: it stays when the type changes.
+func (api *PrivateApi) accessLogs(ctx *pulumi.Context, name string, a PrivateApiArgs) (*cloudwatch.LogGroup, error) {
+	logs, err := cloudwatch.NewLogGroup(ctx, name+"-access-logs", &cloudwatch.LogGroupArgs{
+		RetentionInDays: pulumi.Int(a.AccessLogRetentionDays),
+		Tags:            a.Tags,
+	}, pulumi.Parent(api))
+	if err != nil {
+		return nil, fmt.Errorf("creating access log group: %w", err)
+	}
+	return logs, nil
 }

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigateway"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -34,12 +33,9 @@ func (api *PrivateApi) restStage(ctx *pulumi.Context, name string, a PrivateApiA
 	if err != nil {
 		return nil, err
 	}
-	logs, err := cloudwatch.NewLogGroup(ctx, name+"-access-logs", &cloudwatch.LogGroupArgs{
-		RetentionInDays: pulumi.Int(a.AccessLogRetentionDays),
-		Tags:            a.Tags,
-	}, pulumi.Parent(api))
+	logs, err := api.accessLogs(ctx, name, a)
 	if err != nil {
-		return nil, fmt.Errorf("creating access log group: %w", err)
+		return nil, err
 	}
 	stage, err := apigateway.NewStage(ctx, name+"-stage", &apigateway.StageArgs{
 		RestApi:            rest.ID(),

@@ -237,82 +237,57 @@ func firstDeploymentWithAcceptance(t *testing.T, consumerCfg map[string]string) 
 	require.Empty(t, changes.Removed)
 }
 
-// TestConsumerRulePriorityCollision finds two stack names whose derived
-// priorities collide: the consumer refuses them with the fix, and pinning
-// the one being added resolves it without moving the other.
-func TestConsumerRulePriorityCollision(t *testing.T) {
-	seen := map[int]string{}
-	var first, second string
-	for i := 0; first == ""; i++ {
-		stack := fmt.Sprintf("organization/private-apis/svc%d", i)
-		p := rulePriority(nil, stack)
-		if other, ok := seen[p]; ok {
-			first, second = other, stack
-		}
-		seen[p] = stack
+// TestConsumerSlotCollision finds two stack names whose derived rule
+// priorities (HTTP) or NLB listener ports (REST) collide: the consumer
+// refuses them with the fix, and pinning the one being added resolves it
+// without moving the other.
+func TestConsumerSlotCollision(t *testing.T) {
+	tests := []struct {
+		apiType, key, what, noun, token, suffix, field string
+		derive                                         func(map[string]int, string) int
+		pin                                            int
+	}{
+		{"http", "listenerRulePriorities", "load balancer rule priority", "priority", "aws:lb/listenerRule:ListenerRule", "-rule", "priority", rulePriority, 77},
+		{"rest", "listenerPorts", "NLB listener port", "port", "aws:lb/listener:Listener", "-listener", "port", listenerPort, 24242},
 	}
-	providers := map[string]map[string]any{
-		first:  providerContract("vpce-svc-0a1b2c3d4e5f60701", "GET /a"),
-		second: providerContract("vpce-svc-0a1b2c3d4e5f60702", "GET /b"),
-	}
-	_, _, err := runConsumerStack(t, validConsumerConfig(first, second), providers, nil)
-	require.ErrorContains(t, err, fmt.Sprintf("provider stacks %s and %s both get load balancer rule priority %d", first, second, rulePriority(nil, first)))
-	require.ErrorContains(t, err, fmt.Sprintf("pin the one you are adding to a free priority in private-apis:listenerRulePriorities, e.g. {%q:", second))
+	for _, tt := range tests {
+		t.Run(tt.apiType, func(t *testing.T) {
+			seen := map[int]string{}
+			var first, second string
+			for i := 0; first == ""; i++ {
+				stack := fmt.Sprintf("organization/private-apis/svc%d", i)
+				p := tt.derive(nil, stack)
+				if other, ok := seen[p]; ok {
+					first, second = other, stack
+				}
+				seen[p] = stack
+			}
+			providers := map[string]map[string]any{
+				first:  providerContract("vpce-svc-0a1b2c3d4e5f60701", "GET /a"),
+				second: providerContract("vpce-svc-0a1b2c3d4e5f60702", "GET /b"),
+			}
+			config := func(stacks ...string) map[string]string {
+				return with(validConsumerConfig(stacks...), "apiType", tt.apiType)
+			}
+			_, _, err := runConsumerStack(t, config(first, second), providers, nil)
+			require.ErrorContains(t, err, fmt.Sprintf("provider stacks %s and %s both get %s %d", first, second, tt.what, tt.derive(nil, first)))
+			require.ErrorContains(t, err, fmt.Sprintf("pin the one you are adding to a free %s in private-apis:%s, e.g. {%q:", tt.noun, tt.key, second))
 
-	// The first is deployed alone, then the second is added with a pin.
-	m, _, err := runConsumerStack(t, validConsumerConfig(first), providers, nil)
-	require.NoError(t, err)
-	firstRule := apiName + "-" + backendName(first) + "-rule"
-	before, ok := m.Named("aws:lb/listenerRule:ListenerRule", firstRule)
-	require.True(t, ok)
-	_, err = m.Run("consumer", with(validConsumerConfig(first, second), "listenerRulePriorities", fmt.Sprintf(`{%q: 77}`, second)), repoRoot(t), Run)
-	require.NoError(t, err)
-	after, ok := m.Named("aws:lb/listenerRule:ListenerRule", firstRule)
-	require.True(t, ok)
-	require.Equal(t, before.Map()["priority"], after.Map()["priority"], "the provider already deployed keeps its priority")
-	require.NotContains(t, m.Changes().Changed, "aws:lb/listenerRule:ListenerRule "+firstRule)
-	rule, ok := m.Named("aws:lb/listenerRule:ListenerRule", apiName+"-"+backendName(second)+"-rule")
-	require.True(t, ok)
-	require.EqualValues(t, 77, rule.Map()["priority"])
-}
-
-// TestConsumerListenerPortCollision: on a REST API, two stack names whose
-// derived NLB listener ports collide are refused with the fix, and pinning
-// the one being added resolves it without moving the other.
-func TestConsumerListenerPortCollision(t *testing.T) {
-	seen := map[int]string{}
-	var first, second string
-	for i := 0; first == ""; i++ {
-		stack := fmt.Sprintf("organization/private-apis/svc%d", i)
-		p := listenerPort(nil, stack)
-		if other, ok := seen[p]; ok {
-			first, second = other, stack
-		}
-		seen[p] = stack
+			// The first is deployed alone, then the second is added with a pin.
+			m, _, err := runConsumerStack(t, config(first), providers, nil)
+			require.NoError(t, err)
+			firstName := apiName + "-" + backendName(first) + tt.suffix
+			before, ok := m.Named(tt.token, firstName)
+			require.True(t, ok)
+			_, err = m.Run("consumer", with(config(first, second), tt.key, fmt.Sprintf(`{%q: %d}`, second, tt.pin)), repoRoot(t), Run)
+			require.NoError(t, err)
+			after, ok := m.Named(tt.token, firstName)
+			require.True(t, ok)
+			require.Equal(t, before.Map()[tt.field], after.Map()[tt.field], "the provider already deployed keeps its %s", tt.noun)
+			require.NotContains(t, m.Changes().Changed, tt.token+" "+firstName)
+			pinned, ok := m.Named(tt.token, apiName+"-"+backendName(second)+tt.suffix)
+			require.True(t, ok)
+			require.EqualValues(t, tt.pin, pinned.Map()[tt.field])
+		})
 	}
-	providers := map[string]map[string]any{
-		first:  providerContract("vpce-svc-0a1b2c3d4e5f60701", "GET /a"),
-		second: providerContract("vpce-svc-0a1b2c3d4e5f60702", "GET /b"),
-	}
-	rest := func(stacks ...string) map[string]string {
-		return with(validConsumerConfig(stacks...), "apiType", "rest")
-	}
-	_, _, err := runConsumerStack(t, rest(first, second), providers, nil)
-	require.ErrorContains(t, err, fmt.Sprintf("provider stacks %s and %s both get NLB listener port %d", first, second, listenerPort(nil, first)))
-	require.ErrorContains(t, err, fmt.Sprintf("pin the one you are adding to a free port in private-apis:listenerPorts, e.g. {%q:", second))
-
-	m, _, err := runConsumerStack(t, rest(first), providers, nil)
-	require.NoError(t, err)
-	firstListener := apiName + "-" + backendName(first) + "-listener"
-	before, ok := m.Named("aws:lb/listener:Listener", firstListener)
-	require.True(t, ok)
-	_, err = m.Run("consumer", with(rest(first, second), "listenerPorts", fmt.Sprintf(`{%q: 24242}`, second)), repoRoot(t), Run)
-	require.NoError(t, err)
-	after, ok := m.Named("aws:lb/listener:Listener", firstListener)
-	require.True(t, ok)
-	require.Equal(t, before.Map()["port"], after.Map()["port"], "the provider already deployed keeps its port")
-	require.NotContains(t, m.Changes().Changed, "aws:lb/listener:Listener "+firstListener)
-	listener, ok := m.Named("aws:lb/listener:Listener", apiName+"-"+backendName(second)+"-listener")
-	require.True(t, ok)
-	require.EqualValues(t, 24242, listener.Map()["port"])
 }
