@@ -3,6 +3,7 @@ package components
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -20,6 +21,11 @@ import (
 // it (https://<id>.execute-api.<region>.amazonaws.com/api); a custom
 // domain's doesn't.
 const RestStageName = apirules.RESTStageName
+
+// MaxRestBackends is the most backends a REST API reaches: each is a
+// listener of its NLB, which takes 50 (a quota AWS doesn't raise:
+// https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-limits.html).
+const MaxRestBackends = 50
 
 // Endpoint types of a REST API.
 const (
@@ -51,11 +57,18 @@ type RestOptions struct {
 
 // restGateway is a REST API's half of the path: an NLB with a listener per
 // backend (a REST API's VPC link targets one NLB, pulumi-aws v6 having no
-// REST integration with an ALB), the VPC link, and the API: resources,
-// methods and integrations, a deployment made exactly when they change,
-// the stage with its method settings, the clients' keys and plans, and WAF.
+// REST integration with an ALB), the VPC link, the API, a deployment made
+// exactly when what it holds changes, the stage with its method settings,
+// the clients' keys and plans, and WAF.
+//
+// The API's paths, methods and integrations are its OpenAPI body rather
+// than resources of their own: a deployment snapshots the API as it is
+// when it is made, and Pulumi deletes removed resources only at the end
+// of an update, after the new deployment, which would keep serving a
+// removed route. A body is replaced whole by the API's own update, which
+// the deployment waits for.
 func (api *PrivateApi) restGateway(ctx *pulumi.Context, name string, a PrivateApiArgs, g privateApiGroups) error {
-	nlb, err := api.networkLoadBalancer(ctx, name, a, g)
+	nlb, listeners, err := api.networkLoadBalancer(ctx, name, a, g)
 	if err != nil {
 		return err
 	}
@@ -67,9 +80,13 @@ func (api *PrivateApi) restGateway(ctx *pulumi.Context, name string, a PrivateAp
 	if err != nil {
 		return fmt.Errorf("creating VPC link: %w", err)
 	}
+	body := pulumi.All(nlb.DnsName, link.ID()).ApplyT(func(v []any) (string, error) {
+		return restOpenAPI(name, a, restTarget{nlbDNS: v[0].(string), linkID: string(v[1].(pulumi.ID))})
+	}).(pulumi.StringOutput)
 	policy := restPolicy(a.Rest)
 	restArgs := &apigateway.RestApiArgs{
 		Description:               pulumi.String("Public entry point to private services over PrivateLink"),
+		Body:                      body,
 		ApiKeySource:              pulumi.String("HEADER"),
 		DisableExecuteApiEndpoint: pulumi.Bool(a.DisableExecuteApiEndpoint),
 		EndpointConfiguration:     restEndpoint(a.Rest),
@@ -82,17 +99,12 @@ func (api *PrivateApi) restGateway(ctx *pulumi.Context, name string, a PrivateAp
 	if err != nil {
 		return fmt.Errorf("creating REST API: %w", err)
 	}
-	methods, err := api.restRoutes(ctx, name, a, rest, restTarget{link.ID(), nlb.DnsName})
-	if err != nil {
-		return err
-	}
-	stage, err := api.restStage(ctx, name, a, rest, methods, pulumi.StringMap{
-		// A new deployment exactly when what is deployed changes: the
-		// methods, their integrations and the policy, or where they lead.
-		"routes":       pulumi.String(restFingerprint(a, policy)),
-		"vpcLink":      link.ID(),
-		"loadBalancer": nlb.DnsName,
-	})
+	// A new deployment exactly when what it holds changes: the body, the
+	// policy, the endpoint, whether the execute-api address answers
+	// (https://docs.aws.amazon.com/apigateway/latest/developerguide/rest-api-disable-default-endpoint.html
+	// takes effect on the next deployment).
+	triggers := pulumi.StringMap{"api": body.ApplyT(func(b string) string { return restFingerprint(a, b, policy) }).(pulumi.StringOutput)}
+	stage, err := api.restStage(ctx, name, a, rest, triggers, listeners)
 	if err != nil {
 		return err
 	}
@@ -132,7 +144,7 @@ func restEndpoint(r RestOptions) *apigateway.RestApiEndpointConfigurationArgs {
 // Security groups can't be added to an NLB created without them
 // (terraform-provider-aws elbv2/load_balancer.go customizeDiffLoadBalancerNLB
 // replaces it), so it has one from the start.
-func (api *PrivateApi) networkLoadBalancer(ctx *pulumi.Context, name string, a PrivateApiArgs, g privateApiGroups) (*lb.LoadBalancer, error) {
+func (api *PrivateApi) networkLoadBalancer(ctx *pulumi.Context, name string, a PrivateApiArgs, g privateApiGroups) (*lb.LoadBalancer, []pulumi.Resource, error) {
 	nlb, err := lb.NewLoadBalancer(ctx, name+"-nlb", &lb.LoadBalancerArgs{
 		LoadBalancerType:             pulumi.String("network"),
 		Internal:                     pulumi.Bool(true),
@@ -144,14 +156,15 @@ func (api *PrivateApi) networkLoadBalancer(ctx *pulumi.Context, name string, a P
 		Tags: a.Tags,
 	}, pulumi.Parent(api))
 	if err != nil {
-		return nil, fmt.Errorf("creating NLB: %w", err)
+		return nil, nil, fmt.Errorf("creating NLB: %w", err)
 	}
+	var listeners []pulumi.Resource
 	for _, b := range a.Backends {
 		tg, err := api.endpointTargets(ctx, name, a, g, b)
 		if err != nil {
-			return nil, fmt.Errorf("backend %s: %w", b.Name, err)
+			return nil, nil, fmt.Errorf("backend %s: %w", b.Name, err)
 		}
-		if _, err := lb.NewListener(ctx, name+"-"+b.Name+"-listener", &lb.ListenerArgs{
+		listener, err := lb.NewListener(ctx, name+"-"+b.Name+"-listener", &lb.ListenerArgs{
 			LoadBalancerArn: nlb.Arn,
 			Port:            pulumi.Int(b.ListenerPort),
 			Protocol:        pulumi.String("TCP"),
@@ -160,102 +173,94 @@ func (api *PrivateApi) networkLoadBalancer(ctx *pulumi.Context, name string, a P
 				TargetGroupArn: tg.Arn,
 			}},
 			Tags: withTag(a.Tags, ProviderTag, b.Provider),
-		}, pulumi.Parent(api)); err != nil {
-			return nil, fmt.Errorf("backend %s: creating listener: %w", b.Name, err)
+		}, pulumi.Parent(api))
+		if err != nil {
+			return nil, nil, fmt.Errorf("backend %s: creating listener: %w", b.Name, err)
 		}
+		listeners = append(listeners, listener)
 	}
 	api.LoadBalancerArn = nlb.Arn
 	api.LoadBalancerArnSuffix = nlb.ArnSuffix
-	return nlb, nil
+	return nlb, listeners, nil
 }
 
 // restTarget is where every integration goes: through the VPC link to the
 // NLB, whose listener port picks the backend.
 type restTarget struct {
-	linkID pulumi.IDOutput
-	nlbDNS pulumi.StringOutput
+	nlbDNS, linkID string
 }
 
-// restRoutes creates a resource for each path segment and, per route key,
-// a method and its HTTP_PROXY integration to the backend's NLB listener.
-// It returns the methods and integrations, which a deployment must wait for.
-func (api *PrivateApi) restRoutes(ctx *pulumi.Context, name string, a PrivateApiArgs, rest *apigateway.RestApi, to restTarget) ([]pulumi.Resource, error) {
-	resources, err := api.restResources(ctx, name, a, rest)
-	if err != nil {
-		return nil, err
-	}
-	var deployed []pulumi.Resource
+// restOpenAPI is the API's OpenAPI 3 definition with API Gateway's
+// extensions: per route key a method whose HTTP_PROXY integration goes over
+// the VPC link to its backend's NLB listener, asks for an API key unless
+// the route is public, and sets x-user-id so no caller chooses the user id
+// a backend trusts: the caller's key ID, or "anonymous" on a route without
+// a key. Path variables, {proxy+} included, pass through by name.
+// https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-swagger-extensions-integration.html
+func restOpenAPI(name string, a PrivateApiArgs, to restTarget) (string, error) {
+	paths := map[string]map[string]any{}
 	for _, b := range a.Backends {
 		for _, routeKey := range b.Routes {
 			method, path, _ := strings.Cut(routeKey, " ")
-			logical := name + "-" + routeResourceName(routeKey)
-			params := restPathParameters(path)
-			methodParams := pulumi.BoolMap{}
-			integrationParams := pulumi.StringMap{
-				// No caller chooses the user id a backend trusts: the
-				// client's key id, or anonymous on a route without one.
-				"integration.request.header." + apirules.UserHeader: pulumi.String("'anonymous'"),
+			user := "'anonymous'"
+			op := map[string]any{"responses": map[string]any{}}
+			if a.Rest.Clients.KeyRequired(a.Rest.PublicRoutes, routeKey) {
+				user = "context.identity.apiKeyId"
+				op["security"] = []any{map[string]any{"api_key": []any{}}}
 			}
-			keyRequired := a.Rest.Clients.KeyRequired(a.Rest.PublicRoutes, routeKey)
-			if keyRequired {
-				integrationParams["integration.request.header."+apirules.UserHeader] = pulumi.String("context.identity.apiKeyId")
+			params := map[string]string{
+				"integration.request.header." + apirules.UserHeader: user,
+				// A proxy integration passes every header on; a backend has
+				// no use for a client's secret.
+				"integration.request.header." + apirules.APIKeyHeader: "'-'",
 			}
-			for _, p := range params {
-				methodParams["method.request.path."+p] = pulumi.Bool(true)
-				integrationParams["integration.request.path."+p] = pulumi.String("method.request.path." + p)
+			var declared []any
+			for _, p := range restPathParameters(path) {
+				declared = append(declared, map[string]any{"name": p, "in": "path", "required": true, "schema": map[string]any{"type": "string"}})
+				params["integration.request.path."+p] = "method.request.path." + p
 			}
-			m, err := apigateway.NewMethod(ctx, logical, &apigateway.MethodArgs{
-				RestApi:           rest.ID(),
-				ResourceId:        resources[path],
-				HttpMethod:        pulumi.String(method),
-				Authorization:     pulumi.String("NONE"),
-				ApiKeyRequired:    pulumi.Bool(keyRequired),
-				RequestParameters: methodParams,
-			}, pulumi.Parent(api))
-			if err != nil {
-				return nil, fmt.Errorf("creating method %q: %w", routeKey, err)
+			if declared != nil {
+				op["parameters"] = declared
 			}
-			in, err := apigateway.NewIntegration(ctx, logical, &apigateway.IntegrationArgs{
-				RestApi:               rest.ID(),
-				ResourceId:            m.ResourceId,
-				HttpMethod:            m.HttpMethod,
-				Type:                  pulumi.String("HTTP_PROXY"),
-				IntegrationHttpMethod: pulumi.String(method),
-				Uri:                   pulumi.Sprintf("http://%s:%d%s", to.nlbDNS, b.ListenerPort, strings.ReplaceAll(path, "+}", "}")),
-				ConnectionType:        pulumi.String("VPC_LINK"),
-				ConnectionId:          to.linkID,
-				TimeoutMilliseconds:   pulumi.Int(a.IntegrationTimeoutMilliseconds),
-				RequestParameters:     integrationParams,
-			}, pulumi.Parent(api))
-			if err != nil {
-				return nil, fmt.Errorf("creating integration of %q: %w", routeKey, err)
+			op["x-amazon-apigateway-integration"] = map[string]any{
+				"type":                "http_proxy",
+				"httpMethod":          method,
+				"uri":                 fmt.Sprintf("http://%s:%d%s", to.nlbDNS, b.ListenerPort, strings.ReplaceAll(path, "+}", "}")),
+				"connectionType":      "VPC_LINK",
+				"connectionId":        to.linkID,
+				"timeoutInMillis":     a.IntegrationTimeoutMilliseconds,
+				"passthroughBehavior": "when_no_match",
+				"requestParameters":   params,
 			}
-			deployed = append(deployed, m, in)
+			if paths[path] == nil {
+				paths[path] = map[string]any{}
+			}
+			paths[path][openAPIMethod(method)] = op
 		}
 	}
-	return deployed, nil
+	doc := map[string]any{
+		"openapi": "3.0.1",
+		"info":    map[string]any{"title": name, "version": "1.0"},
+		"paths":   paths,
+		"components": map[string]any{"securitySchemes": map[string]any{
+			"api_key": map[string]any{"type": "apiKey", "name": apirules.APIKeyHeader, "in": "header"},
+		}},
+		"x-amazon-apigateway-api-key-source": "HEADER",
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return "", fmt.Errorf("writing the OpenAPI definition: %w", err)
+	}
+	return string(out), nil
 }
 
-// restResources creates the API's resource tree, one resource per path
-// segment under the root, and returns each route path's resource ID.
-func (api *PrivateApi) restResources(ctx *pulumi.Context, name string, a PrivateApiArgs, rest *apigateway.RestApi) (map[string]pulumi.StringInput, error) {
-	ids := map[string]pulumi.StringInput{"/": rest.RootResourceId}
-	for _, path := range restPaths(a.Backends) {
-		parent, part := path[:strings.LastIndex(path, "/")], path[strings.LastIndex(path, "/")+1:]
-		if parent == "" {
-			parent = "/"
-		}
-		r, err := apigateway.NewResource(ctx, name+"-path-"+routeResourceName(path), &apigateway.ResourceArgs{
-			RestApi:  rest.ID(),
-			ParentId: ids[parent],
-			PathPart: pulumi.String(part),
-		}, pulumi.Parent(api))
-		if err != nil {
-			return nil, fmt.Errorf("creating resource %s: %w", path, err)
-		}
-		ids[path] = r.ID().ToStringOutput()
+// openAPIMethod is an HTTP method as an OpenAPI path item's key; ANY is
+// API Gateway's own.
+func openAPIMethod(method string) string {
+	if method == "ANY" {
+		return "x-amazon-apigateway-any-method"
 	}
-	return ids, nil
+	return strings.ToLower(method)
 }
 
 // restPaths are every resource path the routes need, parents first.
@@ -298,20 +303,12 @@ func restPathParameters(path string) []string {
 	return out
 }
 
-// restFingerprint sums up what a deployment of the API holds, from the
-// component's own inputs: each route's method, key and backend, the
-// integration timeout and the resource policy. It changes exactly when
-// one of them does, so the stage gets a new deployment then and only then.
-func restFingerprint(a PrivateApiArgs, policy string) string {
-	var lines []string
-	for _, b := range a.Backends {
-		for _, r := range b.Routes {
-			lines = append(lines, fmt.Sprintf("%s key=%t backend=%s port=%d", r, a.Rest.Clients.KeyRequired(a.Rest.PublicRoutes, r), b.Name, b.ListenerPort))
-		}
-	}
-	slices.Sort(lines)
-	lines = append(lines, fmt.Sprintf("timeout=%d endpoint=%s", a.IntegrationTimeoutMilliseconds, restEndpointType(a.Rest)), "policy="+policy)
-	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
+// restFingerprint sums up what a deployment of the API holds: its body
+// (every method and integration), its resource policy, its endpoint type
+// and whether the execute-api address answers.
+func restFingerprint(a PrivateApiArgs, body, policy string) string {
+	sum := sha256.Sum256([]byte(strings.Join([]string{body, "policy=" + policy, "endpoint=" + restEndpointType(a.Rest),
+		fmt.Sprintf("disableExecuteApiEndpoint=%t", a.DisableExecuteApiEndpoint)}, "\n")))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -359,6 +356,9 @@ func (a PrivateApiArgs) checkRest() error {
 	if a.Jwt != nil || a.CORS.Enabled() {
 		return fmt.Errorf("Jwt and CORS are an HTTP API's; a REST API refuses them")
 	}
+	if len(a.Backends) > MaxRestBackends {
+		return fmt.Errorf("%d backends: a REST API's NLB takes a listener each, and at most %d", len(a.Backends), MaxRestBackends)
+	}
 	ports := map[int]string{}
 	for _, b := range a.Backends {
 		if b.ListenerPort < 1 || b.ListenerPort > 65535 {
@@ -372,8 +372,8 @@ func (a PrivateApiArgs) checkRest() error {
 	if err := checkRestPaths(restPaths(a.Backends)); err != nil {
 		return err
 	}
-	for _, p := range a.Rest.Clients.Problems() {
-		return fmt.Errorf("Clients: %w", p)
+	if p := a.Rest.Clients.Problems(); len(p) > 0 {
+		return fmt.Errorf("Clients: %w", p[0])
 	}
 	var routes []string
 	for _, b := range a.Backends {
@@ -439,9 +439,9 @@ func (r RestOptions) CheckPolicy() error {
 		if len(r.AllowedVpcEndpoints) == 0 {
 			return problem("EndpointType", "a %s API needs AllowedVpcEndpoints, the execute-api endpoints that may call it", EndpointPrivate)
 		}
-		for field, ranges := range map[string][]string{"AllowedSourceIps": r.AllowedSourceIps, "DeniedSourceIps": r.DeniedSourceIps} {
-			if len(ranges) > 0 {
-				return problem(field, "a %s API's callers come through VPC endpoints, with no public source IP to allow or deny", EndpointPrivate)
+		for _, f := range r.sourceRanges() {
+			if len(f.ranges) > 0 {
+				return problem(f.field, "a %s API's callers come through VPC endpoints, with no public source IP to allow or deny", EndpointPrivate)
 			}
 		}
 	default:
@@ -449,15 +449,26 @@ func (r RestOptions) CheckPolicy() error {
 	}
 	for _, e := range r.AllowedVpcEndpoints {
 		if !vpcEndpointIDPattern.MatchString(e) {
-			return problem("AllowedVpcEndpoints", "%q is not a VPC endpoint ID (vpce- and 8 or 17 hex digits)", e)
+			return problem("AllowedVpcEndpoints", "%q is not a VPC endpoint ID (vpce- and 8 to 17 hex digits)", e)
 		}
 	}
-	for field, ranges := range map[string][]string{"AllowedSourceIps": r.AllowedSourceIps, "DeniedSourceIps": r.DeniedSourceIps} {
-		for _, cidr := range ranges {
+	for _, f := range r.sourceRanges() {
+		for _, cidr := range f.ranges {
 			if p, err := netip.ParsePrefix(cidr); err != nil || p.Masked() != p {
-				return problem(field, "%q is not a CIDR range such as 203.0.113.0/24 (host bits clear)", cidr)
+				return problem(f.field, "%q is not a CIDR range such as 203.0.113.0/24 (host bits clear)", cidr)
 			}
 		}
 	}
 	return nil
+}
+
+// sourceRanges are the allowed and denied ranges by field, in that order.
+func (r RestOptions) sourceRanges() []struct {
+	field  string
+	ranges []string
+} {
+	return []struct {
+		field  string
+		ranges []string
+	}{{"AllowedSourceIps", r.AllowedSourceIps}, {"DeniedSourceIps", r.DeniedSourceIps}}
 }

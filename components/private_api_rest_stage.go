@@ -18,14 +18,16 @@ var restAccessLogFormat = mustJSON(apirules.RESTAccessLogFields)
 
 // restStage deploys the API and serves the deployment at RestStageName,
 // with X-Ray tracing, access logs and each method's throttling. triggers
-// decide when a new deployment is made; the deployment waits for every
-// method and integration.
-func (api *PrivateApi) restStage(ctx *pulumi.Context, name string, a PrivateApiArgs, rest *apigateway.RestApi, methods []pulumi.Resource, triggers pulumi.StringMap) (*apigateway.Stage, error) {
+// decide when a new deployment is made.
+func (api *PrivateApi) restStage(ctx *pulumi.Context, name string, a PrivateApiArgs, rest *apigateway.RestApi, triggers pulumi.StringMap, listeners []pulumi.Resource) (*apigateway.Stage, error) {
+	// The deployment waits for the API's update (its body) and for the
+	// listeners its integrations reach, so a new route never serves
+	// before its way to the backend exists.
 	deployment, err := apigateway.NewDeployment(ctx, name+"-deployment", &apigateway.DeploymentArgs{
 		RestApi:     rest.ID(),
 		Description: pulumi.String("The API's methods and integrations as private-apis deployed them"),
 		Triggers:    triggers,
-	}, pulumi.Parent(api), pulumi.DependsOn(methods))
+	}, pulumi.Parent(api), pulumi.DependsOn(listeners))
 	if err != nil {
 		return nil, fmt.Errorf("creating deployment: %w", err)
 	}
@@ -58,29 +60,30 @@ func (api *PrivateApi) restStage(ctx *pulumi.Context, name string, a PrivateApiA
 // REST stage's logs need the account's CloudWatch role, which is one
 // setting per account and region (HTTP APIs use a service-linked role
 // instead): https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html
-// Any role with AWS's managed push policy serves every API in the account,
-// so setting ours leaves others' logs working.
+// Any role with AWS's managed push policy serves every REST API in the
+// account, so setting ours leaves others' logs working, and so it stays
+// when the stack goes: other APIs may log through it by then, and an
+// account left pointing at a deleted role (or at none) stops their logs.
 func (api *PrivateApi) restLogRole(ctx *pulumi.Context, name string, a PrivateApiArgs) (*apigateway.Account, error) {
+	keep := []pulumi.ResourceOption{pulumi.Parent(api), pulumi.RetainOnDelete(true)}
 	role, err := iam.NewRole(ctx, name+"-apigw-logs", &iam.RoleArgs{
 		Description:      pulumi.String("Lets API Gateway write this account's REST API access logs"),
 		AssumeRolePolicy: pulumi.String(assumeRolePolicy("apigateway.amazonaws.com")),
 		Tags:             a.Tags,
-	}, pulumi.Parent(api))
+	}, keep...)
 	if err != nil {
 		return nil, fmt.Errorf("creating the logging role: %w", err)
 	}
 	push, err := iam.NewRolePolicyAttachment(ctx, name+"-apigw-logs", &iam.RolePolicyAttachmentArgs{
 		Role:      role.Name,
 		PolicyArn: pulumi.String("arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"),
-	}, pulumi.Parent(api))
+	}, keep...)
 	if err != nil {
 		return nil, fmt.Errorf("letting the logging role write logs: %w", err)
 	}
 	account, err := apigateway.NewAccount(ctx, name+"-apigw-account", &apigateway.AccountArgs{
 		CloudwatchRoleArn: role.Arn,
-		// On destroy, the account is left as it was before: with no role.
-		ResetOnDelete: pulumi.Bool(true),
-	}, pulumi.Parent(api), pulumi.DependsOn([]pulumi.Resource{push}))
+	}, append(keep, pulumi.DependsOn([]pulumi.Resource{push}))...)
 	if err != nil {
 		return nil, fmt.Errorf("setting the account's logging role: %w", err)
 	}

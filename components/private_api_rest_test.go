@@ -1,6 +1,8 @@
 package components
 
 import (
+	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -75,6 +77,22 @@ func TestPrivateApiRest(t *testing.T) {
 	require.EqualValues(t, 3, byName["AWSManagedRulesCommonRuleSet"]["priority"], "a group's priority is its place in WAFRuleGroups")
 	association := one(t, r.m, "aws:wafv2/webAclAssociation:WebAclAssociation")
 	require.Equal(t, output(t, r.m, "aws:apigateway/stage:Stage", "api-stage", "arn"), association["resourceArn"])
+	require.Equal(t, "private-apis-test-api-waf", acl["name"], "named for the project and stack")
+	require.Equal(t, acl["name"], acl["visibilityConfig"].(map[string]any)["metricName"], "its metrics' WebACL dimension is its name either way")
+	require.Equal(t, false, acl["visibilityConfig"].(map[string]any)["sampledRequestsEnabled"], "sampled requests would show API keys")
+	logging := one(t, r.m, "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration")
+	require.Equal(t, []any{map[string]any{"singleHeader": map[string]any{"name": "x-api-key"}}}, logging["redactedFields"], "no key in WAF's logs")
+	var policy map[string]any
+	parseJSON(t, one(t, r.m, "aws:cloudwatch/logResourcePolicy:LogResourcePolicy")["policyDocument"], &policy)
+	condition := policy["Statement"].([]any)[0].(map[string]any)["Condition"].(map[string]any)
+	require.Equal(t, map[string]any{"aws:SourceAccount": r.m.Account}, condition["StringEquals"])
+	for _, retained := range []string{"aws:iam/role:Role", "aws:apigateway/account:Account"} {
+		for _, res := range r.m.ByType(retained) {
+			if res.Name == "api-apigw-logs" || res.Name == "api-apigw-account" {
+				require.True(t, res.RetainOnDelete, "%s is the account's and stays", res.Name)
+			}
+		}
+	}
 	wafLogs := named(t, r.m, "aws:cloudwatch/logGroup:LogGroup", "api-waf-logs")
 	require.Equal(t, "aws-waf-logs-api-", wafLogs["namePrefix"])
 }
@@ -94,6 +112,9 @@ func TestPrivateApiRestDeployments(t *testing.T) {
 		{"WAF off", func(a *PrivateApiArgs) { a.Rest.WAF = nil }, false},
 		{"a route's throttling", func(a *PrivateApiArgs) { a.Throttling.RateLimit = 40 }, false},
 		{"a route added", func(a *PrivateApiArgs) { a.Backends[0].Routes = append(a.Backends[0].Routes, "GET /dogs/{id}") }, true},
+		{"a route removed", func(a *PrivateApiArgs) { a.Backends[1].Routes = a.Backends[1].Routes[:1] }, true},
+		{"a backend removed", func(a *PrivateApiArgs) { a.Backends = a.Backends[:1] }, true},
+		{"the execute-api address off", func(a *PrivateApiArgs) { a.DisableExecuteApiEndpoint = true }, true},
 		{"a route made public", func(a *PrivateApiArgs) { a.Rest.PublicRoutes = []string{"GET /dogs"} }, true},
 		{"a denied range", func(a *PrivateApiArgs) { a.Rest.DeniedSourceIps = []string{"198.51.100.0/24"} }, true},
 		{"the integration timeout", func(a *PrivateApiArgs) { a.IntegrationTimeoutMilliseconds = 5000 }, true},
@@ -156,7 +177,15 @@ func TestPrivateApiRestRefuses(t *testing.T) {
 		}, "two different variables"},
 		{"a public route no backend serves", func(a *PrivateApiArgs) { a.Rest.PublicRoutes = []string{"GET /cats"} }, `"GET /cats" is not one of the backends' routes`},
 		{"a bad client", func(a *PrivateApiArgs) { a.Rest.Clients["x"] = apirules.ClientPlan{} }, "Clients: clients = x: {rateLimit: 0}"},
-		{"WAF over capacity", func(a *PrivateApiArgs) { a.Rest.WAF.RateLimit = 99 }, "WAF RateLimit 99 must be 100"},
+		{"a WAF rate limit under the provider's", func(a *PrivateApiArgs) { a.Rest.WAF.RateLimit = 99 }, "WAF: rate limit 99 must be 100"},
+		{"an unknown WAF rule group", func(a *PrivateApiArgs) { a.Rest.WAF.RuleGroups["AWSManagedRulesBotControlRuleSet"] = WAFBlock }, `WAF: rule group "AWSManagedRulesBotControlRuleSet" is not one of`},
+		{"too many backends", func(a *PrivateApiArgs) {
+			for i := len(a.Backends); i <= MaxRestBackends; i++ {
+				b := backend("dogs", 0, fmt.Sprintf("GET /b%d", i))
+				b.Name, b.ListenerPort = fmt.Sprintf("b%d", i), 30000+i
+				a.Backends = append(a.Backends, b)
+			}
+		}, "51 backends: a REST API's NLB takes a listener each, and at most 50"},
 		{"Rest options on HTTP", func(a *PrivateApiArgs) { a.Type = ""; a.Rest = RestOptions{EndpointType: EndpointPrivate} }, "Rest options are a REST API's"},
 		{"an unknown type", func(a *PrivateApiArgs) { a.Type = "soap" }, `Type "soap" must be http or rest`},
 	}
@@ -180,4 +209,48 @@ func TestWAFCapacity(t *testing.T) {
 	require.NoError(t, WAFOptions{RuleGroups: all, RateLimit: 100}.Check(), "every group fits: %d units", total)
 	require.LessOrEqual(t, total, WAFCapacityLimit)
 	require.ErrorContains(t, WAFOptions{RuleGroups: all, RateLimit: WAFMaxRateLimit + 1}.Check(), "must be 100 to 2000000000")
+}
+
+// restBody is the REST API's OpenAPI definition as deployed.
+func restBody(t *testing.T, r *testRun) map[string]any {
+	t.Helper()
+	var body map[string]any
+	require.NoError(t, json.Unmarshal([]byte(one(t, r.m, "aws:apigateway/restApi:RestApi")["body"].(string)), &body))
+	return body
+}
+
+func TestPrivateApiRestBody(t *testing.T) {
+	r, err := runPrivateApi(t, func(a *PrivateApiArgs) {
+		asRest(a)
+		a.Backends[1].Routes = append(a.Backends[1].Routes, "DELETE /todo/{id}", "ANY /todo/admin/{proxy+}")
+		a.Rest.PublicRoutes = []string{"GET /dogs"}
+	})
+	require.NoError(t, err)
+	paths := restBody(t, r)["paths"].(map[string]any)
+	require.Len(t, paths, 4, "/dogs, /todo, /todo/{id}, /todo/admin/{proxy+}")
+	public := paths["/dogs"].(map[string]any)["get"].(map[string]any)
+	require.NotContains(t, public, "security", "a public route needs no key")
+	integration := public["x-amazon-apigateway-integration"].(map[string]any)
+	require.Equal(t, "'anonymous'", integration["requestParameters"].(map[string]any)["integration.request.header.x-user-id"])
+	require.Equal(t, "'-'", integration["requestParameters"].(map[string]any)["integration.request.header.x-api-key"], "no backend gets a client's key")
+
+	del := paths["/todo/{id}"].(map[string]any)["delete"].(map[string]any)
+	require.Equal(t, []any{map[string]any{"api_key": []any{}}}, del["security"])
+	integration = del["x-amazon-apigateway-integration"].(map[string]any)
+	require.Equal(t, "http_proxy", integration["type"])
+	require.Equal(t, "VPC_LINK", integration["connectionType"])
+	require.Equal(t, output(t, r.m, "aws:apigateway/vpcLink:VpcLink", "api-vpclink", "id"), integration["connectionId"])
+	require.Regexp(t, `^http://internal-api-nlb-[0-9a-f]+-[0-9a-f]{16}\.elb\.us-west-2\.amazonaws\.com:20001/todo/\{id\}$`, integration["uri"])
+	require.Equal(t, map[string]any{
+		"integration.request.path.id":          "method.request.path.id",
+		"integration.request.header.x-user-id": "context.identity.apiKeyId",
+		"integration.request.header.x-api-key": "'-'",
+	}, integration["requestParameters"])
+	require.EqualValues(t, 29000, integration["timeoutInMillis"])
+
+	greedy := paths["/todo/admin/{proxy+}"].(map[string]any)["x-amazon-apigateway-any-method"].(map[string]any)
+	integration = greedy["x-amazon-apigateway-integration"].(map[string]any)
+	require.Equal(t, "ANY", integration["httpMethod"])
+	require.Regexp(t, `:20001/todo/admin/\{proxy\}$`, integration["uri"])
+	require.Equal(t, "method.request.path.proxy", integration["requestParameters"].(map[string]any)["integration.request.path.proxy"])
 }

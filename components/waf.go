@@ -1,11 +1,15 @@
 package components
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/private-apis/private-apis/apirules"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/apigateway"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
@@ -68,28 +72,40 @@ func wafGroupCapacity(name string) (int, bool) {
 	return 0, false
 }
 
-// Check refuses rule groups and limits the web ACL can't have.
-func (w WAFOptions) Check() error {
-	capacity := wafRateRuleCapacity
+// CheckRuleGroups refuses rule groups the web ACL can't have: one not in
+// WAFRuleGroups, or an action other than block or count. (Every group of
+// WAFRuleGroups fits a web ACL's capacity at once; a test keeps it so.)
+func (w WAFOptions) CheckRuleGroups() error {
 	for _, group := range slices.Sorted(maps.Keys(w.RuleGroups)) {
-		c, ok := wafGroupCapacity(group)
-		if !ok {
+		if _, ok := wafGroupCapacity(group); !ok {
 			var known []string
 			for _, g := range WAFRuleGroups {
 				known = append(known, g.Name)
 			}
-			return fmt.Errorf("WAF rule group %q is not one of %s", group, strings.Join(known, ", "))
+			return fmt.Errorf("rule group %q is not one of %s (others charge extra or need settings)", group, strings.Join(known, ", "))
 		}
 		if action := w.RuleGroups[group]; action != WAFBlock && action != WAFCount {
-			return fmt.Errorf("WAF rule group %s: action %q must be %s or %s", group, action, WAFBlock, WAFCount)
+			return fmt.Errorf("rule group %s: action %q must be %s or %s", group, action, WAFBlock, WAFCount)
 		}
-		capacity += c
 	}
-	if capacity > WAFCapacityLimit {
-		return fmt.Errorf("WAF rule groups take %d capacity units, over the %d a web ACL has", capacity, WAFCapacityLimit)
-	}
+	return nil
+}
+
+// CheckRateLimit refuses a rate limit the provider refuses.
+func (w WAFOptions) CheckRateLimit() error {
 	if w.RateLimit < WAFMinRateLimit || w.RateLimit > WAFMaxRateLimit {
-		return fmt.Errorf("WAF RateLimit %d must be %d to %d requests per 5 minutes", w.RateLimit, WAFMinRateLimit, WAFMaxRateLimit)
+		return fmt.Errorf("rate limit %d must be %d to %d requests per 5 minutes", w.RateLimit, WAFMinRateLimit, WAFMaxRateLimit)
+	}
+	return nil
+}
+
+// Check is CheckRuleGroups and CheckRateLimit.
+func (w WAFOptions) Check() error {
+	if err := w.CheckRuleGroups(); err != nil {
+		return fmt.Errorf("WAF: %w", err)
+	}
+	if err := w.CheckRateLimit(); err != nil {
+		return fmt.Errorf("WAF: %w", err)
 	}
 	return nil
 }
@@ -100,9 +116,13 @@ func (w WAFOptions) Check() error {
 func (api *PrivateApi) webACL(ctx *pulumi.Context, name string, a PrivateApiArgs, stage *apigateway.Stage) error {
 	w := *a.Rest.WAF
 	setDefault(&w.LogRetentionDays, DefaultLogRetentionDays)
+	// Sampled requests show every header in WAF's console, a client's API
+	// key among them, and log redaction doesn't apply to them; the logs,
+	// redacted, say the same.
 	visibility := func(metric string) *wafv2.WebAclRuleVisibilityConfigArgs {
-		return &wafv2.WebAclRuleVisibilityConfigArgs{CloudwatchMetricsEnabled: pulumi.Bool(true), MetricName: pulumi.String(metric), SampledRequestsEnabled: pulumi.Bool(true)}
+		return &wafv2.WebAclRuleVisibilityConfigArgs{CloudwatchMetricsEnabled: pulumi.Bool(true), MetricName: pulumi.String(metric), SampledRequestsEnabled: pulumi.Bool(false)}
 	}
+	aclName := webACLName(ctx, name)
 	rules := wafv2.WebAclRuleArray{&wafv2.WebAclRuleArgs{
 		Name:     pulumi.String("rate-limit-per-ip"),
 		Priority: pulumi.Int(0),
@@ -132,12 +152,16 @@ func (api *PrivateApi) webACL(ctx *pulumi.Context, name string, a PrivateApiArgs
 		})
 	}
 	acl, err := wafv2.NewWebAcl(ctx, name+"-waf", &wafv2.WebAclArgs{
+		// Named for the stack, and its metrics after its name: CloudWatch's
+		// WebACL dimension, which the alarm names, is then one and the same
+		// whichever of the two WAF publishes it by.
+		Name:          pulumi.String(aclName),
 		Description:   pulumi.String("The public REST API's web ACL"),
 		Scope:         pulumi.String("REGIONAL"),
 		DefaultAction: &wafv2.WebAclDefaultActionArgs{Allow: &wafv2.WebAclDefaultActionAllowArgs{}},
 		Rules:         rules,
 		VisibilityConfig: &wafv2.WebAclVisibilityConfigArgs{
-			CloudwatchMetricsEnabled: pulumi.Bool(true), MetricName: pulumi.String(name + "-waf"), SampledRequestsEnabled: pulumi.Bool(true),
+			CloudwatchMetricsEnabled: pulumi.Bool(true), MetricName: pulumi.String(aclName), SampledRequestsEnabled: pulumi.Bool(false),
 		},
 		Tags: a.Tags,
 	}, pulumi.Parent(api))
@@ -168,18 +192,8 @@ func (api *PrivateApi) wafLogs(ctx *pulumi.Context, name string, a PrivateApiArg
 		return fmt.Errorf("creating WAF log group: %w", err)
 	}
 	policy, err := cloudwatch.NewLogResourcePolicy(ctx, name+"-waf-logs", &cloudwatch.LogResourcePolicyArgs{
-		PolicyName: pulumi.Sprintf("%s-waf-logs", logs.Name),
-		PolicyDocument: logs.Arn.ApplyT(func(arn string) string {
-			return mustJSON(map[string]any{
-				"Version": "2012-10-17",
-				"Statement": []any{map[string]any{
-					"Effect":    "Allow",
-					"Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
-					"Action":    []string{"logs:CreateLogStream", "logs:PutLogEvents"},
-					"Resource":  arn + ":*",
-				}},
-			})
-		}).(pulumi.StringOutput),
+		PolicyName:     pulumi.Sprintf("%s-waf-logs", logs.Name),
+		PolicyDocument: logs.Arn.ApplyT(wafLogPolicy).(pulumi.StringOutput),
 	}, pulumi.Parent(api))
 	if err != nil {
 		return fmt.Errorf("creating WAF log policy: %w", err)
@@ -187,8 +201,53 @@ func (api *PrivateApi) wafLogs(ctx *pulumi.Context, name string, a PrivateApiArg
 	if _, err := wafv2.NewWebAclLoggingConfiguration(ctx, name+"-waf", &wafv2.WebAclLoggingConfigurationArgs{
 		ResourceArn:           acl.Arn,
 		LogDestinationConfigs: pulumi.StringArray{logs.Arn},
+		// WAF logs every header; a client's API key must not be one.
+		RedactedFields: wafv2.WebAclLoggingConfigurationRedactedFieldArray{&wafv2.WebAclLoggingConfigurationRedactedFieldArgs{
+			SingleHeader: &wafv2.WebAclLoggingConfigurationRedactedFieldSingleHeaderArgs{Name: pulumi.String(apirules.APIKeyHeader)},
+		}},
 	}, pulumi.Parent(api), pulumi.DependsOn([]pulumi.Resource{policy})); err != nil {
 		return fmt.Errorf("logging the web ACL: %w", err)
 	}
 	return nil
 }
+
+// wafLogPolicy lets WAF's log delivery write to one log group, for this
+// account's deliveries only (the confused-deputy conditions of
+// https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html).
+// An account has at most 10 such policies per region.
+func wafLogPolicy(logGroupArn string) string {
+	// arn:<partition>:logs:<region>:<account>:log-group:<name>
+	parts := strings.SplitN(logGroupArn, ":", 6)
+	account, region, partition := "", "", "aws"
+	if len(parts) == 6 {
+		partition, region, account = parts[1], parts[3], parts[4]
+	}
+	return mustJSON(map[string]any{
+		"Version": "2012-10-17",
+		"Statement": []any{map[string]any{
+			"Effect":    "Allow",
+			"Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
+			"Action":    []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+			"Resource":  logGroupArn + ":*",
+			"Condition": map[string]any{
+				"StringEquals": map[string]any{"aws:SourceAccount": account},
+				"ArnLike":      map[string]any{"aws:SourceArn": fmt.Sprintf("arn:%s:logs:%s:%s:*", partition, region, account)},
+			},
+		}},
+	})
+}
+
+// webACLName is the web ACL's name: the project, stack and component, so
+// two stacks in one account and region never share a name or metrics,
+// within WAF's 128 letters, digits, hyphens and underscores
+// (terraform-provider-aws wafv2/web_acl.go).
+func webACLName(ctx *pulumi.Context, name string) string {
+	n := wafNameUnsafe.ReplaceAllString(fmt.Sprintf("%s-%s-%s-waf", ctx.Project(), ctx.Stack(), name), "-")
+	if len(n) > 128 {
+		sum := sha256.Sum256([]byte(n))
+		n = n[:119] + "-" + hex.EncodeToString(sum[:4])
+	}
+	return n
+}
+
+var wafNameUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -153,12 +154,40 @@ func (r *configReader) raw(key string) string {
 	return v
 }
 
-// changedInt says whether an integer key's value differs from
-// Pulumi.yaml's default: the CLI passes the default to every stack, so only
-// a change says a user set it.
-func (r *configReader) changedInt(key string) bool {
-	n, err := strconv.Atoi(r.raw(key))
-	return err == nil && n != r.declared[key].Default
+// shown is a key's value as a user wrote it, for an error: a list or map
+// as YAML would show it, a scalar quoted.
+func (r *configReader) shown(key string) string {
+	raw := r.raw(key)
+	var v any
+	if err := json.Unmarshal([]byte(raw), &v); err == nil {
+		switch v := v.(type) {
+		case []any:
+			return fmt.Sprintf("%q", v)
+		case map[string]any:
+			return fmt.Sprint(v)
+		}
+	}
+	return strconv.Quote(raw)
+}
+
+// changed says whether a key's value differs from Pulumi.yaml's default,
+// compared as JSON values: the CLI passes the default to every stack, so
+// only a change says a user set it.
+func (r *configReader) changed(key string) bool {
+	raw := r.raw(key)
+	if n, err := strconv.Atoi(raw); err == nil {
+		// Whole numbers as the int reader takes them, "05" included.
+		return fmt.Sprint(n) != fmt.Sprint(r.declared[key].Default)
+	}
+	var v, def any
+	if err := json.Unmarshal([]byte(raw), &v); err != nil {
+		v = raw
+	}
+	b, err := json.Marshal(r.declared[key].Default)
+	if err != nil || json.Unmarshal(b, &def) != nil {
+		return true
+	}
+	return !reflect.DeepEqual(v, def)
 }
 
 func (r *configReader) string(key string) string {

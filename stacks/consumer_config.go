@@ -2,9 +2,7 @@ package stacks
 
 import (
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"strconv"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -137,9 +135,12 @@ func (c consumerConfig) checkTypeChoices(r *configReader) {
 	for _, p := range (apirules.TypeChoices{Type: c.ApiType, Clients: c.Rest.Clients, JWTIssuer: c.JwtIssuer, CORS: c.CORS, PublicRoutes: c.PublicRoutes}).Problems() {
 		r.fail(p.Key, p.Value, "%s", p.Problem)
 	}
-	checkListenerPorts(r, c.Providers, c.Rest.ListenerPorts)
+	checkPinned(r, "listenerPorts", "port", 1, 65535, c.Providers, c.Rest.ListenerPorts)
 	if c.ApiType != apirules.ApiTypeREST {
 		return
+	}
+	if len(c.Providers) > components.MaxRestBackends {
+		r.fail("providers", fmt.Sprintf("%d stacks", len(c.Providers)), "a REST API reaches its providers through one NLB, a listener each, and an NLB has at most %d listeners: split them across consumers, or use apiType http", components.MaxRestBackends)
 	}
 	if len(c.ListenerRulePriorities) > 0 {
 		r.fail("listenerRulePriorities", strconv.Quote(r.raw("listenerRulePriorities")), "an HTTP API's load balancer rules; a REST API's providers have NLB listener ports: pin those in private-apis:listenerPorts")
@@ -165,19 +166,7 @@ func (c consumerConfig) checkProviders(r *configReader) {
 		}
 		seen[p] = true
 	}
-	taken := map[int]string{}
-	for _, stack := range slices.Sorted(maps.Keys(c.ListenerRulePriorities)) {
-		priority := c.ListenerRulePriorities[stack]
-		switch {
-		case !slices.Contains(c.Providers, stack):
-			r.fail("listenerRulePriorities", fmt.Sprintf("%q", stack), "not one of private-apis:providers %q", c.Providers)
-		case priority < 1 || priority > components.MaxRulePriority:
-			r.fail("listenerRulePriorities", fmt.Sprintf("%s: %d", stack, priority), "a priority is 1 to %d", components.MaxRulePriority)
-		case taken[priority] != "":
-			r.fail("listenerRulePriorities", fmt.Sprintf("%s: %d", stack, priority), "%s has priority %d too; give each provider its own", taken[priority], priority)
-		}
-		taken[priority] = stack
-	}
+	checkPinned(r, "listenerRulePriorities", "priority", 1, components.MaxRulePriority, c.Providers, c.ListenerRulePriorities)
 }
 
 // checkAuthorization checks the JWT keys, and the public routes, which

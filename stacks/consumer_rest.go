@@ -3,13 +3,10 @@ package stacks
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/private-apis/private-apis/apirules"
@@ -51,9 +48,9 @@ func readRestConfig(r *configReader, apiType string) restConfig {
 		r.fail(p.Key, p.Value, "%s", p.Problem)
 	}
 	if apiType != apirules.ApiTypeREST {
-		for _, key := range []string{"wafRuleGroups", "wafRateLimit", "endpointType", "allowedVpcEndpoints", "allowedSourceIps", "deniedSourceIps", "listenerPorts"} {
+		for _, key := range []string{"wafRuleGroups", "wafRateLimit", "endpointType", "allowedVpcEndpoints", apirules.KeyAllowedSourceIPs, apirules.KeyDeniedSourceIPs, "listenerPorts"} {
 			if r.changed(key) {
-				r.fail(key, strconv.Quote(r.raw(key)), "only a REST API has it: set private-apis:%s to %s, or remove it", apirules.KeyApiType, apirules.ApiTypeREST)
+				r.fail(key, r.shown(key), "only a REST API has it: set private-apis:%s to %s, or remove it", apirules.KeyApiType, apirules.ApiTypeREST)
 			}
 		}
 		return c
@@ -64,17 +61,21 @@ func readRestConfig(r *configReader, apiType string) restConfig {
 }
 
 // checkWAF refuses rule groups, actions and limits the web ACL can't take,
-// with the component's own rules.
+// with the component's own rules, and WAF settings with WAF off.
 func (c restConfig) checkWAF(r *configReader) {
 	if !c.WAF {
+		for _, key := range []string{"wafRuleGroups", "wafRateLimit"} {
+			if r.changed(key) {
+				r.fail(key, r.shown(key), "only means something with WAF on: remove it, or set private-apis:waf to true")
+			}
+		}
 		return
 	}
-	if err := c.wafOptions().Check(); err != nil {
-		key := "wafRuleGroups"
-		if c.WAFRateLimit < components.WAFMinRateLimit || c.WAFRateLimit > components.WAFMaxRateLimit {
-			key = "wafRateLimit"
-		}
-		r.fail(key, strconv.Quote(r.raw(key)), "%v", err)
+	if err := c.wafOptions().CheckRuleGroups(); err != nil {
+		r.fail("wafRuleGroups", r.shown("wafRuleGroups"), "%v", err)
+	}
+	if err := c.wafOptions().CheckRateLimit(); err != nil {
+		r.fail("wafRateLimit", r.shown("wafRateLimit"), "%v", err)
 	}
 }
 
@@ -88,27 +89,12 @@ func (c restConfig) checkPolicy(r *configReader) {
 		key := strings.ToLower(p.Field[:1]) + p.Field[1:]
 		// The component names its fields; a user knows the keys.
 		msg := strings.NewReplacer("AllowedVpcEndpoints", namespace+":allowedVpcEndpoints", "EndpointType", namespace+":endpointType").Replace(p.Err.Error())
-		r.fail(key, strconv.Quote(r.raw(key)), "%s", msg)
+		r.fail(key, r.shown(key), "%s", msg)
 	}
 }
 
 func (c restConfig) wafOptions() components.WAFOptions {
 	return components.WAFOptions{RuleGroups: c.WAFRuleGroups, RateLimit: c.WAFRateLimit}
-}
-
-// changed says whether a key's value differs from Pulumi.yaml's default,
-// compared as JSON values: the CLI passes the default to every stack, so
-// only a change says a user set it.
-func (r *configReader) changed(key string) bool {
-	var v, def any
-	if err := json.Unmarshal([]byte(r.raw(key)), &v); err != nil {
-		v = r.raw(key)
-	}
-	b, err := json.Marshal(r.declared[key].Default)
-	if err != nil || json.Unmarshal(b, &def) != nil {
-		return true
-	}
-	return !reflect.DeepEqual(v, def)
 }
 
 // The ports a provider's NLB listener is derived in: above the well-known
@@ -129,20 +115,20 @@ func listenerPort(pinned map[string]int, stack string) int {
 	return minDerivedPort + int(binary.BigEndian.Uint32(sum[:4])%derivedPorts)
 }
 
-// checkListenerPorts refuses pinned ports that name no provider, are out
-// of range or are taken twice.
-func checkListenerPorts(r *configReader, providers []string, pinned map[string]int) {
+// checkPinned refuses pinned slots (rule priorities, listener ports) under
+// key that name no provider, are out of lo..hi or are taken twice.
+func checkPinned(r *configReader, key, noun string, lo, hi int, providers []string, pinned map[string]int) {
 	taken := map[int]string{}
 	for _, stack := range slices.Sorted(maps.Keys(pinned)) {
-		port := pinned[stack]
+		n := pinned[stack]
 		switch {
 		case !slices.Contains(providers, stack):
-			r.fail("listenerPorts", fmt.Sprintf("%q", stack), "not one of private-apis:providers %q", providers)
-		case port < 1 || port > 65535:
-			r.fail("listenerPorts", fmt.Sprintf("%s: %d", stack, port), "a port is 1 to 65535")
-		case taken[port] != "":
-			r.fail("listenerPorts", fmt.Sprintf("%s: %d", stack, port), "%s has port %d too; give each provider its own", taken[port], port)
+			r.fail(key, fmt.Sprintf("%q", stack), "not one of private-apis:providers %q", providers)
+		case n < lo || n > hi:
+			r.fail(key, fmt.Sprintf("%s: %d", stack, n), "a %s is %d to %d", noun, lo, hi)
+		case taken[n] != "":
+			r.fail(key, fmt.Sprintf("%s: %d", stack, n), "%s has %s %d too; give each provider its own", taken[n], noun, n)
 		}
-		taken[port] = stack
+		taken[n] = stack
 	}
 }

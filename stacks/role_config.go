@@ -184,7 +184,7 @@ func readMonitoringConfig(r *configReader, thresholds bool) monitoringConfig {
 		// The thresholds are the consumer's: a provider's alarms watch its
 		// targets and compute.
 		for _, key := range []string{"alarm5xxRatePercent", "alarmLatencyP99Milliseconds"} {
-			if r.changedInt(key) {
+			if r.changed(key) {
 				r.fail(key, r.raw(key), "the consumer's alarm threshold; a provider's alarms watch its targets and compute, so set it in Pulumi.consumer.yaml")
 			}
 		}

@@ -183,6 +183,9 @@ type AWS struct {
 	// pushed are the image tags in each ECR repository, by repository URL,
 	// and the build each points to.
 	pushed map[string]map[string]string
+	// snapshots are what each REST API deployment holds, by its ID: the
+	// API as it was when the deployment was made (see deployments.go).
+	snapshots map[string]string
 }
 
 // New returns a harness for a four-AZ us-west-2 account.
@@ -210,6 +213,7 @@ func New() *AWS {
 		EndpointsInUse:     map[string]bool{},
 		Parameters:         map[string]string{},
 		pushed:             map[string]map[string]string{},
+		snapshots:          map[string]string{},
 	}
 }
 
@@ -435,6 +439,9 @@ func (m *AWS) apply(args pulumi.MockResourceArgs, declared Resource, in map[stri
 	if v, ok := outputs["id"]; ok && v.IsString() {
 		id = v.StringValue()
 	}
+	if args.TypeToken == deploymentType && (!u.existed || u.replacing) {
+		m.snapshots[id] = m.restAPISnapshot(in["restApi"])
+	}
 	if u.replacing && !declared.DeleteBeforeReplace {
 		// The old one goes at the end of a successful update.
 		m.pending = append(m.pending, u.prior)
@@ -508,6 +515,9 @@ func (m *AWS) Run(stack string, config map[string]string, rootDir string, fn pul
 
 	if err == nil && !preview {
 		err = m.deleteUndeclared()
+	}
+	if err == nil && !preview {
+		err = m.checkDeployments()
 	}
 
 	resolved := map[string]any{}
