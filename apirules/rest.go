@@ -86,11 +86,11 @@ func (c Clients) Problems() []ThrottlingProblem {
 			out = append(out, ThrottlingProblem{KeyClients, strconv.Quote(name), fmt.Sprintf("a client's name is 1 to %d lower-case letters, digits and inner dashes, e.g. %s", MaxClientNameLen, example)})
 		}
 		for _, v := range []struct {
-			field string
-			n     int
-		}{{"rateLimit", p.RateLimit}, {"burstLimit", p.BurstLimit}} {
+			field, unit string
+			n           int
+		}{{"rateLimit", "requests per second", p.RateLimit}, {"burstLimit", "requests at once", p.BurstLimit}} {
 			if v.n < 1 || v.n > MaxRouteRate {
-				out = append(out, ThrottlingProblem{KeyClients, fmt.Sprintf("%s: {%s: %d}", name, v.field, v.n), fmt.Sprintf("%s must be 1 to %d requests per second; give each client both, e.g. %s", v.field, MaxRouteRate, example)})
+				out = append(out, ThrottlingProblem{KeyClients, fmt.Sprintf("%s: {%s: %d}", name, v.field, v.n), fmt.Sprintf("%s must be 1 to %d %s; give each client both, e.g. %s", v.field, MaxRouteRate, v.unit, example)})
 			}
 		}
 		switch {
