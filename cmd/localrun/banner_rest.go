@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"github.com/private-apis/private-apis/apirules"
@@ -12,8 +11,10 @@ import (
 )
 
 // writeREST finishes the banner of a REST API: which routes need a key,
-// each client's key and plan, where the keys are kept, what is not
-// reproduced, and the blog's calls with a key.
+// each client's key id and plan, where the keys are kept, what is not
+// reproduced, and the blog's calls with a key. No key value is printed (the
+// banner shares stdout with the access log, which may be kept or shown):
+// the calls read each key from the keys file, readable by the user only.
 func writeREST(b *strings.Builder, t *topology, opts options) {
 	rest := opts.REST
 	notHere := "            not reproduced here: WAF (waf, wafRuleGroups, wafRateLimit) and a private endpoint (endpointType, allowedVpcEndpoints)\n"
@@ -33,18 +34,30 @@ func writeREST(b *strings.Builder, t *topology, opts options) {
 			}
 		}
 	}
-	path := filepath.Join(opts.LocalDir, apiKeysFile)
 	fmt.Fprintf(b, "  REST API  an API key in %s on: %s\n", apirules.APIKeyHeader, listOrNone(keyed))
 	fmt.Fprintf(b, "            no key: %s\n", listOrNone(open))
-	names := rest.Clients.Names()
-	for _, name := range names {
+	for _, name := range rest.Clients.Names() {
 		fmt.Fprintf(b, "            %s: key id %s, %s\n", name, opts.APIKeys[name].ID, planText(rest.Clients[name]))
 	}
-	fmt.Fprintf(b, "            keys kept in %s (cat it to read them again; delete an entry for a new key)\n%s", path, notHere)
+	fmt.Fprintf(b, "            keys kept in %s (cat it to read them again; delete an entry for a new key)\n%s", filepath.Join(opts.LocalDir, apiKeysFile), notHere)
+	writeRESTTryIt(b, t, opts)
+}
 
-	fmt.Fprintf(b, "\nTry it (each client's key, then the blog's calls as %s):\n\n  URL=%s\n", names[0], t.gatewayURL)
+// keyFunc is a shell function, apikey, that prints the value of the client named
+// $1 from the keys file at $KEYS, as LoadAPIKeys writes it (indented
+// JSON), so the banner's calls use the keys without printing them.
+const keyFunc = `apikey() { sed -n "/^  \"$1\": {/,/}/s/^ *\"value\": \"\([A-Za-z0-9]*\)\".*/\1/p" "$KEYS"; }`
+
+// writeRESTTryIt is the banner's calls on a REST API with clients: each
+// client's, then the blog's as the first client, and a refusal without a
+// key.
+func writeRESTTryIt(b *strings.Builder, t *topology, opts options) {
+	rest := opts.REST
+	names := rest.Clients.Names()
+	fmt.Fprintf(b, "\nTry it (each client's key, read from the keys file by apikey(), then the blog's calls as %s):\n\n", names[0])
+	fmt.Fprintf(b, "  URL=%s\n  KEYS=%s\n  %s\n", t.gatewayURL, shellQuote(filepath.Join(opts.LocalDir, apiKeysFile)), keyFunc)
 	for _, name := range names {
-		fmt.Fprintf(b, "  curl -s -H '%s: %s' $URL/todo    # as %s\n", apirules.APIKeyHeader, opts.APIKeys[name].Value, name)
+		fmt.Fprintf(b, "  curl -s -H \"%s: $(apikey %s)\" $URL/todo    # as %s\n", apirules.APIKeyHeader, name, name)
 	}
 	var refused string
 	for _, call := range []struct{ route, curl string }{
@@ -54,7 +67,7 @@ func writeREST(b *strings.Builder, t *topology, opts options) {
 	} {
 		key := ""
 		if rest.Clients.KeyRequired(rest.PublicRoutes, call.route) {
-			key = fmt.Sprintf("-H '%s: %s' ", apirules.APIKeyHeader, opts.APIKeys[names[0]].Value)
+			key = fmt.Sprintf("-H \"%s: $(apikey %s)\" ", apirules.APIKeyHeader, names[0])
 			if refused == "" || strings.HasPrefix(call.route, "GET ") {
 				refused = call.curl // a read, if there is one, to show the 403
 			}
@@ -65,6 +78,11 @@ func writeREST(b *strings.Builder, t *topology, opts options) {
 		fmt.Fprintf(b, "  curl -s %s    # 403 %s\n", refused, apirules.RESTForbiddenBody)
 	}
 	b.WriteString("\nAccess log lines (JSON) follow on stdout, service logs on stderr. Ctrl-C stops everything.\n\n")
+}
+
+// shellQuote is s as one word of a POSIX shell, in single quotes.
+func shellQuote(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // planText is a client's usage plan in words.
@@ -83,10 +101,8 @@ func writeSourceIPs(b *strings.Builder, rest *localgw.REST) {
 	if len(rest.AllowedSourceIPs)+len(rest.DeniedSourceIPs) == 0 {
 		return
 	}
-	local := netip.MustParseAddr("127.0.0.1")
-	contains := func(p netip.Prefix) bool { return p.Contains(local) }
 	fmt.Fprintf(b, "  source IPs allowed: %s; denied: %s (resource policy)\n", prefixesOrAny(rest.AllowedSourceIPs, "any"), prefixesOrAny(rest.DeniedSourceIPs, "none"))
-	if slices.ContainsFunc(rest.DeniedSourceIPs, contains) || (len(rest.AllowedSourceIPs) > 0 && !slices.ContainsFunc(rest.AllowedSourceIPs, contains)) {
+	if rest.Refuses(netip.MustParseAddr("127.0.0.1")) {
 		fmt.Fprintf(b, "            so every call here, from 127.0.0.1, is refused 403, as the deployed API refuses callers outside them (%s, %s)\n", apirules.KeyAllowedSourceIPs, apirules.KeyDeniedSourceIPs)
 	}
 }

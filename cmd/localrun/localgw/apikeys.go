@@ -41,6 +41,8 @@ const (
 // new key, added to the file. Entries of clients no longer configured stay
 // in the file, should they come back, but are not returned, so the gateway
 // refuses them. Two processes starting at once end up with the same keys.
+// Anything at path but a regular file (a directory, a symbolic link, even
+// one to a keys file) is refused with an error saying to delete it.
 func LoadAPIKeys(path string, clients []string) (map[string]APIKey, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("making the API keys' directory: %w", err)
@@ -50,34 +52,65 @@ func LoadAPIKeys(path string, clients []string) (map[string]APIKey, error) {
 		return nil, fmt.Errorf("locking the API keys file: %w", err)
 	}
 	defer unlock()
-	for {
-		all, err := readAPIKeys(path)
-		exists := err == nil
-		if errors.Is(err, fs.ErrNotExist) {
-			all, err = map[string]APIKey{}, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		added, err := addAPIKeys(all, clients)
-		if err != nil {
-			return nil, err
-		}
-		if added {
-			err = writeAPIKeys(path, all, exists)
-		}
+	all, err := loadAndAddAPIKeys(path, clients)
+	if errors.Is(err, fs.ErrExist) {
+		// The file appeared between the look and the link: made by a
+		// process that doesn't lock (lockFile is a no-op outside Unix).
+		// Take its keys, once; under the lock nothing else makes it.
+		all, err = loadAndAddAPIKeys(path, clients)
 		if errors.Is(err, fs.ErrExist) {
-			continue // another process made the file first: take its keys
+			return nil, fmt.Errorf("%s: something else keeps making it while the keys are written; stop whatever does, and delete it: %w", path, err)
 		}
-		if err != nil {
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]APIKey, len(clients))
+	for _, c := range clients {
+		out[c] = all[c]
+	}
+	return out, nil
+}
+
+// loadAndAddAPIKeys reads the keys file at path, gives each client without
+// a key one and writes the file if it did: fs.ErrExist when the file was
+// missing and something made it before the new one was linked in place.
+func loadAndAddAPIKeys(path string, clients []string) (map[string]APIKey, error) {
+	exists, err := apiKeysFileExists(path)
+	if err != nil {
+		return nil, err
+	}
+	all := map[string]APIKey{}
+	if exists {
+		if all, err = readAPIKeys(path); err != nil {
 			return nil, err
 		}
-		out := make(map[string]APIKey, len(clients))
-		for _, c := range clients {
-			out[c] = all[c]
-		}
-		return out, nil
 	}
+	added, err := addAPIKeys(all, clients)
+	if err != nil || !added {
+		return all, err
+	}
+	return all, writeAPIKeys(path, all, exists)
+}
+
+// apiKeysFileExists says whether there is a keys file at path, refusing
+// anything there but a regular file: a directory, or a symbolic link (a
+// dangling one would read as missing, yet take no link in its place).
+func apiKeysFileExists(path string) (bool, error) {
+	info, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("reading the API keys: %w", err)
+	case info.IsDir():
+		return false, fmt.Errorf("%s is a directory, not the API keys file: delete it and new keys are made", path)
+	case info.Mode()&fs.ModeSymlink != 0:
+		return false, fmt.Errorf("%s is a symbolic link, not a regular file: delete it and new keys are made (to keep keys, copy the file it points to there)", path)
+	case !info.Mode().IsRegular():
+		return false, fmt.Errorf("%s is not a regular file: delete it and new keys are made", path)
+	}
+	return true, nil
 }
 
 // addAPIKeys gives each client without a key in all a new one, and says
@@ -104,7 +137,7 @@ func addAPIKeys(all map[string]APIKey, clients []string) (bool, error) {
 func readAPIKeys(path string) (map[string]APIKey, error) {
 	body, err := os.ReadFile(path)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading the API keys: %w", err)
 	}
 	var all map[string]APIKey
 	if err := json.Unmarshal(body, &all); err != nil {

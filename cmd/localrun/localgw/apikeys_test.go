@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -95,4 +96,57 @@ func TestAPIKeysStartingTogether(t *testing.T) {
 	leftovers, err := filepath.Glob(filepath.Join(filepath.Dir(path), ".api-keys-*"))
 	require.NoError(t, err)
 	require.Empty(t, leftovers, "no temporary keys file is left behind")
+}
+
+// TestAPIKeysFileRefusesWhatIsNoFile: anything at the keys path but a
+// regular file is refused at once, with the path and what to do; a
+// dangling symbolic link once made the loader spin forever.
+func TestAPIKeysFileRefusesWhatIsNoFile(t *testing.T) {
+	for name, tt := range map[string]struct {
+		make func(t *testing.T, path string)
+		want string
+	}{
+		"a dangling symbolic link": {func(t *testing.T, path string) {
+			require.NoError(t, os.Symlink(filepath.Join(t.TempDir(), "gone.json"), path))
+		}, "is a symbolic link, not a regular file: delete it"},
+		"a symbolic link to a keys file": {func(t *testing.T, path string) {
+			target := filepath.Join(t.TempDir(), "keys.json")
+			_, err := LoadAPIKeys(target, []string{"a"})
+			require.NoError(t, err)
+			require.NoError(t, os.Symlink(target, path))
+		}, "is a symbolic link, not a regular file: delete it"},
+		"a directory": {func(t *testing.T, path string) {
+			require.NoError(t, os.Mkdir(path, 0o700))
+		}, "is a directory, not the API keys file: delete it"},
+		"a damaged file": {func(t *testing.T, path string) {
+			require.NoError(t, os.WriteFile(path, []byte(`{"a": `), 0o600))
+		}, "delete it and new keys are made"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "api-keys.json")
+			tt.make(t, path)
+			err := loadGuarded(t, path, []string{"a"})
+			require.ErrorContains(t, err, path)
+			require.ErrorContains(t, err, tt.want)
+		})
+	}
+}
+
+// loadGuarded is LoadAPIKeys's error, failing the test rather than hanging
+// it should LoadAPIKeys never return (the guard is far beyond any run's
+// time; it times nothing).
+func loadGuarded(t *testing.T, path string, clients []string) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := LoadAPIKeys(path, clients)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(time.Minute):
+		t.Fatalf("LoadAPIKeys(%s) did not return", path)
+		return nil
+	}
 }

@@ -33,9 +33,9 @@ func (g *Gateway) rewrite(pr *httputil.ProxyRequest) {
 	// it, so no client chooses the user id a backend trusts.
 	pr.Out.Header.Del(apirules.UserHeader)
 	if g.rest != nil {
-		// A REST API's HTTP_PROXY integration would pass x-api-key on, but
-		// the backends have no use for a client's secret, so it stays here.
-		pr.Out.Header.Del(apirules.APIKeyHeader)
+		// The deployed REST integration maps x-api-key to the static '-',
+		// so a backend never gets a client's key, yet always the header.
+		pr.Out.Header.Set(apirules.APIKeyHeader, restAPIKeyStandIn)
 	}
 	if x.user != "" {
 		pr.Out.Header.Set(apirules.UserHeader, x.user)

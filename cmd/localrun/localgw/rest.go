@@ -29,6 +29,10 @@ const (
 	// restAnonymous is the x-user-id the deployed integration sends on a
 	// route that needs no key (a static 'anonymous').
 	restAnonymous = "anonymous"
+	// restAPIKeyStandIn is the x-api-key every backend gets from a REST
+	// API, whatever the client sent: the deployed integration maps
+	// integration.request.header.x-api-key to the static '-'.
+	restAPIKeyStandIn = "-"
 	// restResourceARN is the start of the method ARN a resource policy's
 	// refusal names: the stage is the deployed one's
 	// (components.RestStageName); the region, account and API id are
@@ -102,12 +106,8 @@ func (g *restGate) sourceAllowed(w http.ResponseWriter, r *http.Request) bool {
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	ip, err := netip.ParseAddr(host)
-	ip = ip.Unmap()
-	contains := func(p netip.Prefix) bool { return err == nil && p.Contains(ip) }
-	denied := slices.ContainsFunc(g.rules.DeniedSourceIPs, contains) ||
-		(len(g.rules.AllowedSourceIPs) > 0 && !slices.ContainsFunc(g.rules.AllowedSourceIPs, contains))
-	if !denied {
+	ip, _ := netip.ParseAddr(host) // unreadable: the zero Addr, in no range
+	if !g.rules.Refuses(ip.Unmap()) {
 		return true
 	}
 	body, _ := json.Marshal(struct{ Message string }{ // a string always marshals

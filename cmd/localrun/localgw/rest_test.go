@@ -1,6 +1,7 @@
 package localgw
 
 import (
+	"io"
 	"net/http"
 	"net/netip"
 	"path/filepath"
@@ -108,7 +109,7 @@ func TestRESTAPIKeys(t *testing.T) {
 			}
 			got := <-saw
 			require.Equal(t, []string{tt.user}, got.users)
-			require.Empty(t, got.apiKeys, "the key stays at the gateway")
+			require.Equal(t, []string{restAPIKeyStandIn}, got.apiKeys, "the key stays at the gateway; the backend gets '-', as deployed")
 		})
 	}
 }
@@ -117,9 +118,11 @@ func TestRESTAPIKeys(t *testing.T) {
 // key, and every caller is anonymous.
 func TestRESTWithoutClients(t *testing.T) {
 	f, saw, _ := restFixture(t, nil, func(c *Config) { c.REST.PublicRoutes = nil })
-	resp, _ := do(t, "POST", f.url+"/todo", nil, keyHeader("", apirules.UserHeader, "mallory"))
+	resp, _ := do(t, "POST", f.url+"/todo", nil, keyHeader(testKeys["partner-a"].Value, apirules.UserHeader, "mallory"))
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.Equal(t, []string{restAnonymous}, (<-saw).users)
+	got := <-saw
+	require.Equal(t, []string{restAnonymous}, got.users)
+	require.Equal(t, []string{restAPIKeyStandIn}, got.apiKeys, "a key sent where none is asked for doesn't reach the backend either")
 }
 
 // TestRESTClientThrottling: each client's rate and burst apply across its
@@ -203,6 +206,75 @@ func TestRESTQuota(t *testing.T) {
 	}
 }
 
+// TestRESTQuotaUnderConcurrency: one client's requests at once spend its
+// quota exactly: k are served, the rest answered Limit Exceeded. The clock
+// stands still and the rates are generous, so only the quota refuses.
+func TestRESTQuotaUnderConcurrency(t *testing.T) {
+	const n, k = 50, 7
+	f, saw, _ := restFixture(t, apirules.Clients{
+		"partner-a": {RateLimit: 1000, BurstLimit: 1000, QuotaLimit: k, QuotaPeriod: "MONTH"},
+	}, nil)
+	client := &http.Client{Timeout: time.Minute}
+	statuses, bodies, errs := make([]int, n), make([]string, n), make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			statuses[i], bodies[i], errs[i] = getWithKey(client, f.url+"/todo", testKeys["partner-a"].Value)
+		})
+	}
+	wg.Wait()
+	served := 0
+	for i := range n {
+		require.NoError(t, errs[i])
+		switch statuses[i] {
+		case http.StatusOK:
+			served++
+		case http.StatusTooManyRequests:
+			require.Equal(t, apirules.RESTLimitExceededBody, bodies[i])
+		default:
+			t.Fatalf("request %d: %d %s", i, statuses[i], bodies[i])
+		}
+	}
+	require.Equal(t, k, served)
+	require.Len(t, saw, k, "only the served requests reach the backend")
+}
+
+// getWithKey GETs u with an API key, safe to call from any goroutine.
+func getWithKey(client *http.Client, u, key string) (int, string, error) {
+	req, err := http.NewRequest(http.MethodGet, u, nil)
+	if err != nil {
+		return 0, "", err
+	}
+	req.Header.Set(apirules.APIKeyHeader, key)
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), err
+}
+
+// TestRESTRefuses: the resource policy's source IP rule, as the gateway
+// and the banner ask it.
+func TestRESTRefuses(t *testing.T) {
+	local := netip.MustParseAddr("127.0.0.1")
+	prefixes := func(ss ...string) []netip.Prefix {
+		var out []netip.Prefix
+		for _, s := range ss {
+			out = append(out, netip.MustParsePrefix(s))
+		}
+		return out
+	}
+	require.False(t, (&REST{}).Refuses(local), "no ranges: everyone")
+	require.False(t, (&REST{}).Refuses(netip.Addr{}), "no ranges: even an unreadable address")
+	require.False(t, (&REST{AllowedSourceIPs: prefixes("127.0.0.0/8")}).Refuses(local))
+	require.True(t, (&REST{AllowedSourceIPs: prefixes("127.0.0.0/8")}).Refuses(netip.Addr{}), "an unreadable address is in no allowed range")
+	require.True(t, (&REST{AllowedSourceIPs: prefixes("203.0.113.0/24")}).Refuses(local))
+	require.True(t, (&REST{AllowedSourceIPs: prefixes("127.0.0.0/8"), DeniedSourceIPs: prefixes("127.0.0.1/32")}).Refuses(local), "denied wins")
+	require.False(t, (&REST{DeniedSourceIPs: prefixes("198.51.100.7/32")}).Refuses(local))
+}
+
 func TestRESTRefusedRequestsSpendNoQuota(t *testing.T) {
 	f, _, clock := restFixture(t, apirules.Clients{
 		"partner-a": {RateLimit: 1, BurstLimit: 2, QuotaLimit: 2, QuotaPeriod: "DAY"},
@@ -277,15 +349,21 @@ func TestRESTSourceIPs(t *testing.T) {
 }
 
 // TestRESTAccessLog: a REST API's fields, the caller's key id among them,
-// never the key.
+// never the key, whatever the request's fate.
 func TestRESTAccessLog(t *testing.T) {
 	f, _, _ := restFixture(t, lenientClients, nil)
 	do(t, "GET", f.url+"/todo/7", nil, keyHeader(testKeys["partner-a"].Value))
 	do(t, "GET", f.url+"/dogs", nil, nil)
 	do(t, "GET", f.url+"/todo", nil, nil)
+	do(t, "GET", f.url+"/dogs", nil, keyHeader(testKeys["partner-b"].Value))
+	do(t, "GET", f.url+"/cats", nil, keyHeader(testKeys["partner-b"].Value))
+	do(t, "GET", f.url+"/todo", nil, keyHeader(testKeys["gone"].Value))
 	require.NoError(t, f.gw.Close())
+	for name, k := range testKeys {
+		require.NotContains(t, f.log.String(), k.Value, "%s's key value is in the access log", name)
+	}
 	lines := logLines(t, f.log)
-	require.Len(t, lines, 3)
+	require.Len(t, lines, 6)
 	for _, l := range lines {
 		require.Len(t, l, len(apirules.RESTAccessLogFields), "exactly the deployed fields")
 		for field := range apirules.RESTAccessLogFields {

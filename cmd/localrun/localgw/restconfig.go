@@ -3,6 +3,7 @@ package localgw
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 
 	"github.com/private-apis/private-apis/apirules"
 	"github.com/private-apis/private-apis/contract"
@@ -20,6 +21,15 @@ type REST struct {
 	// AllowedSourceIPs, when there are any, are the only callers the
 	// resource policy lets in; DeniedSourceIPs it always refuses.
 	AllowedSourceIPs, DeniedSourceIPs []netip.Prefix
+}
+
+// Refuses says whether the resource policy's source IPs refuse a caller
+// from ip: one in DeniedSourceIPs, or, when AllowedSourceIPs lists any, one
+// outside them all (the zero Addr is in no range).
+func (r *REST) Refuses(ip netip.Addr) bool {
+	in := func(p netip.Prefix) bool { return p.Contains(ip) }
+	return slices.ContainsFunc(r.DeniedSourceIPs, in) ||
+		(len(r.AllowedSourceIPs) > 0 && !slices.ContainsFunc(r.AllowedSourceIPs, in))
 }
 
 // apiType reads private-apis:apiType and the settings whose meaning
