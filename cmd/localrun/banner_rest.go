@@ -12,9 +12,7 @@ import (
 
 // writeREST finishes the banner of a REST API: which routes need a key,
 // each client's key id and plan, where the keys are kept, what is not
-// reproduced, and the blog's calls with a key. No key value is printed (the
-// banner shares stdout with the access log, which may be kept or shown):
-// the calls read each key from the keys file, readable by the user only.
+// reproduced, and the blog's calls with each client's key.
 func writeREST(b *strings.Builder, t *topology, opts options) {
 	rest := opts.REST
 	notHere := "            not reproduced here: WAF (waf, wafRuleGroups, wafRateLimit) and a private endpoint (endpointType, allowedVpcEndpoints)\n"
@@ -43,21 +41,19 @@ func writeREST(b *strings.Builder, t *topology, opts options) {
 	writeRESTTryIt(b, t, opts)
 }
 
-// keyFunc is a shell function, apikey, that prints the value of the client named
-// $1 from the keys file at $KEYS, as LoadAPIKeys writes it (indented
-// JSON), so the banner's calls use the keys without printing them.
-const keyFunc = `apikey() { sed -n "/^  \"$1\": {/,/}/s/^ *\"value\": \"\([A-Za-z0-9]*\)\".*/\1/p" "$KEYS"; }`
-
 // writeRESTTryIt is the banner's calls on a REST API with clients: each
 // client's, then the blog's as the first client, and a refusal without a
-// key.
+// key. The calls carry the keys' values, ready to paste: these are local
+// dev keys, made by make run for its own gateway and kept in a file only
+// the user can read (0600), not the deployed API's keys (the deployed
+// stack never prints or exports a key). The access log that follows on
+// stdout has key ids only.
 func writeRESTTryIt(b *strings.Builder, t *topology, opts options) {
 	rest := opts.REST
 	names := rest.Clients.Names()
-	fmt.Fprintf(b, "\nTry it (each client's key, read from the keys file by apikey(), then the blog's calls as %s):\n\n", names[0])
-	fmt.Fprintf(b, "  URL=%s\n  KEYS=%s\n  %s\n", t.gatewayURL, shellQuote(filepath.Join(opts.LocalDir, apiKeysFile)), keyFunc)
+	fmt.Fprintf(b, "\nTry it (each client's key, then the blog's calls as %s):\n\n  URL=%s\n", names[0], t.gatewayURL)
 	for _, name := range names {
-		fmt.Fprintf(b, "  curl -s -H \"%s: $(apikey %s)\" $URL/todo    # as %s\n", apirules.APIKeyHeader, name, name)
+		fmt.Fprintf(b, "  curl -s %s$URL/todo    # as %s\n", keyOption(opts.APIKeys[name].Value), name)
 	}
 	var refused string
 	for _, call := range []struct{ route, curl string }{
@@ -67,7 +63,7 @@ func writeRESTTryIt(b *strings.Builder, t *topology, opts options) {
 	} {
 		key := ""
 		if rest.Clients.KeyRequired(rest.PublicRoutes, call.route) {
-			key = fmt.Sprintf("-H \"%s: $(apikey %s)\" ", apirules.APIKeyHeader, names[0])
+			key = keyOption(opts.APIKeys[names[0]].Value)
 			if refused == "" || strings.HasPrefix(call.route, "GET ") {
 				refused = call.curl // a read, if there is one, to show the 403
 			}
@@ -80,9 +76,11 @@ func writeRESTTryIt(b *strings.Builder, t *topology, opts options) {
 	b.WriteString("\nAccess log lines (JSON) follow on stdout, service logs on stderr. Ctrl-C stops everything.\n\n")
 }
 
-// shellQuote is s as one word of a POSIX shell, in single quotes.
-func shellQuote(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+// keyOption is curl's option that sends key in x-api-key, in single
+// quotes: a key's value is letters and digits (localgw.LoadAPIKeys refuses
+// any other), so it needs no escaping.
+func keyOption(key string) string {
+	return fmt.Sprintf("-H '%s: %s' ", apirules.APIKeyHeader, key)
 }
 
 // planText is a client's usage plan in words.
