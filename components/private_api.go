@@ -295,9 +295,10 @@ var (
 	backendNamePattern = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 )
 
-// routeResourceName turns a route key into a resource name: "GET /todo/{id}"
+// RouteResourceName turns a route key into the name of the resources made
+// for it (an HTTP API's route, a REST method's own limits): "GET /todo/{id}"
 // becomes "get-todo-id".
-func routeResourceName(routeKey string) string {
+func RouteResourceName(routeKey string) string {
 	return strings.Trim(resourceNameUnsafe.ReplaceAllString(strings.ToLower(routeKey), "-"), "-")
 }
 
@@ -381,10 +382,10 @@ func (a PrivateApiArgs) checkBackends(name string) (routes map[string]string, er
 		}
 		services = append(services, svc)
 		for _, r := range b.Routes {
-			if other, ok := resourceNames[routeResourceName(r)]; ok && other != r {
-				return nil, fmt.Errorf("routes %q and %q would share the resource name %q", other, r, routeResourceName(r))
+			if other, ok := resourceNames[RouteResourceName(r)]; ok && other != r {
+				return nil, fmt.Errorf("routes %q and %q would share the resource name %q", other, r, RouteResourceName(r))
 			}
-			resourceNames[routeResourceName(r)] = r
+			resourceNames[RouteResourceName(r)] = r
 		}
 	}
 	routes, conflicts := contract.RouteOwners(services)

@@ -155,7 +155,7 @@ func (api *PrivateApi) route(ctx *pulumi.Context, name string, a PrivateApiArgs,
 			routeArgs.AuthorizationScopes = pulumi.ToStringArray(scopes)
 		}
 	}
-	route, err := apigatewayv2.NewRoute(ctx, name+"-"+routeResourceName(routeKey), routeArgs, pulumi.Parent(api))
+	route, err := apigatewayv2.NewRoute(ctx, name+"-"+RouteResourceName(routeKey), routeArgs, pulumi.Parent(api))
 	if err != nil {
 		return nil, fmt.Errorf("creating route %q: %w", routeKey, err)
 	}

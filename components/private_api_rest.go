@@ -394,11 +394,9 @@ func (a PrivateApiArgs) checkRest() error {
 }
 
 // checkRestPaths refuses what API Gateway refuses in a resource tree: two
-// variables under one parent ("only one is allowed"), and two paths that
-// would share a resource name here.
+// variables under one parent ("only one is allowed").
 func checkRestPaths(paths []string) error {
 	variables := map[string]string{}
-	names := map[string]string{}
 	for _, p := range paths {
 		parent, part := p[:strings.LastIndex(p, "/")], p[strings.LastIndex(p, "/")+1:]
 		if strings.HasPrefix(part, "{") {
@@ -407,10 +405,6 @@ func checkRestPaths(paths []string) error {
 			}
 			variables[parent] = part
 		}
-		if other, ok := names[routeResourceName(p)]; ok {
-			return fmt.Errorf("paths %s and %s would share the resource name %q", other, p, routeResourceName(p))
-		}
-		names[routeResourceName(p)] = p
 	}
 	return nil
 }

@@ -119,7 +119,7 @@ func (api *PrivateApi) methodSettings(ctx *pulumi.Context, name string, a Privat
 	for _, b := range a.Backends {
 		for _, routeKey := range b.Routes {
 			if rate, burst, own := a.Throttling.RouteLimit(routeKey); own {
-				if err := settings(name+"-"+routeResourceName(routeKey)+"-limits", restMethodPath(routeKey), rate, burst); err != nil {
+				if err := settings(name+"-"+RouteResourceName(routeKey)+"-limits", restMethodPath(routeKey), rate, burst); err != nil {
 					return err
 				}
 			}

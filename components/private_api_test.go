@@ -335,6 +335,6 @@ func TestMaxBackendNameLen(t *testing.T) {
 }
 
 func TestRouteResourceName(t *testing.T) {
-	require.Equal(t, "get-todo-id", routeResourceName("GET /todo/{id}"))
-	require.Equal(t, "delete-todo-id", routeResourceName("DELETE /todo/{id}"))
+	require.Equal(t, "get-todo-id", RouteResourceName("GET /todo/{id}"))
+	require.Equal(t, "delete-todo-id", RouteResourceName("DELETE /todo/{id}"))
 }

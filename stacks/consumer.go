@@ -112,14 +112,8 @@ func privateApiArgs(cfg consumerConfig, net *components.Network, backends []comp
 // restOptions are the REST API's clients, WAF and resource policy.
 func restOptions(cfg consumerConfig) components.RestOptions {
 	r := cfg.Rest
-	opts := components.RestOptions{
-		Clients:             r.Clients,
-		PublicRoutes:        cfg.PublicRoutes,
-		EndpointType:        r.EndpointType,
-		AllowedVpcEndpoints: r.AllowedVpcEndpoints,
-		AllowedSourceIps:    r.AllowedSourceIps,
-		DeniedSourceIps:     r.DeniedSourceIps,
-	}
+	opts := r.policy()
+	opts.Clients, opts.PublicRoutes = r.Clients, cfg.PublicRoutes
 	if r.WAF {
 		waf := r.wafOptions()
 		waf.LogRetentionDays = cfg.AccessLogRetentionDays

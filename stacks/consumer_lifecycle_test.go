@@ -2,13 +2,13 @@ package stacks
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/private-apis/private-apis/components"
 	"github.com/private-apis/private-apis/internal/fakeaws"
 )
 
@@ -46,20 +46,13 @@ func ownedBy(r fakeaws.Resource, stack string, routes []any) bool {
 	if r.Type == "aws:apigatewayv2/route:Route" {
 		return slices.Contains(routes, r.Map()["routeKey"])
 	}
-	// A REST API's methods, integrations and method settings are named
-	// after their route keys.
+	// A REST method's own limits are named after its route key.
 	for _, route := range routes {
-		name := apiName + "-" + routeResourceName(route.(string))
-		if r.Name == name || r.Name == name+"-limits" {
+		if r.Name == apiName+"-"+components.RouteResourceName(route.(string))+"-limits" {
 			return true
 		}
 	}
 	return false
-}
-
-// routeResourceName is the component's name for a route key's resources.
-func routeResourceName(routeKey string) string {
-	return strings.Trim(regexp.MustCompile(`[^a-z0-9]+`).ReplaceAllString(strings.ToLower(routeKey), "-"), "-")
 }
 
 // TestConsumerProviderListChanges deploys the consumer, changes the list of

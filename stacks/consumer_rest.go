@@ -82,15 +82,19 @@ func (c restConfig) checkWAF(r *configReader) {
 // checkPolicy checks the endpoint type and what the resource policy names,
 // with the component's own rules, under the key of the field at fault.
 func (c restConfig) checkPolicy(r *configReader) {
-	opts := components.RestOptions{EndpointType: c.EndpointType, AllowedVpcEndpoints: c.AllowedVpcEndpoints,
-		AllowedSourceIps: c.AllowedSourceIps, DeniedSourceIps: c.DeniedSourceIps}
 	var p *components.PolicyProblem
-	if err := opts.CheckPolicy(); errors.As(err, &p) {
+	if err := c.policy().CheckPolicy(); errors.As(err, &p) {
 		key := strings.ToLower(p.Field[:1]) + p.Field[1:]
 		// The component names its fields; a user knows the keys.
 		msg := strings.NewReplacer("AllowedVpcEndpoints", namespace+":allowedVpcEndpoints", "EndpointType", namespace+":endpointType").Replace(p.Err.Error())
 		r.fail(key, r.shown(key), "%s", msg)
 	}
+}
+
+// policy is the REST API's endpoint and resource policy settings.
+func (c restConfig) policy() components.RestOptions {
+	return components.RestOptions{EndpointType: c.EndpointType, AllowedVpcEndpoints: c.AllowedVpcEndpoints,
+		AllowedSourceIps: c.AllowedSourceIps, DeniedSourceIps: c.DeniedSourceIps}
 }
 
 func (c restConfig) wafOptions() components.WAFOptions {

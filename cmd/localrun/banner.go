@@ -96,23 +96,33 @@ func writeAuthorization(b *strings.Builder, t *topology, opts options) {
 		fmt.Fprintf(b, "            a token with %s: %s\n", strings.Join(scopes, " or "), strings.Join(scoped, ", "))
 	}
 	fmt.Fprintf(b, "\nTry it:\n\n  URL=%s\n%s", t.gatewayURL, tokenLine(opts, scopes))
-	var refused string
+	writeBlogCalls(b, func(route string) string {
+		if needs, _ := opts.JWT.Route(route); needs {
+			return `-H "Authorization: Bearer $TOKEN" `
+		}
+		return ""
+	}, `401 {"message":"Unauthorized"}`)
+}
+
+// writeBlogCalls writes the blog's three calls, each with the options
+// credentials gives its route (none on an open one), then a read (or the
+// first call) that needs them without them, answered refused, and how the
+// logs follow.
+func writeBlogCalls(b *strings.Builder, credentials func(route string) string, refused string) {
+	var bare string
 	for _, call := range []struct{ route, curl string }{
 		{"GET /dogs", "$URL/dogs"},
 		{"POST /todo", `-d data="Write new AWS blog post" $URL/todo`},
 		{"GET /todo", "$URL/todo"},
 	} {
-		auth := ""
-		if needs, _ := opts.JWT.Route(call.route); needs {
-			auth = `-H "Authorization: Bearer $TOKEN" `
-			if refused == "" || strings.HasPrefix(call.route, "GET ") {
-				refused = call.curl // a read, if there is one, to show the 401
-			}
+		opt := credentials(call.route)
+		if opt != "" && (bare == "" || strings.HasPrefix(call.route, "GET ")) {
+			bare = call.curl // a read, if there is one, to show the refusal
 		}
-		fmt.Fprintf(b, "  curl -s %s%s\n", auth, call.curl)
+		fmt.Fprintf(b, "  curl -s %s%s\n", opt, call.curl)
 	}
-	if refused != "" {
-		fmt.Fprintf(b, "  curl -s %s    # 401 {\"message\":\"Unauthorized\"}\n", refused)
+	if bare != "" {
+		fmt.Fprintf(b, "  curl -s %s    # %s\n", bare, refused)
 	}
 	b.WriteString("\nAccess log lines (JSON) follow on stdout, service logs on stderr. Ctrl-C stops everything.\n\n")
 }

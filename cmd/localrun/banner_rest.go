@@ -55,25 +55,12 @@ func writeRESTTryIt(b *strings.Builder, t *topology, opts options) {
 	for _, name := range names {
 		fmt.Fprintf(b, "  curl -s %s$URL/todo    # as %s\n", keyOption(opts.APIKeys[name].Value), name)
 	}
-	var refused string
-	for _, call := range []struct{ route, curl string }{
-		{"GET /dogs", "$URL/dogs"},
-		{"POST /todo", `-d data="Write new AWS blog post" $URL/todo`},
-		{"GET /todo", "$URL/todo"},
-	} {
-		key := ""
-		if rest.Clients.KeyRequired(rest.PublicRoutes, call.route) {
-			key = keyOption(opts.APIKeys[names[0]].Value)
-			if refused == "" || strings.HasPrefix(call.route, "GET ") {
-				refused = call.curl // a read, if there is one, to show the 403
-			}
+	writeBlogCalls(b, func(route string) string {
+		if rest.Clients.KeyRequired(rest.PublicRoutes, route) {
+			return keyOption(opts.APIKeys[names[0]].Value)
 		}
-		fmt.Fprintf(b, "  curl -s %s%s\n", key, call.curl)
-	}
-	if refused != "" {
-		fmt.Fprintf(b, "  curl -s %s    # 403 %s\n", refused, apirules.RESTForbiddenBody)
-	}
-	b.WriteString("\nAccess log lines (JSON) follow on stdout, service logs on stderr. Ctrl-C stops everything.\n\n")
+		return ""
+	}, "403 "+apirules.RESTForbiddenBody)
 }
 
 // keyOption is curl's option that sends key in x-api-key, in single

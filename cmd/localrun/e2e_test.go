@@ -29,16 +29,7 @@ type todo struct {
 // (real processes, real loopback sockets, the repository's throttling
 // config) and runs the original sample's flows through the gateway.
 func TestEndToEnd(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs both services; skipped with -short")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, root := endToEnd(t)
 	stack, err := localgw.LoadStackConfig(root)
 	if err != nil {
 		t.Fatal(err)
@@ -282,4 +273,21 @@ func TestRunStopsOnCancel(t *testing.T) {
 			t.Errorf("no log lines of %s on stderr", s.Name)
 		}
 	}
+}
+
+// endToEnd starts an end-to-end test: skipped with -short (it builds and
+// runs both services), with a deadline for all of it and the repository's
+// root.
+func endToEnd(t *testing.T) (context.Context, string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs both services; skipped with -short")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	t.Cleanup(cancel)
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx, root
 }

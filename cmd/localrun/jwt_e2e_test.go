@@ -43,13 +43,7 @@ func jwtSnippet(t *testing.T, root string) string {
 // token): every answer API Gateway's JWT authorizer gives, and the todo
 // service keeping each caller's todos apart, over real sockets.
 func TestEndToEndAuthorization(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs both services; skipped with -short")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	require.NoError(t, err)
+	ctx, root := endToEnd(t)
 
 	run := startAuthorizedRun(ctx, t, root)
 	tokens := run.tokens(t)

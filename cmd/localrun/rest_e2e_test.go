@@ -23,13 +23,9 @@ import (
 // whose consumer stack file chooses a REST API with two clients, one with
 // a quota of 3 a month, and calls it with the keys the banner prints.
 func TestEndToEndREST(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs both services; skipped with -short")
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, root := endToEnd(t)
+	ctx, cancel := context.WithCancel(ctx) // stops run at the end
 	defer cancel()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	require.NoError(t, err)
 	// The services are built from the repository's apps/ (linked), the
 	// gateway configured from this stack file. The quota's period is a
 	// MONTH, not a DAY: run takes no clock, so the quota counts on the

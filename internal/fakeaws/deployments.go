@@ -24,8 +24,8 @@ const (
 var restSnapshotInputs = []string{"body", "policy", "disableExecuteApiEndpoint", "endpointConfiguration"}
 
 // restAPISnapshot is the deployable part of the REST API with that ID, as
-// the state holds it now. Methods and integrations made as resources of
-// their own are part of it too.
+// the state holds it now. Methods made as resources of their own are part
+// of it too.
 func (m *AWS) restAPISnapshot(id any) string {
 	snapshot := map[string]any{}
 	for _, r := range m.deployed {
@@ -35,7 +35,7 @@ func (m *AWS) restAPISnapshot(id any) string {
 			for _, k := range restSnapshotInputs {
 				snapshot[k] = in[k]
 			}
-		case (r.Type == "aws:apigateway/method:Method" || r.Type == "aws:apigateway/integration:Integration") && r.Map()["restApi"] == id:
+		case r.Type == "aws:apigateway/method:Method" && r.Map()["restApi"] == id:
 			snapshot[r.Type+" "+r.Name] = r.Map()
 		}
 	}

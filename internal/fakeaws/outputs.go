@@ -268,17 +268,16 @@ func service(token string) string {
 }
 
 // restOutputs are REST APIs' and WAF's: API Gateway's short IDs (a REST
-// API's and an API key's 10 characters, a resource's, a VPC link's and a
-// usage plan's 6), the stage's ARN and address, and a web ACL's ARN.
+// API's and an API key's 10 characters, a VPC link's, a usage plan's and a
+// deployment's 6), the stage's ARN and address, and a web ACL's ARN.
 func (m *AWS) restOutputs(out map[string]any, token, logical, physical string, in map[string]any) {
 	short := func(n int) string { return digest(token + logical)[:n] }
 	switch token {
 	case "aws:apigateway/restApi:RestApi":
 		out["id"] = short(10)
-		out["rootResourceId"] = digest(logical + "/")[:10]
 		out["arn"] = fmt.Sprintf("arn:aws:apigateway:%s::/restapis/%s", m.Region, out["id"])
 		out["executionArn"] = fmt.Sprintf("arn:aws:execute-api:%s:%s:%s", m.Region, m.Account, out["id"])
-	case "aws:apigateway/resource:Resource", "aws:apigateway/vpcLink:VpcLink", "aws:apigateway/usagePlan:UsagePlan", "aws:apigateway/deployment:Deployment":
+	case "aws:apigateway/vpcLink:VpcLink", "aws:apigateway/usagePlan:UsagePlan", "aws:apigateway/deployment:Deployment":
 		out["id"] = short(6)
 	case "aws:apigateway/apiKey:ApiKey":
 		out["id"] = short(10)
